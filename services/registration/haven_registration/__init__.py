@@ -1,0 +1,1 @@
+"""Haven registration: households, their members, possible duplicates, and a replica of shelter's sites."""

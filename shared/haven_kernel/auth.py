@@ -1,0 +1,102 @@
+"""Partner authentication: HS256 JWTs with ``sub``, ``org``, ``scopes`` and ``exp``.
+
+Scopes are ``<service>:read`` / ``<service>:write``; ``admin`` grants everything.
+"""
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+from .errors import Forbidden, Unauthenticated
+
+DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"
+SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write))$")
+TTL_PATTERN = re.compile(r"^(\d+)([smhd]?)$")
+
+
+def environment():
+    return os.environ.get("HAVEN_ENV", "development")
+
+
+def auth_secret():
+    """The signing secret. Outside development it must be configured: there is no default."""
+    secret = os.environ.get("HAVEN_AUTH_SECRET")
+    if secret:
+        return secret
+    if environment() == "development":
+        return DEVELOPMENT_SECRET
+    raise RuntimeError("HAVEN_AUTH_SECRET is not set; it has no default outside HAVEN_ENV=development")
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+    org: str
+    scopes: tuple = field(default_factory=tuple)
+
+    def allows(self, scope):
+        return "admin" in self.scopes or scope in self.scopes
+
+    def as_context(self):
+        return {"sub": self.sub, "org": self.org, "scopes": list(self.scopes)}
+
+    @classmethod
+    def from_context(cls, data):
+        if not data:
+            return None
+        return cls(sub=data["sub"], org=data["org"], scopes=tuple(data.get("scopes", ())))
+
+
+def parse_ttl(text):
+    match = TTL_PATTERN.match(str(text).strip())
+    if not match:
+        raise ValueError(f"bad ttl {text!r}: use e.g. 900, 30m, 8h or 7d")
+    number, unit = int(match.group(1)), match.group(2) or "s"
+    return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+def issue_token(org, scopes, ttl_seconds=8 * 3600, sub=None, secret=None, now=None):
+    scopes = list(scopes)
+    for scope in scopes:
+        if not SCOPE_PATTERN.match(scope):
+            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write or admin")
+    if not org or not isinstance(org, str):
+        raise ValueError("org is required")
+    now = int(now if now is not None else time.time())
+    claims = {"sub": sub or f"{org.lower()}-client", "org": org, "scopes": scopes, "iat": now, "exp": now + int(ttl_seconds)}
+    return jwt.encode(claims, secret or auth_secret(), algorithm="HS256")
+
+
+def verify_token(authorization, secret=None):
+    """``authorization`` is the raw ``Bearer <token>`` value. Returns the :class:`Caller` or raises Unauthenticated."""
+    if not authorization:
+        raise Unauthenticated("missing authorization: send context data 'authorization' = 'Bearer <token>'")
+    if not isinstance(authorization, str) or not authorization.startswith("Bearer ") or len(authorization) > 4096:
+        raise Unauthenticated("malformed authorization: expected 'Bearer <token>'")
+    token = authorization[len("Bearer "):].strip()
+    try:
+        claims = jwt.decode(token, secret or auth_secret(), algorithms=["HS256"],
+                            options={"require": ["exp", "sub", "org", "scopes"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("token expired") from None
+    except jwt.InvalidSignatureError:
+        raise Unauthenticated("token signature is not valid") from None
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"token is not valid: {exc}") from None
+    scopes = claims.get("scopes")
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes) or not isinstance(claims["org"], str):
+        raise Unauthenticated("token claims are malformed")
+    return Caller(sub=str(claims["sub"]), org=claims["org"], scopes=tuple(scopes))
+
+
+def authorize(caller, scope):
+    if scope and not caller.allows(scope):
+        raise Forbidden(f"scope {scope!r} is required")
+    return caller
+
+
+def service_token(service_name, scopes, ttl_seconds=3600):
+    """A token for a service calling another under its own identity."""
+    return issue_token(org="HAVEN", scopes=scopes, ttl_seconds=ttl_seconds, sub=f"service:{service_name}")

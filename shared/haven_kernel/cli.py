@@ -1,0 +1,171 @@
+"""``haven``: the operator's command.
+
+    haven token --org IOM --scope registration:write --scope registration:read --ttl 8h
+    haven migrate registration [--url URL]
+    haven dead-letters list registration [--limit 20]
+    haven dead-letters replay registration [--limit N]
+    haven wait-broker [--timeout 30]
+    haven events-doc > docs/events.md
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from .auth import issue_token, parse_ttl
+
+
+def _amqp_uri(args):
+    return getattr(args, "amqp_uri", None) or os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+
+
+def database_url_for(service):
+    from .db import default_database_url
+    return os.environ.get(f"{service.upper()}_DATABASE_URL") or default_database_url(service)
+
+
+def cmd_token(args):
+    try:
+        ttl = parse_ttl(args.ttl)
+        print(issue_token(org=args.org, scopes=args.scope or [], ttl_seconds=ttl, sub=args.sub))
+    except (ValueError, RuntimeError) as exc:
+        print(f"haven token: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_migrate(args):
+    from .migrations import upgrade
+    url = args.url or database_url_for(args.service)
+    upgrade(f"haven_{args.service}", url)
+    safe = url.split("@")[-1] if "@" in url else url
+    print(f"{args.service}: database at {safe} is at the latest revision")
+    return 0
+
+
+def _dead_letter_messages(args, consume):
+    from kombu import Connection
+    from .messaging import dead_letter_queue
+    queue = dead_letter_queue(args.service)
+    with Connection(_amqp_uri(args), connect_timeout=5) as connection:
+        channel = connection.channel()
+        bound = queue(channel)
+        bound.declare()
+        taken = []
+        while args.limit is None or len(taken) < args.limit:
+            message = bound.get(no_ack=False)
+            if message is None:
+                break
+            taken.append(message)
+            yield message, channel
+        for message in taken:
+            if consume:
+                message.ack()
+            else:
+                message.requeue()
+
+
+def cmd_dead_letters(args):
+    from kombu import Producer
+    from .messaging import ATTEMPT_HEADER
+    count = 0
+    for message, channel in _dead_letter_messages(args, consume=args.action == "replay"):
+        headers = message.headers or {}
+        body = message.payload
+        summary = {
+            "event_id": body.get("event_id") if isinstance(body, dict) else None,
+            "event_type": body.get("event_type") if isinstance(body, dict) else None,
+            "queue": headers.get("x-haven-failed-queue"),
+            "handler": headers.get("x-haven-handler"),
+            "attempts": headers.get("x-haven-attempts"),
+            "failed_at": headers.get("x-haven-failed-at"),
+            "error_type": headers.get("x-haven-error-type"),
+            "error": headers.get("x-haven-error"),
+        }
+        if args.action == "replay":
+            target = headers.get("x-haven-failed-queue")
+            if not target:
+                print(json.dumps({**summary, "replayed": False, "why": "no failed queue recorded"}))
+                continue
+            clean = {k: v for k, v in headers.items() if not k.startswith("x-haven-") and k != "x-death"}
+            clean[ATTEMPT_HEADER] = 0
+            Producer(channel).publish(body, exchange="", routing_key=target, headers=clean, serializer="json",
+                                      delivery_mode=2)
+            summary["replayed"] = True
+        print(json.dumps(summary))
+        count += 1
+    print(f"{count} dead-lettered event(s) {'replayed' if args.action == 'replay' else 'listed'}", file=sys.stderr)
+    return 0
+
+
+def cmd_wait_broker(args):
+    from kombu import Connection
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            with Connection(_amqp_uri(args), connect_timeout=2) as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+            return 0
+        except Exception:
+            if time.monotonic() > deadline:
+                print(f"No RabbitMQ answers at {_amqp_uri(args).split('@')[-1]}. Start one: "
+                      "'rabbitmq-server -detached' (or 'docker compose up -d rabbitmq'), or set AMQP_URI.",
+                      file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+
+
+def cmd_events_doc(args):
+    from .catalogue import catalogue
+    lines = ["# Haven events", "", "Generated from `haven_kernel.catalogue` by `haven events-doc`; do not edit.", "",
+             "Every event travels in the envelope `{event_id, event_type, schema_version, occurred_at, source, "
+             "correlation_id, data}` on the exchange `<source>.events` with the event type as routing key.", ""]
+    for entry in catalogue.all():
+        lines += [f"## `{entry.source}.{entry.name}` v{entry.version}", "", entry.description, "",
+                  f"Consumed by: {', '.join(entry.consumers) or 'nobody yet'}", "", "| field | type | required |",
+                  "| --- | --- | --- |"]
+        for name, field in entry.schema().fields.items():
+            lines.append(f"| `{name}` | {type(field).__name__} | {'yes' if field.required else 'no'} |")
+        lines.append("")
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="haven", description="Haven operations")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    token = sub.add_parser("token", help="issue a partner token")
+    token.add_argument("--org", required=True)
+    token.add_argument("--scope", action="append", help="<service>:read, <service>:write or admin; repeatable")
+    token.add_argument("--ttl", default="8h")
+    token.add_argument("--sub", default=None, help="client id (default: <org>-client)")
+    token.set_defaults(func=cmd_token)
+
+    migrate = sub.add_parser("migrate", help="bring a service's database to the latest revision")
+    migrate.add_argument("service")
+    migrate.add_argument("--url", default=None)
+    migrate.set_defaults(func=cmd_migrate)
+
+    dead = sub.add_parser("dead-letters", help="inspect or replay a service's dead-lettered events")
+    dead.add_argument("action", choices=("list", "replay"))
+    dead.add_argument("service")
+    dead.add_argument("--limit", type=int, default=None)
+    dead.add_argument("--amqp-uri", default=None)
+    dead.set_defaults(func=cmd_dead_letters)
+
+    wait = sub.add_parser("wait-broker", help="wait until RabbitMQ answers")
+    wait.add_argument("--timeout", type=float, default=30)
+    wait.add_argument("--amqp-uri", default=None)
+    wait.set_defaults(func=cmd_wait_broker)
+
+    doc = sub.add_parser("events-doc", help="print the event catalogue as Markdown")
+    doc.set_defaults(func=cmd_events_doc)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

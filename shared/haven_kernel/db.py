@@ -1,0 +1,252 @@
+"""Persistence: one database per service, a session per worker, and the kernel's own tables (outbox, inbox).
+
+``Database`` is the nameko dependency provider; what a service method sees is a :class:`UnitOfWork`: a lazily
+opened SQLAlchemy session plus ``emit()`` (write an event to the outbox in the same transaction) and
+``already_processed()`` (the inbox). The Haven entrypoints commit the unit of work *before* nameko replies or
+acknowledges, so a partner never sees success for a change that was not committed.
+"""
+import logging
+import os
+import threading
+import weakref
+from datetime import datetime, timezone
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text, create_engine, event,
+                        select)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from .auth import Caller
+from .catalogue import catalogue as default_catalogue
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CALLER_CONTEXT_KEY = "haven.caller"
+ORIGIN_ORG_CONTEXT_KEY = "haven.origin_org"
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def metadata():
+    """A MetaData with Haven's naming convention, for a service's own declarative base."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class KernelBase(DeclarativeBase):
+    metadata = metadata()
+
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class OutboxEvent(KernelBase):
+    """An event written in the same transaction as the change that caused it; the relay publishes and marks it."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    envelope: Mapped[dict] = mapped_column(JSON)
+    origin_org: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_outbox_events_unsent", "id", postgresql_where=published_at.is_(None),
+              sqlite_where=published_at.is_(None)),
+    )
+
+
+class ProcessedEvent(KernelBase):
+    """The inbox: one row per (event, handler) applied, written in the same transaction as the handler's effect."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    handler: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+_psycopg_patched = False
+_patch_lock = threading.Lock()
+
+
+def _cooperative_postgres():
+    """psycopg2 blocks the eventlet hub unless patched; patch once per process, only when eventlet is in use."""
+    global _psycopg_patched
+    with _patch_lock:
+        if _psycopg_patched:
+            return
+        import eventlet.patcher
+        if eventlet.patcher.is_monkey_patched("socket"):
+            from psycogreen.eventlet import patch_psycopg
+            patch_psycopg()
+        _psycopg_patched = True
+
+
+def default_database_url(service_name):
+    root = os.environ.get("HAVEN_VAR_DIR", os.path.join(os.getcwd(), "var"))
+    return f"sqlite:///{os.path.join(root, service_name + '.db')}"
+
+
+def make_engine(url, pool_size=10):
+    if url.startswith("postgresql"):
+        _cooperative_postgres()
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                             pool_recycle=1800)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class UnitOfWork:
+    """What a service method gets as ``self.db``: one session, the caller, and the outbox."""
+
+    def __init__(self, session_factory, service_name, context_data, catalogue, on_commit=None):
+        self._session_factory = session_factory
+        self._session = None
+        self.service_name = service_name
+        self.context_data = context_data or {}
+        self.catalogue = catalogue
+        self._emitted = 0
+        self._on_commit = on_commit
+
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    @property
+    def caller(self) -> Caller | None:
+        return Caller.from_context(self.context_data.get(CALLER_CONTEXT_KEY))
+
+    @property
+    def correlation_id(self):
+        return self.context_data.get("correlation_id")
+
+    @property
+    def origin_org(self):
+        caller = self.caller
+        return self.context_data.get(ORIGIN_ORG_CONTEXT_KEY) or (caller.org if caller else None)
+
+    def emit(self, event_type, data):
+        """Write an event to the outbox in this transaction. Data that does not match the catalogue is refused."""
+        envelope = self.catalogue.envelope(self.service_name, event_type, data, correlation_id=self.correlation_id)
+        self.session.add(OutboxEvent(event_id=envelope["event_id"], event_type=event_type, envelope=envelope,
+                                     origin_org=self.origin_org, created_at=utcnow()))
+        self._emitted += 1
+        return envelope
+
+    def already_processed(self, event_id, handler):
+        """Inbox check-and-claim. True means this handler has applied this event before: skip it."""
+        session = self.session
+        if session.get(ProcessedEvent, (event_id, handler)) is not None:
+            return True
+        session.add(ProcessedEvent(event_id=event_id, handler=handler, processed_at=utcnow()))
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            return True
+        return False
+
+    def commit(self):
+        if self._session is None:
+            return
+        self._session.commit()
+        if self._emitted and self._on_commit:
+            self._on_commit()
+        self._emitted = 0
+
+    def rollback(self):
+        if self._session is not None:
+            self._session.rollback()
+        self._emitted = 0
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+class Database(DependencyProvider):
+    """One engine per service container; a :class:`UnitOfWork` per worker.
+
+    The URL comes from the service's config key ``DATABASE_URL`` (config.yml maps it from
+    ``<SERVICE>_DATABASE_URL``); unset, it is a SQLite file under ``var/``.
+    """
+
+    def __init__(self, catalogue=None):
+        self.catalogue = catalogue or default_catalogue
+        self._units = weakref.WeakKeyDictionary()
+        self._commit_listeners = []
+
+    def setup(self):
+        service = self.container.service_name
+        self.url = self.container.config.get("DATABASE_URL") or default_database_url(service)
+        self.engine = make_engine(self.url, pool_size=int(self.container.config.get("DATABASE_POOL_SIZE", 10)))
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def on_commit(self, listener):
+        """``listener()`` is called after a commit that wrote events (the outbox relay wakes up)."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self):
+        for listener in self._commit_listeners:
+            listener()
+
+    def unit_of_work(self, context_data=None):
+        return UnitOfWork(self.session_factory, self.container.service_name, context_data, self.catalogue,
+                          on_commit=self._committed)
+
+    def get_dependency(self, worker_ctx):
+        unit = self.unit_of_work(worker_ctx.context_data)
+        self._units[worker_ctx] = unit
+        return unit
+
+    def worker_teardown(self, worker_ctx):
+        unit = self._units.pop(worker_ctx, None)
+        if unit is not None:
+            unit.rollback()
+            unit.close()
+
+    def ping(self):
+        with self.engine.connect() as connection:
+            connection.execute(select(1))
+
+
+def unit_of_work_of(service):
+    """The unit of work injected into a service instance (any attribute holding one)."""
+    for value in vars(service).values():
+        if isinstance(value, UnitOfWork):
+            return value
+    return None

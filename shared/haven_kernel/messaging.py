@@ -1,0 +1,402 @@
+"""The bus: the outbox relay (producer side) and the Haven event handler (consumer side: inbox, retries, dead
+letters).
+
+Topology, all derived from the catalogue:
+
+* ``<source>.events`` — nameko's topic exchange for a service; routing key = event type.
+* ``haven.<consumer>.<source>.<event_type>`` — one durable queue per consuming service and event type. The relay
+  declares the queues of every consumer listed in the catalogue before it publishes, so an event published before
+  its consumer first started waits in its queue.
+* ``<queue>.retry-<ms>ms`` — a retry queue per delay: messages wait out the TTL there and are dead-lettered back
+  to ``<queue>``.
+* ``haven.<service>.dead-letters`` — what failed every retry (or could not be parsed), with the error in headers.
+"""
+import logging
+import time
+import traceback
+from datetime import datetime, timezone
+from functools import partial, wraps
+
+import eventlet
+from eventlet.queue import Empty, LightQueue
+from kombu import Connection, Exchange, Producer, Queue
+from kombu.common import maybe_declare
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import func, select, update
+
+from .auth import Caller
+from .catalogue import catalogue as default_catalogue
+from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, Database, OutboxEvent, unit_of_work_of, utcnow
+from .errors import EventContractError
+from .events import consumer_queue_name, dead_letter_queue_name, events_exchange_name, retry_queue_name
+from .logs import set_correlation_id
+from .metrics import metrics_for
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-haven-attempt"
+ORIGIN_ORG_HEADER = "x-haven-origin-org"
+DEFAULT_RETRY_DELAYS = (1.0, 5.0, 30.0)
+
+
+def events_exchange(source):
+    return Exchange(events_exchange_name(source), type="topic", durable=True, delivery_mode=2)
+
+
+def consumer_queue(consumer, source, event_type):
+    return Queue(consumer_queue_name(consumer, source, event_type), exchange=events_exchange(source),
+                 routing_key=event_type, durable=True, auto_delete=False)
+
+
+def retry_queue(queue_name, delay_seconds):
+    delay_ms = int(round(delay_seconds * 1000))
+    return Queue(f"{queue_name}.retry-{delay_ms}ms", durable=True, queue_arguments={
+        "x-message-ttl": delay_ms,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue_name,
+    })
+
+
+def dead_letter_queue(service):
+    return Queue(dead_letter_queue_name(service), durable=True)
+
+
+def producer_topology(source, catalogue=default_catalogue):
+    """Everything a producer declares before publishing: its exchange and every consumer's queue."""
+    entities = [events_exchange(source)]
+    for entry in catalogue.produced_by(source):
+        for consumer in entry.consumers:
+            entities.append(consumer_queue(consumer, source, entry.name))
+    return entities
+
+
+def retry_delays(config):
+    delays = config.get("HAVEN_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS
+    if isinstance(delays, str):
+        delays = [float(d) for d in delays.split(",") if d.strip()]
+    return tuple(float(d) for d in delays)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Producer side
+# ------------------------------------------------------------------------------------------------------------------
+class OutboxRelay(DependencyProvider):
+    """Publishes a service's outbox rows in order, with publisher confirms, then marks them published.
+
+    Runs as a managed thread of the service container. Woken right after a commit that wrote events, and polls
+    anyway (``OUTBOX_POLL_SECONDS``) so rows left by a crashed process go out once it restarts. While the broker or
+    the database is unreachable it backs off (up to ``OUTBOX_MAX_BACKOFF_SECONDS``) and tries again; rows wait.
+    On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several replicas can relay side by side.
+    """
+
+    def __init__(self, batch_size=200):
+        self.batch_size = batch_size
+        self._wakeup = LightQueue(maxsize=1)
+        self._running = False
+        self._connection = None
+        self._producer = None
+        self._paused = False
+
+    def setup(self):
+        config = self.container.config
+        # Where the relay publishes: the service's broker unless set apart (OUTBOX_AMQP_URI).
+        self.amqp_uri = config.get("OUTBOX_AMQP_URI") or config["AMQP_URI"]
+        self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
+        self.max_backoff = float(config.get("OUTBOX_MAX_BACKOFF_SECONDS", 30.0))
+        self.database = _find_dependency(self.container, Database)
+        self.database.on_commit(self.wake)
+        self.metrics = metrics_for(self.container)
+        self.source = self.container.service_name
+
+    def start(self):
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.wait()
+        self._close()
+
+    def kill(self):
+        self._running = False
+        self._close()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    # Test and operations hooks ---------------------------------------------------------------------------------
+    def pause(self):
+        """Stop publishing (rows keep accumulating) until ``resume()``; used to show that nothing is lost."""
+        self._paused = True
+
+    def resume(self):
+        self._paused = False
+        self.wake()
+
+    def wake(self):
+        try:
+            self._wakeup.put_nowait(True)
+        except eventlet.queue.Full:
+            pass
+
+    # -------------------------------------------------------------------------------------------------------------
+    def _run(self):
+        backoff = 0.0
+        while self._running:
+            published = 0
+            if not self._paused:
+                try:
+                    published = self.publish_pending()
+                    backoff = 0.0
+                except Exception as exc:  # broker or database unreachable: wait and try again, rows stay unsent
+                    self.metrics.outbox_publish_failures.inc()
+                    backoff = min(self.max_backoff, max(0.2, backoff * 2 or 0.2))
+                    log.warning("outbox relay could not publish, retrying in %.1fs", backoff,
+                                extra={"error_type": type(exc).__name__})
+                    self._close()
+                    eventlet.sleep(backoff)
+                    continue
+            if published >= self.batch_size:
+                eventlet.sleep(0)
+                continue
+            try:
+                self._wakeup.get(timeout=self.poll_seconds)
+            except Empty:
+                pass
+
+    def _ensure_producer(self):
+        if self._producer is None:
+            connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
+                                    connect_timeout=5, heartbeat=0)
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            for entity in producer_topology(self.source, self.database.catalogue):
+                maybe_declare(entity, channel)
+            self._connection = connection
+            self._producer = Producer(channel)
+        return self._producer
+
+    def _close(self):
+        self._producer = None
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:
+                pass
+            self._connection = None
+
+    def publish_pending(self):
+        """Publish one batch of unsent rows in order; returns how many were published."""
+        session = self.database.session_factory()
+        try:
+            query = (select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+                     .order_by(OutboxEvent.id).limit(self.batch_size))
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).scalars().all()
+            if not rows:
+                session.rollback()
+                return 0
+            producer = self._ensure_producer()
+            exchange = events_exchange(self.source)
+            published_ids = []
+            try:
+                for row in rows:
+                    headers = {"nameko.correlation_id": row.envelope.get("correlation_id")}
+                    if row.origin_org:
+                        headers[ORIGIN_ORG_HEADER] = row.origin_org
+                    producer.publish(row.envelope, exchange=exchange, routing_key=row.event_type,
+                                     serializer="json", delivery_mode=2, headers=headers, retry=False)
+                    published_ids.append(row.id)
+            finally:
+                if published_ids:
+                    session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(published_ids))
+                                    .values(published_at=utcnow()))
+                failed = [row.id for row in rows if row.id not in set(published_ids)]
+                if failed:
+                    session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(failed[:1]))
+                                    .values(attempts=OutboxEvent.attempts + 1))
+                session.commit()
+                for row in rows:
+                    if row.id in published_ids:
+                        self.metrics.events_published.labels(row.event_type).inc()
+            return len(published_ids)
+        finally:
+            session.close()
+
+    def backlog(self, session):
+        """(unsent rows, age in seconds of the oldest unsent row)."""
+        count, oldest = session.execute(
+            select(func.count(OutboxEvent.id), func.min(OutboxEvent.created_at))
+            .where(OutboxEvent.published_at.is_(None))).one()
+        age = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=timezone.utc)
+            age = max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+        return count, age
+
+
+def _find_dependency(container, cls):
+    for dependency in container.dependencies:
+        if isinstance(dependency, cls):
+            return dependency
+    raise RuntimeError(f"{container.service_name} needs a {cls.__name__} dependency")
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Consumer side
+# ------------------------------------------------------------------------------------------------------------------
+class HavenEventHandler(EventHandler):
+    """A nameko event handler that never drops an event.
+
+    * validates the envelope and data against the catalogue; a malformed or unknown-version event goes straight
+      to the dead-letter queue with its error;
+    * a handler that raises is retried after growing delays (``HAVEN_RETRY_DELAYS``, default 1, 5, 30 s), then
+      dead-lettered with the error; the original delivery is acknowledged only once its copy is safely published;
+    * runs under the service's own identity; the producer's org travels in ``haven.origin_org``.
+    """
+
+    def __init__(self, source_service, event_type, catalogue=None, **kwargs):
+        self.catalogue = catalogue or default_catalogue
+        super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        service = self.container.service_name
+        entry = self.catalogue.get(self.source_service, self.event_type)
+        if service not in entry.consumers:
+            raise EventContractError(
+                f"{service} handles {self.source_service}.{self.event_type} but the catalogue does not list it as a "
+                f"consumer, so its queue would not exist before the first publish; add it to haven_kernel.catalogue")
+        self.queue_name = consumer_queue_name(service, self.source_service, self.event_type)
+        self.queue = Queue(self.queue_name, exchange=get_event_exchange(self.source_service, self.container.config),
+                           routing_key=self.event_type, durable=True, auto_delete=False, exclusive=False)
+        self.delays = retry_delays(self.container.config)
+        self.amqp_uri = self.container.config["AMQP_URI"]
+        self.metrics = metrics_for(self.container)
+        Consumer.setup(self)
+
+    def handle_message(self, body, message):
+        headers = message.headers or {}
+        attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)
+        try:
+            event = self.catalogue.parse(body, origin_org=headers.get(ORIGIN_ORG_HEADER))
+        except EventContractError as exc:
+            log.warning("malformed event dead-lettered", extra={"queue": self.queue_name, "error_type": "EventContractError"})
+            self._settle_failure(message, body, exc, attempt, retryable=False)
+            return
+        context_data = {
+            "correlation_id": event.correlation_id,
+            CALLER_CONTEXT_KEY: Caller(sub=f"service:{self.container.service_name}", org="HAVEN",
+                                       scopes=("admin",)).as_context(),
+            ORIGIN_ORG_CONTEXT_KEY: event.origin_org,
+        }
+        started = time.perf_counter()
+        handle_result = partial(self._handle_result, message, body, attempt, started)
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=context_data, handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _handle_result(self, message, body, attempt, started, worker_ctx, result, exc_info):
+        labels = (self.source_service, self.event_type)
+        self.metrics.event_handling_duration.labels(*labels).observe(time.perf_counter() - started)
+        if exc_info is None:
+            outcome = "duplicate" if result is DUPLICATE else "processed"
+            self.metrics.events_consumed.labels(*labels, outcome).inc()
+            self.queue_consumer.ack_message(message)
+        else:
+            self.metrics.events_consumed.labels(*labels, "failed").inc()
+            self._settle_failure(message, body, exc_info[1], attempt, retryable=True)
+        return result, exc_info
+
+    def _settle_failure(self, message, body, error, attempt, retryable):
+        headers = dict(message.headers or {})
+        labels = (self.source_service, self.event_type)
+        try:
+            with Connection(self.amqp_uri, transport_options={"confirm_publish": True}, connect_timeout=5) as conn:
+                producer = Producer(conn.channel())
+                if retryable and attempt < len(self.delays):
+                    queue = retry_queue(self.queue_name, self.delays[attempt])
+                    headers[ATTEMPT_HEADER] = attempt + 1
+                    maybe_declare(queue, producer.channel)
+                    producer.publish(body, exchange="", routing_key=queue.name, headers=headers,
+                                     serializer="json", delivery_mode=2, retry=False)
+                    self.metrics.events_retried.labels(*labels).inc()
+                    log.warning("event handler failed; retry %d of %d in %.1fs", attempt + 1, len(self.delays),
+                                self.delays[attempt], extra={"queue": self.queue_name,
+                                                             "error_type": type(error).__name__})
+                else:
+                    queue = dead_letter_queue(self.container.service_name)
+                    maybe_declare(queue, producer.channel)
+                    headers.update({
+                        "x-haven-error-type": type(error).__name__,
+                        "x-haven-error": _safe_error_text(error),
+                        "x-haven-failed-queue": self.queue_name,
+                        "x-haven-handler": f"{self.container.service_name}.{self.method_name}",
+                        "x-haven-attempts": attempt + (1 if retryable else 0),
+                        "x-haven-failed-at": utcnow().isoformat(),
+                    })
+                    producer.publish(body, exchange="", routing_key=queue.name, headers=headers,
+                                     serializer="json", delivery_mode=2, retry=False)
+                    self.metrics.events_dead_lettered.labels(*labels).inc()
+                    log.error("event dead-lettered", extra={"queue": self.queue_name,
+                                                            "error_type": type(error).__name__})
+        except Exception:
+            # Could not park the copy: give the delivery back to the broker rather than lose it.
+            log.exception("could not schedule retry or dead-letter; requeueing the delivery")
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+def _safe_error_text(error):
+    from .errors import HavenError
+    if isinstance(error, (HavenError, EventContractError)):
+        return str(error)[:2000]
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{where}"
+
+
+DUPLICATE = object()
+
+
+def event_handler(source, event_type, catalogue=None):
+    """Decorate a service method ``(self, event)`` as a Haven event handler.
+
+    The handler's effect and its inbox row commit in one transaction; an event this handler has already applied is
+    acknowledged and skipped.
+    """
+
+    def decorate(fn):
+        handler_name = fn.__qualname__
+
+        @wraps(fn)
+        def run_once(self, event):
+            set_correlation_id(event.correlation_id)
+            unit = unit_of_work_of(self)
+            if unit is None:
+                return fn(self, event)
+            try:
+                if unit.already_processed(event.event_id, handler_name):
+                    unit.rollback()
+                    return DUPLICATE
+                result = fn(self, event)
+                unit.commit()
+                return result
+            except BaseException:
+                unit.rollback()
+                raise
+
+        return HavenEventHandler.decorator(source, event_type, catalogue=catalogue)(run_once)
+
+    return decorate

@@ -1,0 +1,160 @@
+"""Partner-facing RPC: token and scope checked before a worker starts, arguments checked against the method's
+signature, the unit of work committed before the reply is sent, and only typed errors leave the service."""
+import inspect
+import logging
+import time
+import uuid
+from functools import partial, wraps
+
+from nameko.exceptions import ContainerBeingKilled, MalformedRequest
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from .auth import Caller, authorize, service_token, verify_token
+from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, unit_of_work_of
+from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
+from .logs import set_correlation_id
+from .metrics import metrics_for
+
+log = logging.getLogger(__name__)
+
+
+class HavenRpc(Rpc):
+    def __init__(self, scope=None, **kwargs):
+        self.scope = scope
+        kwargs.setdefault("expected_exceptions", EXPECTED)
+        super().__init__(**kwargs)
+
+    def setup(self):
+        self.metrics = metrics_for(self.container)
+        method = getattr(self.container.service_cls, self.method_name)
+        self.signature = inspect.signature(getattr(method, "__wrapped__", method))
+        super().setup()
+
+    def check_arguments(self, args, kwargs):
+        try:
+            self.signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise ValidationError({"_arguments": [f"{self.method_name}: {exc}"]}) from None
+
+    def handle_message(self, body, message):
+        started = time.perf_counter()
+        try:
+            args = body["args"]
+            kwargs = body["kwargs"]
+            if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
+                raise TypeError
+        except (KeyError, TypeError):
+            raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        context_data = self.unpack_message_headers(message)
+        correlation_id = context_data.get("correlation_id")
+        if not isinstance(correlation_id, str) or not 0 < len(correlation_id) <= 100:
+            correlation_id = str(uuid.uuid4())
+        set_correlation_id(correlation_id)
+        try:
+            caller = authorize(verify_token(context_data.get("authorization")), self.scope)
+            self.check_arguments(args, kwargs)
+        except HavenError as exc:
+            self._record(started, type(exc).__name__)
+            log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
+            raise
+        worker_context = {
+            "correlation_id": correlation_id,
+            CALLER_CONTEXT_KEY: caller.as_context(),
+            ORIGIN_ORG_CONTEXT_KEY: caller.org,
+        }
+        handle_result = partial(self._handle_result, message, started)
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=worker_context, handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.rpc_consumer.requeue_message(message)
+
+    def _record(self, started, outcome):
+        self.metrics.rpc_requests.labels(self.method_name, outcome).inc()
+        self.metrics.rpc_duration.labels(self.method_name).observe(time.perf_counter() - started)
+
+    def _handle_result(self, message, started, worker_ctx, result, exc_info):
+        if exc_info is not None and not isinstance(exc_info[1], EXPECTED):
+            correlation_id = worker_ctx.context_data.get("correlation_id")
+            error = InternalError(f"unexpected error in {self.container.service_name}.{self.method_name}; "
+                                  f"reference {correlation_id}")
+            exc_info = (InternalError, error, None)
+        self._record(started, "ok" if exc_info is None else type(exc_info[1]).__name__)
+        return self.rpc_consumer.handle_result(message, result, exc_info)
+
+
+def rpc(scope=None):
+    """Decorate a partner-facing service method. ``scope`` is required of the caller's token (``admin`` passes)."""
+
+    def decorate(fn):
+        @wraps(fn)
+        def call(self, *args, **kwargs):
+            unit = unit_of_work_of(self)
+            try:
+                result = fn(self, *args, **kwargs)
+                if unit is not None:
+                    unit.commit()
+                return result
+            except BaseException:
+                if unit is not None:
+                    unit.rollback()
+                raise
+
+        return HavenRpc.decorator(scope=scope)(call)
+
+    return decorate
+
+
+class ServiceRpc(DependencyProvider):
+    """Call another Haven service under this service's own identity, with a timeout.
+
+    The partner's org and the correlation id travel along for audit; the partner's token does not.
+    """
+
+    def __init__(self, target, scopes, timeout=5.0):
+        self.target = target
+        self.scopes = tuple(scopes)
+        self.timeout = timeout
+
+    def setup(self):
+        self.config = {"AMQP_URI": self.container.config["AMQP_URI"]}
+        self.service_name = self.container.service_name
+
+    def get_dependency(self, worker_ctx):
+        context = worker_ctx.context_data
+        return _RemoteService(self, context.get("correlation_id"), context.get(ORIGIN_ORG_CONTEXT_KEY))
+
+
+class _RemoteService:
+    def __init__(self, provider, correlation_id, origin_org):
+        self._provider = provider
+        self._correlation_id = correlation_id
+        self._origin_org = origin_org
+
+    def __getattr__(self, method_name):
+        return partial(self._call, method_name)
+
+    def _call(self, method_name, *args, **kwargs):
+        provider = self._provider
+        context = {
+            "authorization": "Bearer " + service_token(provider.service_name, provider.scopes),
+            "correlation_id": self._correlation_id or str(uuid.uuid4()),
+        }
+        if self._origin_org:
+            context["origin_org"] = self._origin_org
+        try:
+            with ClusterRpcProxy(provider.config, context_data=context, timeout=provider.timeout) as proxy:
+                return getattr(getattr(proxy, provider.target), method_name)(*args, **kwargs)
+        except HavenError:
+            raise
+        except Exception as exc:
+            from nameko.exceptions import RemoteError
+            if isinstance(exc, RemoteError):
+                raise
+            raise ServiceUnavailable(f"{provider.target}.{method_name} did not answer: {type(exc).__name__}") from None
+
+
+def caller_of(service) -> Caller | None:
+    unit = unit_of_work_of(service)
+    return unit.caller if unit else None

@@ -1,0 +1,91 @@
+"""What every Haven service has: its database, its outbox relay, ``GET /health`` and ``GET /metrics``.
+
+A service subclasses :class:`HavenService`, sets ``name``, and may override ``business_metrics``.
+"""
+import json
+import logging
+
+from kombu import Connection
+from nameko.web.handlers import http
+from prometheus_client import generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from werkzeug.wrappers import Response
+
+from .db import Database
+from .messaging import OutboxRelay
+from .metrics import metrics_for
+
+log = logging.getLogger(__name__)
+
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _Families:
+    def __init__(self, families):
+        self.families = families
+
+    def collect(self):
+        return iter(self.families)
+
+
+def broker_reachable(amqp_uri, timeout=2):
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+        return True, None
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+class HavenService:
+    name = None
+
+    db = Database()
+    outbox = OutboxRelay()
+
+    def business_metrics(self, session):
+        """The service's own gauges (a list of prometheus ``*MetricFamily``), read at scrape time."""
+        return []
+
+    @http("GET", "/health")
+    def health(self, request):
+        checks = {}
+        try:
+            self.db.session.execute(__import__("sqlalchemy").text("SELECT 1"))
+            checks["database"] = "up"
+        except Exception as exc:
+            checks["database"] = f"down: {type(exc).__name__}"
+        finally:
+            self.db.rollback()
+        ok, error = broker_reachable(self.config_value("AMQP_URI"))
+        checks["broker"] = "up" if ok else f"down: {error}"
+        healthy = all(v == "up" for v in checks.values())
+        body = {"service": self.name, "status": "ok" if healthy else "unavailable", "checks": checks}
+        return Response(json.dumps(body), status=200 if healthy else 503, mimetype="application/json")
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        families = []
+        try:
+            session = self.db.session
+            backlog, age = self.outbox.backlog(session)
+            backlog_family = GaugeMetricFamily("haven_outbox_backlog", "Outbox rows not yet published")
+            backlog_family.add_metric([], backlog)
+            age_family = GaugeMetricFamily("haven_outbox_oldest_unsent_age_seconds",
+                                           "Age of the oldest unpublished outbox row (0 when none)")
+            age_family.add_metric([], age)
+            families += [backlog_family, age_family]
+            families += list(self.business_metrics(session))
+        except Exception:
+            log.exception("could not read metrics from the database")
+            up = GaugeMetricFamily("haven_database_up", "Whether the metrics scrape could read the database")
+            up.add_metric([], 0)
+            families.append(up)
+        finally:
+            self.db.rollback()
+        registry = metrics_for(self.outbox.container).registry
+        text = generate_latest(registry) + generate_latest(_Families(families))
+        return Response(text, status=200, content_type=PROMETHEUS_CONTENT_TYPE)
+
+    def config_value(self, key, default=None):
+        return self.outbox.container.config.get(key, default)
