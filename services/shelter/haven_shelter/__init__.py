@@ -1,0 +1,1 @@
+"""Haven shelter: sites, shelter units, allocation and waitlists, and CCCM minimum-standards indicators."""

@@ -1,0 +1,356 @@
+"""Shelter allocation: registration's household events, the camp manager's manual override, and the waitlist, as
+use cases over a unit of work.
+
+Locking (PostgreSQL): every change to who holds which unit, or who waits where, happens while holding the row lock of
+the site concerned (``SELECT ... FOR UPDATE`` on ``sites``). Locks are always taken sites first (in id order), then
+households, so two transactions never wait on each other in a circle. Two allocations racing for the last unit are
+serialised on the site row: the second sees the unit taken and gets ``Conflict``. The unique constraint on
+``households.unit_id`` backs this up.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import case, func, select
+
+from haven_kernel.errors import Conflict, NotFound
+from haven_kernel.validation import parse_uuid
+
+from . import domain
+from .domain import ALLOCATED, RELEASED, UNALLOCATED, WAITLISTED
+from .models import AllocationHistory, Household, ShelterUnit, Site
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def iso(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+class Allocator:
+    def __init__(self, unit, standards, actor=None):
+        self.unit = unit
+        self.session = unit.session
+        self.standards = standards
+        caller = unit.caller
+        self.actor = actor or (caller.sub if caller else "system")
+
+    # -- locks and reads ---------------------------------------------------------------------------------------------
+    @property
+    def _postgres(self):
+        return self.session.bind.dialect.name == "postgresql"
+
+    def _fresh(self, query, lock):
+        query = query.execution_options(populate_existing=True)
+        if lock and self._postgres:
+            query = query.with_for_update()
+        return query
+
+    def site(self, site_id, lock=False):
+        """The site (row-locked when ``lock``), or NotFound."""
+        site = self.session.execute(self._fresh(select(Site).where(Site.id == site_id), lock)).scalar_one_or_none()
+        if site is None:
+            raise NotFound(f"site {site_id} does not exist")
+        return site
+
+    def _lock_sites(self, site_ids):
+        """Lock several sites in id order; unknown ids map to None."""
+        locked = {}
+        for site_id in sorted(site_ids):
+            locked[site_id] = self.session.execute(
+                self._fresh(select(Site).where(Site.id == site_id), lock=True)).scalar_one_or_none()
+        return locked
+
+    def _household(self, household_id, lock=False):
+        return self.session.execute(
+            self._fresh(select(Household).where(Household.id == household_id), lock)).scalar_one_or_none()
+
+    def known_household(self, household_id):
+        household_id = parse_uuid(household_id, "household_id")
+        household = self._household(household_id)
+        if household is None:
+            raise NotFound(f"household {household_id} is not known to shelter (shelter learns households from "
+                           "registration's events)")
+        return household
+
+    def free_units(self, site_id):
+        """Available units of a site that nobody holds, oldest first."""
+        return self.session.execute(
+            select(ShelterUnit)
+            .outerjoin(Household, Household.unit_id == ShelterUnit.id)
+            .where(ShelterUnit.site_id == site_id, ShelterUnit.status == "available", Household.id.is_(None))
+            .order_by(ShelterUnit.number)
+            .execution_options(populate_existing=True)
+        ).scalars().all()
+
+    def unit_counts(self, site_id):
+        """(units_total, units_available, units_free, capacity_persons, covered_area_m2) of a site."""
+        total, available, capacity, area = self.session.execute(
+            select(func.count(ShelterUnit.id),
+                   func.coalesce(func.sum(_when_available(1)), 0),
+                   func.coalesce(func.sum(_when_available(ShelterUnit.capacity_persons)), 0),
+                   func.coalesce(func.sum(_when_available(ShelterUnit.covered_area_m2)), 0.0))
+            .where(ShelterUnit.site_id == site_id)).one()
+        return int(total), int(available), len(self.free_units(site_id)), int(capacity), float(area)
+
+    # -- registration's household events -------------------------------------------------------------------------
+    def apply_household_event(self, event_type, data):
+        """Bring shelter's record of a household to what the event says (see ``domain.reconcile``)."""
+        household_id = str(uuid.UUID(str(data["household_id"])))
+        facts = domain.Facts(site_id=str(uuid.UUID(str(data["site_id"]))), persons=data["size"],
+                             version=data["version"], registration_status=data["status"])
+        for _ in range(5):
+            seen = self._household(household_id)
+            seen_site = seen.site_id if seen is not None else None
+            sites = self._lock_sites({facts.site_id} | ({seen_site} if seen_site else set()))
+            household = self._household(household_id, lock=True)
+            if (household.site_id if household is not None else None) == seen_site:
+                break
+        else:  # moved by another transaction five times in a row: let the retry machinery try again later
+            raise Conflict(f"household {household_id} is changing concurrently")
+
+        known = None if household is None else domain.Known(
+            site_id=household.site_id, persons=household.persons, version=household.version,
+            registration_status=household.registration_status, status=household.status)
+        plan = domain.reconcile(known, facts)
+        if plan.ignore:
+            return "stale"
+        now = utcnow()
+        if household is None:
+            household = Household(id=household_id, site_id=facts.site_id, persons=facts.persons,
+                                  version=facts.version, registration_status=facts.registration_status,
+                                  status=RELEASED, since=now, updated_at=now)
+            self.session.add(household)
+            self.session.flush()
+        touched = []
+        if plan.leave_reason:
+            old_site = sites[household.site_id]
+            self._leave(household, old_site, plan.leave_reason)
+            touched.append(old_site)
+        household.persons = facts.persons
+        household.version = facts.version
+        household.registration_status = facts.registration_status
+        household.site_id = facts.site_id
+        household.updated_at = now
+        self.session.flush()
+        if plan.place or plan.reserve_queue:
+            site = sites.get(facts.site_id)
+            if site is None:
+                raise NotFound(f"site {facts.site_id} of household {household_id} does not exist in shelter")
+            if plan.place:
+                self._place(household, site)
+            touched.append(site)
+        for site in dict.fromkeys(touched):
+            self.serve_queue(site)
+            self.settle(site)
+        return household.status
+
+    # -- the camp manager's override -----------------------------------------------------------------------------
+    def allocate_manually(self, household_id, unit_id):
+        household_id = parse_uuid(household_id, "household_id")
+        unit_id = parse_uuid(unit_id, "unit_id")
+        unit = self.session.get(ShelterUnit, unit_id)
+        if unit is None:
+            raise NotFound(f"shelter unit {unit_id} does not exist")
+        if self._household(household_id) is None:
+            raise NotFound(f"household {household_id} is not known to shelter (shelter learns households from "
+                           "registration's events)")
+        site = self.site(unit.site_id, lock=True)
+        household = self._household(household_id, lock=True)
+        unit = self.session.execute(self._fresh(select(ShelterUnit).where(ShelterUnit.id == unit_id), False)).scalar_one()
+        if household.registration_status != "active":
+            raise Conflict(f"household {household_id} has departed")
+        if household.site_id != site.id:
+            raise Conflict(f"household {household_id} is registered at site {household.site_id}, not at the unit's "
+                           f"site {site.id}; relocate it through registration first")
+        if site.status != "open":
+            raise Conflict(f"site {site.id} is closed; it takes no allocations")
+        if unit.status != "available":
+            raise Conflict(f"shelter unit {unit_id} is unavailable")
+        if household.unit_id == unit.id:
+            return self.allocation_view(household)
+        holder = self.session.execute(select(Household.id).where(Household.unit_id == unit.id)).scalar_one_or_none()
+        if holder is not None:
+            raise Conflict(f"shelter unit {unit_id} is taken")
+        if household.status == ALLOCATED:
+            self._release(household, site, "reallocated")
+        self._allocate(household, site, unit, manual=True)
+        self.serve_queue(site)
+        self.settle(site)
+        return self.allocation_view(household)
+
+    # -- the waitlist and site state -----------------------------------------------------------------------------
+    def serve_queue(self, site):
+        """Give free units to waiting households, in queue order (``domain.serve_queue``). Caller holds the lock."""
+        if site.status != "open":
+            return []
+        waiting = self.session.execute(
+            self._fresh(select(Household).where(Household.site_id == site.id, Household.status == WAITLISTED)
+                        .order_by(Household.queue_number), lock=True)).scalars().all()
+        if not waiting:
+            return []
+        free = {u.id: u for u in self.free_units(site.id)}
+        if not free:
+            return []
+        by_id = {h.id: h for h in waiting}
+        served = domain.serve_queue(
+            [domain.Waiting(h.id, h.persons, h.queue_number) for h in waiting],
+            [domain.FreeUnit(u.id, u.capacity_persons, u.covered_area_m2, u.number) for u in free.values()])
+        for household_id, choice in served:
+            self._allocate(by_id[household_id], site, free[choice.unit_id], manual=False, reason="waitlist")
+        return [household_id for household_id, _ in served]
+
+    def settle(self, site):
+        """Emit ``site_full`` when the site has just become full (once per filling)."""
+        total, available, free, capacity, _ = self.unit_counts(site.id)
+        is_full, emit = domain.full_transition(site.full, available, free)
+        site.full = is_full
+        if emit:
+            self.unit.emit("site_full", {"site_id": site.id, "units_total": total, "capacity_persons": capacity})
+        self.session.flush()
+
+    def empty_waitlist(self, site, reason):
+        """Everyone waiting at ``site`` leaves the queue (``waitlist_left``), in queue order."""
+        waiting = self.session.execute(
+            self._fresh(select(Household).where(Household.site_id == site.id, Household.status == WAITLISTED)
+                        .order_by(Household.queue_number), lock=True)).scalars().all()
+        for household in waiting:
+            self._leave(household, site, reason)
+        return len(waiting)
+
+    def place_stranded(self, site):
+        """Active households at ``site`` with neither unit nor queue place (the site was closed): place them now."""
+        stranded = self.session.execute(
+            self._fresh(select(Household).where(Household.site_id == site.id, Household.status == UNALLOCATED,
+                                                Household.registration_status == "active")
+                        .order_by(Household.since, Household.id), lock=True)).scalars().all()
+        for household in stranded:
+            self._place(household, site)
+        return len(stranded)
+
+    # -- the moves ----------------------------------------------------------------------------------------------------
+    def _place(self, household, site):
+        """Allocate the smallest free unit that fits, or queue at the site; a closed site leaves it unallocated."""
+        if site.status != "open":
+            if household.status != UNALLOCATED:
+                self._set(household, UNALLOCATED)
+                self._history(household, site.id, "unallocated", reason="site_closed")
+            return
+        free = {u.id: u for u in self.free_units(site.id)}
+        choice = domain.choose_unit(household.persons, [
+            domain.FreeUnit(u.id, u.capacity_persons, u.covered_area_m2, u.number) for u in free.values()])
+        if choice is not None:
+            self._allocate(household, site, free[choice.unit_id], manual=False)
+        else:
+            self._enqueue(household, site)
+
+    def _allocate(self, household, site, unit, manual, reason=None):
+        self._set(household, ALLOCATED, unit_id=unit.id)
+        household.site_id = site.id
+        self.session.flush()
+        self.unit.emit("shelter_allocated", {
+            "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
+            "persons": household.persons, "manual": manual})
+        self._history(household, site.id, "allocated", unit=unit, manual=manual,
+                      reason=reason or ("manual" if manual else "automatic"))
+
+    def _enqueue(self, household, site):
+        site.queue_counter = (site.queue_counter or 0) + 1
+        self._set(household, WAITLISTED, queue_number=site.queue_counter)
+        self.session.flush()
+        numbers = self.session.execute(select(Household.queue_number).where(
+            Household.site_id == site.id, Household.status == WAITLISTED)).scalars().all()
+        position = domain.queue_position(numbers, household.queue_number)
+        self.unit.emit("allocation_waitlisted", {"household_id": household.id, "site_id": site.id,
+                                                 "persons": household.persons, "position": position})
+        self._history(household, site.id, "waitlisted")
+
+    def _leave(self, household, site, reason):
+        if household.status == ALLOCATED:
+            self._release(household, site, reason)
+        elif household.status == WAITLISTED:
+            self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
+            self.session.flush()
+            self.unit.emit("waitlist_left", {"household_id": household.id, "site_id": site.id, "reason": reason})
+            self._history(household, site.id, "waitlist_left", reason=reason)
+
+    def _release(self, household, site, reason):
+        unit = self.session.get(ShelterUnit, household.unit_id)
+        self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
+        self.session.flush()  # the unit is free before anyone else can be given it (unique households.unit_id)
+        self.unit.emit("shelter_released", {
+            "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
+            "persons": household.persons, "reason": reason})
+        self._history(household, site.id, "released", unit=unit, reason=reason)
+
+    @staticmethod
+    def _set(household, status, unit_id=None, queue_number=None):
+        household.status = status
+        household.unit_id = unit_id
+        household.queue_number = queue_number
+        household.since = utcnow()
+        household.updated_at = household.since
+
+    def _history(self, household, site_id, action, unit=None, reason=None, manual=False):
+        self.session.add(AllocationHistory(
+            household_id=household.id, site_id=site_id, action=action,
+            unit_id=unit.id if unit is not None else None, unit_type=unit.unit_type if unit is not None else None,
+            persons=household.persons, reason=reason, manual=manual, actor=self.actor[:200], at=utcnow()))
+
+    # -- views --------------------------------------------------------------------------------------------------------
+    def allocation_view(self, household):
+        unit = self.session.get(ShelterUnit, household.unit_id) if household.unit_id else None
+        position = None
+        if household.status == WAITLISTED:
+            numbers = self.session.execute(select(Household.queue_number).where(
+                Household.site_id == household.site_id, Household.status == WAITLISTED)).scalars().all()
+            position = domain.queue_position(numbers, household.queue_number)
+        return {
+            "household_id": household.id,
+            "site_id": household.site_id,
+            "status": household.status,
+            "unit_id": unit.id if unit else None,
+            "unit_type": unit.unit_type if unit else None,
+            "unit_number": unit.number if unit else None,
+            "unit_capacity_persons": unit.capacity_persons if unit else None,
+            "persons": household.persons,
+            "waitlist_position": position,
+            "since": iso(household.since),
+        }
+
+    def get_allocation(self, household_id):
+        return self.allocation_view(self.known_household(household_id))
+
+    def history(self, household_id):
+        household = self.known_household(household_id)
+        rows = self.session.execute(select(AllocationHistory).where(AllocationHistory.household_id == household.id)
+                                    .order_by(AllocationHistory.id)).scalars().all()
+        return [{
+            "at": iso(row.at),
+            "action": row.action,
+            "site_id": row.site_id,
+            "unit_id": row.unit_id,
+            "unit_type": row.unit_type,
+            "persons": row.persons,
+            "reason": row.reason,
+            "manual": row.manual,
+            "actor": row.actor,
+        } for row in rows]
+
+    def waitlist(self, site_id):
+        site_id = parse_uuid(site_id, "site_id")
+        self.site(site_id)
+        rows = self.session.execute(
+            select(Household).where(Household.site_id == site_id, Household.status == WAITLISTED)
+            .order_by(Household.queue_number)).scalars().all()
+        return [{"household_id": h.id, "persons": h.persons, "position": i, "since": iso(h.since)}
+                for i, h in enumerate(rows, start=1)]
+
+
+def _when_available(value):
+    return case((ShelterUnit.status == "available", value), else_=0)

@@ -1,0 +1,172 @@
+"""Fixtures for shelter's service tests: a real RabbitMQ vhost and PostgreSQL database per test."""
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from haven_kernel.testing import make_token, publish_event, rpc_client, service_config, wait_until
+
+
+def site_payload(**overrides):
+    data = {
+        "name": "Camp Esperanza",
+        "site_type": "planned_camp",
+        "adm1": "Sofala",
+        "adm2": "Beira",
+        "lat": -19.83,
+        "lon": 34.84,
+        "managing_agency": "IOM",
+    }
+    data.update(overrides)
+    return data
+
+
+def household_data(site_id, size=4, version=1, status="active", household_id=None, **extra):
+    """The data of a registration household event (HouseholdSummary): ids, site, size, counts; never names."""
+    data = {
+        "household_id": household_id or str(uuid.uuid4()),
+        "registration_number": "HV-TEST-0001",
+        "site_id": site_id,
+        "size": size,
+        "status": status,
+        "version": version,
+        "by_sex_age": {"female": {"18-59": 1, "0-4": size - 1}} if size > 1 else {"female": {"18-59": 1}},
+        "specific_needs": {},
+        "origin": {"adm1": "Sofala", "adm2": "Buzi"},
+        "displacement_date": "2026-11-20",
+        "org": "IOM",
+        "registered_at": datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc).isoformat(),
+    }
+    data.update(extra)
+    return data
+
+
+class ShelterHarness:
+    def __init__(self, amqp_uri, database_url, container):
+        self.amqp_uri = amqp_uri
+        self.database_url = database_url
+        self.container = container
+        self.writer = make_token("shelter:write", "shelter:read", org="IOM", sub="camp-manager")
+        self.reader = make_token("shelter:read", org="UNHCR")
+
+    def client(self, token="writer", **context):
+        token = {"writer": self.writer, "reader": self.reader}.get(token, token)
+        return rpc_client(self.amqp_uri, token, **context)
+
+    def create_site(self, client=None, units=(), **overrides):
+        """A site (and optionally its units: a list of unit specs) through shelter's own RPC."""
+        def make(c):
+            site = c.shelter.create_site(site_payload(**overrides))
+            if units:
+                site = c.shelter.add_shelter_units(site["site_id"], list(units))["site"]
+            return site
+        if client is not None:
+            return make(client)
+        with self.client() as c:
+            return make(c)
+
+    def household_event(self, event_type, data, event_id=None):
+        return publish_event(self.amqp_uri, "registration", event_type, data, event_id=event_id)
+
+    def register(self, site_id, size=4, **kwargs):
+        """Publish household_registered as registration would; returns the event data."""
+        data = household_data(site_id, size=size, **kwargs)
+        self.household_event("household_registered", data)
+        return data
+
+    def allocation(self, household_id):
+        from haven_shelter.models import Household
+        with self.database.session_factory() as session:
+            household = session.get(Household, household_id)
+            return None if household is None else (household.status, household.unit_id, household.site_id)
+
+    def wait_status(self, household_id, status, version=None, timeout=15):
+        def reached():
+            from haven_shelter.models import Household
+            with self.database.session_factory() as session:
+                household = session.get(Household, household_id)
+                return (household is not None and household.status == status
+                        and (version is None or household.version == version))
+        wait_until(reached, timeout=timeout, message=f"household {household_id} {status}")
+
+    @property
+    def database(self):
+        from haven_kernel.db import Database
+        return next(d for d in self.container.dependencies if isinstance(d, Database))
+
+    @property
+    def relay(self):
+        from haven_kernel.messaging import OutboxRelay
+        return next(d for d in self.container.dependencies if isinstance(d, OutboxRelay))
+
+    def count(self, model, *where):
+        from sqlalchemy import func, select
+        with self.database.session_factory() as session:
+            return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    def table_counts(self):
+        from haven_kernel.db import OutboxEvent, ProcessedEvent
+        from haven_shelter.models import AllocationHistory, Household, ShelterUnit, Site, SiteServices
+        return {m.__tablename__: self.count(m) for m in (Site, ShelterUnit, Household, AllocationHistory,
+                                                         SiteServices, OutboxEvent, ProcessedEvent)}
+
+
+def start_shelter(amqp_uri, database_url, start_service, **config):
+    from haven_shelter.service import ShelterService
+    url = database_url("haven_shelter")
+    container = start_service(ShelterService, service_config(amqp_uri, url, **config))
+    return ShelterHarness(amqp_uri, url, container)
+
+
+@pytest.fixture
+def shelter(amqp_uri, database_url, start_service):
+    return start_shelter(amqp_uri, database_url, start_service)
+
+
+@pytest.fixture
+def make_site():
+    return site_payload
+
+
+@pytest.fixture
+def make_household_data():
+    return household_data
+
+
+def registration_household(site_id, size=4):
+    """What a registration partner sends: members without names or phone (no consent needed)."""
+    members = [{"sex": "female", "age_years": 34, "relationship": "head"}]
+    members += [{"sex": "male" if i % 2 else "female", "age_years": 3 + i, "relationship": "child"}
+                for i in range(size - 1)]
+    return {"site_id": site_id, "consent": False, "members": members}
+
+
+class RegistrationHarness:
+    def __init__(self, amqp_uri, container):
+        self.amqp_uri = amqp_uri
+        self.container = container
+        self.writer = make_token("registration:write", "registration:read", org="IOM")
+
+    def client(self):
+        return rpc_client(self.amqp_uri, self.writer)
+
+    def site_known(self, site_id, status="open"):
+        from haven_kernel.db import Database
+        from haven_registration.models import SiteReplica
+        database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        with database.session_factory() as session:
+            site = session.get(SiteReplica, site_id)
+            return site is not None and site.status == status
+
+
+@pytest.fixture
+def registration(amqp_uri, database_url, start_service):
+    """The real registration service on the same vhost, with a database of its own."""
+    from haven_registration.service import RegistrationService
+    url = database_url("haven_registration")
+    return RegistrationHarness(amqp_uri, start_service(RegistrationService, service_config(amqp_uri, url)))
+
+
+@pytest.fixture
+def make_registration_household():
+    return registration_household
