@@ -1,0 +1,252 @@
+"""The situation report, the site profile and the 3W, computed from the projections in plain Python.
+
+Everything here reads per-site rows (site profiles and counters), never household rows, so producing a report
+costs the same at a thousand households as at a hundred thousand.
+"""
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+from haven_kernel.reference import AGE_BANDS, SEXES, SPECIFIC_NEEDS, need_group
+from haven_kernel.standards import DEFAULT_TARGETS, site_standards, standards_summary
+
+DEFAULT_THRESHOLD = 5
+NEED_GROUPS = tuple(SPECIFIC_NEEDS)
+SHELTER_KEYS = ("allocated_households", "occupants", "waitlisted_households", "waitlisted_persons")
+
+
+def suppress(count, threshold=DEFAULT_THRESHOLD):
+    """Small-cell suppression: a count from 1 to ``threshold - 1`` is shown as ``"<threshold"``."""
+    if threshold and threshold > 1 and 0 < count < threshold:
+        return f"<{threshold}"
+    return count
+
+
+def suppressed_needs(needs, threshold):
+    return {group: suppress(count, threshold) for group, count in needs.items()}
+
+
+def needs_by_group(by_code):
+    groups = Counter()
+    for code, count in by_code.items():
+        if count:
+            groups[need_group(code)] += count
+    order = {group: index for index, group in enumerate(NEED_GROUPS)}
+    return {group: groups[group] for group in sorted(groups, key=lambda g: (order.get(g, len(order)), g))}
+
+
+def empty_sex_age():
+    return {sex: {band: 0 for band in AGE_BANDS} for sex in SEXES}
+
+
+def group_cells(cells):
+    """``{(site, dimension, key): n}`` -> ``{site: {dimension: {key: n}}}`` (zero cells left out)."""
+    grouped = defaultdict(lambda: defaultdict(dict))
+    for (site, dimension, key), value in cells.items():
+        if value:
+            grouped[site][dimension][key] = value
+    return grouped
+
+
+def _iso(moment):
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat()
+    return moment.isoformat()
+
+
+class Reporter:
+    """Builds reports from the projections: ``sites`` (``{site_id: SiteState}``) and ``cells``
+    (``{(site_id, dimension, key): n}``)."""
+
+    def __init__(self, sites, cells, threshold=DEFAULT_THRESHOLD, targets=None):
+        self.sites = sites
+        self.cells = group_cells(cells)
+        self.threshold = threshold
+        self.targets = targets or DEFAULT_TARGETS
+
+    # -- sites ---------------------------------------------------------------------------------------------------
+    def site_ids(self):
+        ids = {site_id for site_id, state in self.sites.items() if state.known} | set(self.cells)
+        return sorted(ids, key=self._site_order)
+
+    def _site_order(self, site_id):
+        state = self.sites.get(site_id)
+        if state is None or not state.known:
+            return (1, "", "", "", site_id)
+        return (0, state.adm1 or "", state.adm2 or "", (state.name or "").lower(), site_id)
+
+    def figures(self, site_id):
+        """Exact figures of one site (no suppression): the basis of every table."""
+        state = self.sites.get(site_id)
+        cells = self.cells.get(site_id, {})
+        population = cells.get("population", {})
+        shelter = cells.get("shelter", {})
+        by_sex_age = empty_sex_age()
+        for key, count in cells.get("sex_age", {}).items():
+            sex, band = key.split("/", 1)
+            by_sex_age.setdefault(sex, {}).setdefault(band, 0)
+            by_sex_age[sex][band] += count
+        individuals = population.get("individuals", 0)
+        occupants = shelter.get("occupants", 0)
+        known = state is not None and state.known
+        capacity = state.capacity_persons if state is not None else None
+        covered = state.covered_area_m2 if state is not None else None
+        services = state.services if state is not None else None
+        standards = site_standards(people=individuals, sheltered=occupants, covered_area_m2=covered,
+                                   services=services, targets=self.targets)
+        met, assessed = standards_summary(standards)
+        return {
+            "site_id": site_id,
+            "name": state.name if known else None,
+            "code": state.code if known else None,
+            "site_type": state.site_type if known else None,
+            "adm1": state.adm1 if known else None,
+            "adm2": state.adm2 if known else None,
+            "lat": state.lat if known else None,
+            "lon": state.lon if known else None,
+            "status": state.status if known else "unknown",
+            "managing_agency": state.managing_agency if known else None,
+            "opened_on": _iso(state.opened_on) if known else None,
+            "households": population.get("households", 0),
+            "individuals": individuals,
+            "by_sex_age": by_sex_age,
+            "specific_needs": needs_by_group(cells.get("needs", {})),
+            "units_total": state.units_total if state is not None else None,
+            "units_available": state.units_available if state is not None else None,
+            "capacity_persons": capacity,
+            "covered_area_m2": covered,
+            "occupants": occupants,
+            "allocated_households": shelter.get("allocated_households", 0),
+            "waitlisted_households": shelter.get("waitlisted_households", 0),
+            "waitlisted_persons": shelter.get("waitlisted_persons", 0),
+            "occupancy_rate": round(occupants / capacity, 3) if capacity else None,
+            "covered_area_per_person_m2": standards["covered_area_per_person_m2"]["value"],
+            "services": dict(services) if services else None,
+            "services_as_of": _iso(state.services_as_of) if state is not None else None,
+            "standards": standards,
+            "standards_met": met,
+            "standards_assessed": assessed,
+            "last_full_at": _iso(state.last_full_at) if state is not None else None,
+        }
+
+    def site_entry(self, site_id):
+        """A site as published: specific-needs counts by group with small cells suppressed."""
+        entry = self.figures(site_id)
+        entry["specific_needs"] = suppressed_needs(entry["specific_needs"], self.threshold)
+        return entry
+
+    # -- totals --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def totals(entries):
+        """Totals over exact site figures."""
+        totals = {
+            "sites": len(entries),
+            "sites_open": sum(1 for e in entries if e["status"] == "open"),
+            "households": 0, "individuals": 0, "by_sex_age": empty_sex_age(), "specific_needs": Counter(),
+            "capacity_persons": 0, "units_total": 0, "occupants": 0, "allocated_households": 0,
+            "waitlisted_households": 0, "waitlisted_persons": 0,
+        }
+        for entry in entries:
+            for key in ("households", "individuals", "occupants", "allocated_households", "waitlisted_households",
+                        "waitlisted_persons"):
+                totals[key] += entry[key]
+            totals["capacity_persons"] += entry["capacity_persons"] or 0
+            totals["units_total"] += entry["units_total"] or 0
+            for sex, bands in entry["by_sex_age"].items():
+                for band, count in bands.items():
+                    totals["by_sex_age"].setdefault(sex, {}).setdefault(band, 0)
+                    totals["by_sex_age"][sex][band] += count
+            totals["specific_needs"].update(entry["specific_needs"])
+        totals["specific_needs"] = needs_by_group(totals["specific_needs"])
+        return totals
+
+    def admin_areas(self, figures):
+        """Totals per admin level 1 and per admin level 2 (sites whose area is not known yet are left out)."""
+        groups = defaultdict(list)
+        for entry in figures:
+            if entry["adm1"] is None:
+                continue
+            groups[(entry["adm1"], None)].append(entry)
+            groups[(entry["adm1"], entry["adm2"])].append(entry)
+        areas = []
+        for (adm1, adm2), entries in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+            totals = self.totals(entries)
+            totals["specific_needs"] = suppressed_needs(totals["specific_needs"], self.threshold)
+            areas.append({"level": 1 if adm2 is None else 2, "adm1": adm1, "adm2": adm2, **totals})
+        return areas
+
+    # -- the reports ---------------------------------------------------------------------------------------------
+    def sitrep(self, adm1=None, adm2=None, last_event=None, now=None):
+        now = now or datetime.now(timezone.utc)
+        figures = [self.figures(site_id) for site_id in self.site_ids()]
+        if adm1 is not None:
+            figures = [f for f in figures if f["adm1"] == adm1]
+        if adm2 is not None:
+            figures = [f for f in figures if f["adm2"] == adm2]
+        totals = self.totals(figures)
+        if adm1 is not None or adm2 is not None:
+            # An area's totals are a breakdown too: its specific-needs counts are suppressed like a site's.
+            totals["specific_needs"] = suppressed_needs(totals["specific_needs"], self.threshold)
+        lag = None
+        if last_event is not None:
+            occurred = last_event["occurred_at"]
+            if occurred.tzinfo is None:
+                occurred = occurred.replace(tzinfo=timezone.utc)
+            lag = round(max(0.0, (now - occurred).total_seconds()), 3)
+        areas = self.admin_areas(figures)
+        sites = [{**entry, "specific_needs": suppressed_needs(entry["specific_needs"], self.threshold)}
+                 for entry in figures]
+        return {
+            "generated_at": now.isoformat(),
+            "as_of_event": _event_reference(last_event),
+            "lag_seconds": lag,
+            "filters": {"adm1": adm1, "adm2": adm2},
+            "small_cell_threshold": self.threshold,
+            "totals": totals,
+            "admin_areas": areas,
+            "sites": sites,
+        }
+
+    def three_w(self):
+        """Operational presence: organisation × sector × admin area × activity, with counts."""
+        rows = defaultdict(lambda: {"site_ids": set(), "households": 0, "individuals": 0})
+
+        def add(org, sector, state, activity, site_id, households, individuals):
+            adm1 = state.adm1 if state is not None and state.known else None
+            adm2 = state.adm2 if state is not None and state.known else None
+            row = rows[(org or "unknown", sector, adm1, adm2, activity)]
+            row["site_ids"].add(site_id)
+            row["households"] += households
+            row["individuals"] += individuals
+
+        for site_id in self.site_ids():
+            state = self.sites.get(site_id)
+            cells = self.cells.get(site_id, {})
+            by_org = cells.get("registered_individuals", {})
+            for org, households in cells.get("registered_households", {}).items():
+                add(org, "CCCM", state, "Registration", site_id, households, by_org.get(org, 0))
+            population = cells.get("population", {})
+            agency = state.managing_agency if state is not None and state.known else None
+            if state is not None and state.known and state.status == "open":
+                add(agency, "CCCM", state, "Site management", site_id, population.get("households", 0),
+                    population.get("individuals", 0))
+            shelter = cells.get("shelter", {})
+            if shelter.get("allocated_households"):
+                add(agency, "Shelter", state, "Shelter allocation", site_id, shelter["allocated_households"],
+                    shelter.get("occupants", 0))
+        result = []
+        for (org, sector, adm1, adm2, activity), row in sorted(rows.items(), key=lambda i: tuple(v or "" for v in i[0])):
+            result.append({"org": org, "sector": sector, "adm1": adm1, "adm2": adm2, "activity": activity,
+                           "sites": len(row["site_ids"]), "households": row["households"],
+                           "individuals": row["individuals"]})
+        return result
+
+
+def _event_reference(last_event):
+    if last_event is None:
+        return None
+    return {key: (_iso(value) if key in ("occurred_at", "received_at") else value)
+            for key, value in last_event.items()}
