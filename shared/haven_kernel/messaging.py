@@ -283,6 +283,16 @@ class HavenEventHandler(EventHandler):
         self.metrics = metrics_for(self.container)
         Consumer.setup(self)
 
+    def start(self):
+        """Declare this handler's retry queues and the service's dead-letter queue up front, so operators (and
+        alerts on queue depth) see them before the first failure."""
+        with Connection(self.amqp_uri, connect_timeout=5) as connection:
+            channel = connection.channel()
+            for entity in [dead_letter_queue(self.container.service_name)] + [
+                    retry_queue(self.queue_name, delay) for delay in self.delays]:
+                entity(channel).declare()
+        super().start()
+
     def handle_message(self, body, message):
         headers = message.headers or {}
         attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)

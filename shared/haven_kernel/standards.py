@@ -1,9 +1,13 @@
-"""CCCM minimum-standards indicators (Sphere), as one pure function every service can share.
+"""CCCM minimum-standards indicators (Sphere, ../shared/DOMAIN.md) as one pure function every service can share.
+
+The rules are those of the shelter service's site view (``haven_shelter.domain.standards_block``), so that a site
+reads the same wherever it is shown: people are the site's occupants; each indicator is ``{"value", "target",
+"met"}``, or ``None`` when the data it needs is missing (never a made-up value); a site with people and no latrine
+fails; zero taps is "not this kind of water point" when the site has hand pumps (and the other way round), zero of
+both fails both.
 
 Targets are configuration, not code: :func:`targets_from_config` reads the ``SPHERE_*`` keys of a service's
-``config.yml`` (the names shelter uses), falling back to the Sphere figures in ../shared/DOMAIN.md. Each indicator
-is ``{"value", "target", "met"}``; ``value`` is ``None`` when the data it needs is missing (never a made-up value),
-and ``met`` is ``None`` when it cannot be judged.
+``config.yml`` (the names shelter uses), keeping the Sphere figure for any key that is not set.
 """
 import math
 
@@ -16,97 +20,90 @@ DEFAULT_TARGETS = {
     "people_per_hand_pump": 500,             # at most
     "water_litres_per_person_per_day": 15,   # at least
 }
-
 CONFIG_KEYS = {name: "SPHERE_" + name.upper() for name in DEFAULT_TARGETS}
 
 # Indicator names, in display order.
-INDICATORS = (
-    "covered_area_per_person_m2",
-    "people_per_latrine",
-    "female_latrine_share",
-    "people_per_tap",
-    "people_per_hand_pump",
-    "water_litres_per_person_per_day",
-)
+INDICATORS = ("covered_area_per_person_m2", "people_per_latrine", "female_latrine_share", "people_per_tap",
+              "people_per_hand_pump", "water_litres_per_person_per_day")
 
 
 def targets_from_config(config):
-    """The targets in ``config`` (a nameko config dict; ``SPHERE_*`` keys), defaults for what is not set."""
+    """The targets in a nameko ``config`` (``SPHERE_*`` keys); a missing key keeps the Sphere figure, a bad one
+    raises ValueError (so a service with a wrong target does not start)."""
     targets = dict(DEFAULT_TARGETS)
     for name, key in CONFIG_KEYS.items():
-        value = (config or {}).get(key)
-        if value not in (None, ""):
-            targets[name] = float(value)
-    for name, value in targets.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or math.isnan(value):
-            raise ValueError(f"standards target {name} must be a non-negative number, got {value!r}")
+        raw = (config or {}).get(key)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key} must be a positive number; got {raw!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{key} must be a positive number; got {raw!r}")
+        targets[name] = value
+    if targets["female_latrine_share"] > 1:
+        raise ValueError("SPHERE_FEMALE_LATRINE_SHARE is a share: at most 1")
     return targets
 
 
-def _indicator(value, target, direction):
-    if value is None:
-        return {"value": None, "target": target, "met": None}
-    met = value >= target if direction == "min" else value <= target
-    return {"value": round(value, 2), "target": target, "met": met}
+def _number(value):
+    return int(value) if float(value).is_integer() else value
 
 
-def _per_unit(people, units, target, none_means_missing=True):
-    """People per facility (lower is better). No people or no figure: cannot be judged. People but none of the
-    facility: not met, unless ``none_means_missing`` is false (another kind of facility may serve them)."""
-    if units is None or people is None or people <= 0:
-        return {"value": None, "target": target, "met": None}
-    if units == 0:
-        return {"value": None, "target": target, "met": False if none_means_missing else None}
-    return _indicator(people / units, target, "max")
+def _indicator(value, target, met):
+    return {"value": value, "target": target, "met": met}
 
 
-def site_standards(people, covered_area_m2=None, services=None, targets=None, sheltered=None):
-    """Minimum-standards indicators of one site.
+def _per_point(people, points, target):
+    """People per latrine / tap / pump (at most ``target``). Missing count or nobody: None. People and zero points:
+    not met, and no finite value."""
+    if points is None or not people:
+        return None
+    if points == 0:
+        return _indicator(None, target, False)
+    value = people / points
+    return _indicator(round(value, 1), target, value <= target)
 
-    ``people``: persons living at the site (the WASH denominators); ``sheltered``: persons in its shelter units
-    (the covered-area denominator; defaults to ``people``); ``covered_area_m2``: covered living space of the units;
-    ``services``: the latest ``site_services_updated`` figures (``latrines``, ``latrines_female``, ``water_taps``,
-    ``hand_pumps``, ``water_litres_per_day``, ``phase``), or ``None`` when none were recorded.
+
+def site_standards(occupants, covered_area_m2=None, services=None, targets=None):
+    """The minimum-standards indicators of one site.
+
+    ``occupants``: persons sheltered at the site; ``covered_area_m2``: the covered living space they have (None when
+    unknown); ``services``: the latest site-monitoring figures (``latrines``, ``latrines_female``, ``water_taps``,
+    ``hand_pumps``, ``water_litres_per_day``, ``phase``), or None when none were recorded.
     """
     targets = targets or DEFAULT_TARGETS
     services = services or {}
-    sheltered = people if sheltered is None else sheltered
-    phase = services.get("phase") or "emergency"
-    result = {}
-
-    target = targets["covered_area_m2_per_person"]
-    if covered_area_m2 is None or not sheltered:
-        result["covered_area_per_person_m2"] = {"value": None, "target": target, "met": None}
-    else:
-        result["covered_area_per_person_m2"] = _indicator(covered_area_m2 / sheltered, target, "min")
-
+    block = {name: None for name in INDICATORS}
+    if occupants and covered_area_m2 is not None:
+        target = targets["covered_area_m2_per_person"]
+        per_person = covered_area_m2 / occupants
+        block["covered_area_per_person_m2"] = _indicator(round(per_person, 2), _number(target), per_person >= target)
+    if not services:
+        return block
+    phase = services.get("phase")
     latrine_target = targets["people_per_latrine_stabilised" if phase == "stabilised" else
                               "people_per_latrine_emergency"]
-    result["people_per_latrine"] = _per_unit(people, services.get("latrines"), latrine_target)
-
-    target = targets["female_latrine_share"]
+    block["people_per_latrine"] = _per_point(occupants, services.get("latrines"), _number(latrine_target))
     latrines, female = services.get("latrines"), services.get("latrines_female")
-    if latrines is None or female is None or latrines == 0:
-        result["female_latrine_share"] = {"value": None, "target": target, "met": None}
-    else:
-        result["female_latrine_share"] = _indicator(female / latrines, target, "min")
-
-    # Taps and hand pumps are alternatives: a site served by taps alone does not fail the hand-pump indicator.
+    if latrines and female is not None:
+        share, target = female / latrines, targets["female_latrine_share"]
+        block["female_latrine_share"] = _indicator(round(share, 2), _number(target), share >= target)
     taps, pumps = services.get("water_taps"), services.get("hand_pumps")
-    no_water_point = (taps or 0) == 0 and (pumps or 0) == 0
-    result["people_per_tap"] = _per_unit(people, taps, targets["people_per_tap"], no_water_point)
-    result["people_per_hand_pump"] = _per_unit(people, pumps, targets["people_per_hand_pump"], no_water_point)
-
-    target = targets["water_litres_per_person_per_day"]
+    block["people_per_tap"] = _per_point(occupants, None if taps == 0 and pumps else taps,
+                                         _number(targets["people_per_tap"]))
+    block["people_per_hand_pump"] = _per_point(occupants, None if pumps == 0 and taps else pumps,
+                                               _number(targets["people_per_hand_pump"]))
     litres = services.get("water_litres_per_day")
-    if litres is None or not people:
-        result["water_litres_per_person_per_day"] = {"value": None, "target": target, "met": None}
-    else:
-        result["water_litres_per_person_per_day"] = _indicator(litres / people, target, "min")
-    return result
+    if litres is not None and occupants:
+        per_person, target = litres / occupants, targets["water_litres_per_person_per_day"]
+        block["water_litres_per_person_per_day"] = _indicator(round(per_person, 1), _number(target),
+                                                              per_person >= target)
+    return block
 
 
-def standards_summary(indicators):
-    """``(met, assessed)``: how many indicators are met out of those that could be judged."""
-    judged = [i["met"] for i in indicators.values() if i["met"] is not None]
-    return sum(1 for m in judged if m), len(judged)
+def standards_summary(block):
+    """``(met, assessed)``: how many indicators are met, out of those that could be judged."""
+    judged = [indicator["met"] for indicator in block.values() if indicator is not None]
+    return sum(1 for met in judged if met), len(judged)

@@ -374,9 +374,14 @@ def publish_event(amqp_uri, source, event_type, data, event_id=None, correlation
 
 
 def queue_depth(amqp_uri, queue_name):
+    """Messages ready in a queue; None when the queue does not exist."""
+    from amqp.exceptions import NotFound as QueueNotFound
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
-        _, count, _ = channel.queue_declare(queue=queue_name, passive=True)
+        try:
+            _, count, _ = channel.queue_declare(queue=queue_name, passive=True)
+        except QueueNotFound:
+            return None
         return count
 
 
@@ -458,3 +463,78 @@ def service_process_env(service, amqp_uri, database_url, port, **extra):
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+class TcpGate:
+    """A TCP forwarder that a test can close (connections refused, open ones cut) and open again.
+
+    Put it between a component and RabbitMQ to show what happens while the broker is unreachable.
+    """
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server = None
+        self._pipes = []
+        self._pumps = []
+        self._acceptor = None
+
+    def uri_for(self, amqp_uri):
+        parts = urllib.parse.urlsplit(amqp_uri)
+        netloc = parts.netloc.rsplit("@", 1)
+        auth = netloc[0] + "@" if len(netloc) == 2 else ""
+        return urllib.parse.urlunsplit((parts.scheme, f"{auth}127.0.0.1:{self.port}", parts.path, "", ""))
+
+    def open(self):
+        if self._server is not None:
+            return self
+        server = eventlet.listen(("127.0.0.1", self.port))
+        self._server = server
+        self._acceptor = eventlet.spawn(self._accept, server)
+        return self
+
+    def close(self):
+        server, self._server = self._server, None
+        if self._acceptor is not None:
+            self._acceptor.kill()
+            self._acceptor = None
+        for pump in self._pumps:
+            pump.kill()
+        self._pumps = []
+        if server is not None:
+            server.close()
+        for sock in self._pipes:
+            try:
+                sock.close()
+            except Exception:
+                pass
+        self._pipes = []
+        return self
+
+    def _accept(self, server):
+        while True:
+            client, _ = server.accept()
+            try:
+                upstream = eventlet.connect(self.target)
+            except OSError:
+                client.close()
+                continue
+            self._pipes += [client, upstream]
+            self._pumps += [eventlet.spawn(self._pump, client, upstream), eventlet.spawn(self._pump, upstream, client)]
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except (OSError, EOFError):
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.close()
+                except Exception:
+                    pass
