@@ -221,7 +221,8 @@ class SiteRegistry:
     def _save(self, site):
         """Add or flush a site; a code another site already uses is a Conflict."""
         if site.code is not None:
-            taken = self.session.execute(select(Site.id).where(Site.code == site.code, Site.id != site.id)).first()
+            with self.session.no_autoflush:
+                taken = self.session.execute(select(Site.id).where(Site.code == site.code, Site.id != site.id)).first()
             if taken:
                 raise Conflict(f"site code {site.code!r} is already used by site {taken[0]}")
         try:
