@@ -203,8 +203,8 @@ def _standards_chart(sites):
              f'id="standards-chart" aria-label="Minimum standards met across open sites">']
     total = max(len(open_sites), 1)
     for i, key in enumerate(INDICATORS):
-        met = sum(1 for s in open_sites if s["standards"][key]["met"] is True)
-        unmet = sum(1 for s in open_sites if s["standards"][key]["met"] is False)
+        met = sum(1 for s in open_sites if (s["standards"][key] or {}).get("met") is True)
+        unmet = sum(1 for s in open_sites if (s["standards"][key] or {}).get("met") is False)
         missing = len(open_sites) - met - unmet
         y = i * row + 2
         x = label
@@ -243,10 +243,10 @@ def _standards_dots(site):
     for key in INDICATORS:
         indicator = site["standards"][key]
         label, unit, direction = INDICATOR_LABELS[key]
-        if indicator["met"] is None:
-            css, state = "na", "no data"
-        else:
-            css, state = ("met", "met") if indicator["met"] else ("unmet", "not met")
+        if indicator is None:
+            dots.append(f'<span class="dot na" data-indicator="{e(key)}" title="{e(label)}: no data"></span>')
+            continue
+        css, state = ("met", "met") if indicator["met"] else ("unmet", "not met")
         value = "–" if indicator["value"] is None else n(indicator["value"])
         dots.append(f'<span class="dot {css}" data-indicator="{e(key)}" title="{e(label)}: {value} {e(unit)} '
                     f'(target {e(direction)} {n(indicator["target"])}): {state}"></span>')

@@ -198,15 +198,17 @@ def household_cells(state):
             cells[(site, "registered_households", state.org)] += 1
             cells[(site, "registered_individuals", state.org)] += state.size
     shelter = state.shelter or {}
+    # People counted in a unit or a queue: the household's size by its latest registration version (shelter keeps
+    # the same), or what shelter's event said while registration's has not arrived.
     for unit in (shelter.get("units") or {}).values():
         if unit["on"]:
             cells[(unit["site"], "shelter", "allocated_households")] += 1
-            cells[(unit["site"], "shelter", "occupants")] += unit["persons"]
+            cells[(unit["site"], "shelter", "occupants")] += state.size if state.version else unit["persons"]
     allocated_at = shelter.get("allocated_at")
     for site, wait in (shelter.get("waits") or {}).items():
         if wait["on"] and (allocated_at is None or wait["at"] > allocated_at):
             cells[(site, "shelter", "waitlisted_households")] += 1
-            cells[(site, "shelter", "waitlisted_persons")] += wait["persons"]
+            cells[(site, "shelter", "waitlisted_persons")] += state.size if state.version else wait["persons"]
     return cells
 
 

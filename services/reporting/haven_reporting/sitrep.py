@@ -95,8 +95,9 @@ class Reporter:
         capacity = state.capacity_persons if state is not None else None
         covered = state.covered_area_m2 if state is not None else None
         services = state.services if state is not None else None
-        standards = site_standards(people=individuals, sheltered=occupants, covered_area_m2=covered,
-                                   services=services, targets=self.targets)
+        # Covered area: that of the site's available units (site_capacity_changed), since events do not say which
+        # unit's area a household lives in.
+        standards = site_standards(occupants, covered_area_m2=covered, services=services, targets=self.targets)
         met, assessed = standards_summary(standards)
         return {
             "site_id": site_id,
@@ -116,6 +117,8 @@ class Reporter:
             "specific_needs": needs_by_group(cells.get("needs", {})),
             "units_total": state.units_total if state is not None else None,
             "units_available": state.units_available if state is not None else None,
+            "units_free": (max(0, state.units_available - shelter.get("allocated_households", 0))
+                           if state is not None and state.units_available is not None else None),
             "capacity_persons": capacity,
             "covered_area_m2": covered,
             "occupants": occupants,
@@ -123,7 +126,7 @@ class Reporter:
             "waitlisted_households": shelter.get("waitlisted_households", 0),
             "waitlisted_persons": shelter.get("waitlisted_persons", 0),
             "occupancy_rate": round(occupants / capacity, 3) if capacity else None,
-            "covered_area_per_person_m2": standards["covered_area_per_person_m2"]["value"],
+            "covered_area_per_person_m2": (standards["covered_area_per_person_m2"] or {}).get("value"),
             "services": dict(services) if services else None,
             "services_as_of": _iso(state.services_as_of) if state is not None else None,
             "standards": standards,

@@ -94,8 +94,7 @@ def test_standards_compare_live_figures_with_configured_targets(events):
     assert standards["people_per_latrine"] == {"value": 24.0, "target": 50, "met": True}
     assert standards["female_latrine_share"] == {"value": 1.0, "target": 0.75, "met": True}
     assert standards["people_per_tap"] == {"value": 24.0, "target": 250, "met": True}
-    assert standards["people_per_hand_pump"] == {"value": None, "target": 500, "met": None}, \
-        "a site served by taps does not fail for having no hand pump"
+    assert standards["people_per_hand_pump"] is None, "a site served by taps does not fail for having no hand pump"
     assert standards["water_litres_per_person_per_day"] == {"value": 12.5, "target": 15, "met": False}
     assert (site["standards_met"], site["standards_assessed"]) == (4, 5)
     stricter = Reporter(store.sites, store.cells, targets={**DEFAULT_TARGETS, "covered_area_m2_per_person": 8})
@@ -103,12 +102,15 @@ def test_standards_compare_live_figures_with_configured_targets(events):
 
 
 def test_standards_never_make_up_a_value():
-    empty = site_standards(people=0)
-    assert all(i["value"] is None and i["met"] is None for i in empty.values())
-    no_latrine = site_standards(people=120, services={"latrines": 0, "phase": "stabilised"})
+    assert set(site_standards(0, 100.0, {"latrines": 3}).values()) == {None}, "nobody there: nothing to judge"
+    assert set(site_standards(120).values()) == {None}, "no figures: no indicator"
+    no_latrine = site_standards(120, services={"latrines": 0, "phase": "stabilised"})
     assert no_latrine["people_per_latrine"] == {"value": None, "target": 20, "met": False}
-    no_water = site_standards(people=120, services={"water_taps": 0, "hand_pumps": 0})
+    no_water = site_standards(120, services={"water_taps": 0, "hand_pumps": 0})
     assert no_water["people_per_tap"]["met"] is False and no_water["people_per_hand_pump"]["met"] is False
+    pumps_only = site_standards(1200, services={"water_taps": 0, "hand_pumps": 2})
+    assert pumps_only["people_per_tap"] is None and pumps_only["people_per_hand_pump"] == {
+        "value": 600.0, "target": 500, "met": False}
     assert standards_summary(no_latrine) == (0, 1)
 
 
@@ -119,8 +121,10 @@ def test_targets_and_threshold_come_from_config():
     assert settings_from_config({"SMALL_CELL_THRESHOLD": "3"})[0] == 3
     with pytest.raises(ValueError):
         settings_from_config({"SMALL_CELL_THRESHOLD": "five"})
-    with pytest.raises(ValueError):
-        targets_from_config({"SPHERE_PEOPLE_PER_TAP": "-1"})
+    for bad in ({"SPHERE_PEOPLE_PER_TAP": "-1"}, {"SPHERE_PEOPLE_PER_TAP": "many"},
+                {"SPHERE_FEMALE_LATRINE_SHARE": 3}):
+        with pytest.raises(ValueError):
+            targets_from_config(bad)
 
 
 def test_three_w_counts_registration_site_management_and_shelter(events):

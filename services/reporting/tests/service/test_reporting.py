@@ -1,0 +1,206 @@
+"""The reporting service in-process on a real RabbitMQ vhost and PostgreSQL database, fed the events registration and
+shelter publish (through the kernel's publish_event, as their outbox relays would)."""
+import uuid
+
+import pytest
+import requests
+
+from haven_kernel.catalogue import catalogue
+from haven_kernel.errors import Forbidden, NotFound, Unauthenticated, ValidationError
+from haven_kernel.events import dead_letter_queue_name
+from haven_kernel.testing import get_messages, make_token, rpc_client, wait_until
+
+pytestmark = pytest.mark.service
+
+UNSTABLE = ("generated_at", "lag_seconds")
+
+
+def stable(report):
+    return {key: value for key, value in report.items() if key not in UNSTABLE}
+
+
+def allocation(household, site_id, unit_id=None, persons=None):
+    return {"household_id": household["household_id"], "site_id": site_id, "unit_id": unit_id or str(uuid.uuid4()),
+            "unit_type": "family_tent", "persons": persons or household["size"]}
+
+
+def play_small_response(reporting, events):
+    """Two sites; three households, one relocated, one departed; an allocation published before its registration."""
+    beira = events.site(name="Escola 25 de Setembro", site_type="collective_centre", adm1="Sofala", adm2="Beira",
+                        managing_agency="INGD")
+    guara = events.site(name="Guara Guara", adm1="Sofala", adm2="Buzi")
+    first = events.household(beira["site_id"], specific_needs={"DS-PM": 1}, org="IOM")
+    second = events.household(beira["site_id"], org="UNHCR")
+    third = events.household(guara["site_id"], org="IOM", by_sex_age=events.sex_age(female_18_59=1, female_0_4=1),
+                             specific_needs={"SP": 1, "PG": 1})
+    unit = str(uuid.uuid4())
+    published = [
+        ("shelter", "site_opened", beira),
+        ("shelter", "site_opened", guara),
+        ("shelter", "site_capacity_changed", {"site_id": guara["site_id"], "units_total": 4, "units_available": 4,
+                                              "capacity_persons": 20, "covered_area_m2": 70.0}),
+        ("shelter", "shelter_allocated", allocation(third, guara["site_id"])),  # before its registration
+        ("registration", "household_registered", first),
+        ("registration", "household_registered", second),
+        ("registration", "household_registered", third),
+        ("shelter", "shelter_allocated", allocation(first, beira["site_id"], unit)),
+        ("registration", "household_relocated", {**first, "version": 2, "site_id": guara["site_id"],
+                                                 "from_site_id": beira["site_id"], "to_site_id": guara["site_id"]}),
+        ("shelter", "shelter_released", {**allocation(first, beira["site_id"], unit), "reason": "relocated"}),
+        ("shelter", "allocation_waitlisted", {"household_id": first["household_id"], "site_id": guara["site_id"],
+                                              "persons": 4, "position": 1}),
+        ("registration", "household_departed", {**second, "version": 2, "status": "departed",
+                                                "reason": "returned_home", "departure_date": "2026-11-25"}),
+        ("shelter", "site_services_updated", {"site_id": guara["site_id"], "latrines": 1, "latrines_female": 1,
+                                              "water_taps": 1, "hand_pumps": 0, "water_litres_per_day": 40.0,
+                                              "phase": "emergency", "as_of": "2026-11-24"}),
+    ]
+    for source, event_type, data in published:
+        reporting.publish(source, event_type, data, envelope=events.envelope(source, event_type, data))
+    reporting.wait_archived(len(published))
+    return beira["site_id"], guara["site_id"], published
+
+
+def test_events_become_a_sitrep_whatever_their_order(reporting, events):
+    beira, guara, published = play_small_response(reporting, events)
+    report = reporting.sitrep()
+    totals = report["totals"]
+    assert (totals["sites"], totals["sites_open"], totals["households"], totals["individuals"]) == (2, 2, 2, 6)
+    assert (totals["occupants"], totals["waitlisted_households"], totals["capacity_persons"]) == (2, 1, 20)
+    assert totals["specific_needs"] == {"DS": 1, "SP": 1, "PG": 1}
+    sites = {s["site_id"]: s for s in report["sites"]}
+    assert sites[beira]["households"] == 0 and sites[beira]["occupants"] == 0
+    guara_site = sites[guara]
+    assert (guara_site["households"], guara_site["individuals"], guara_site["occupants"]) == (2, 6, 2)
+    assert guara_site["specific_needs"] == {"DS": "<5", "SP": "<5", "PG": "<5"}
+    assert guara_site["standards"]["covered_area_per_person_m2"] == {"value": 35.0, "target": 3.5, "met": True}
+    assert guara_site["standards"]["water_litres_per_person_per_day"] == {"value": 20.0, "target": 15, "met": True}
+    assert report["as_of_event"]["event_type"] == "site_services_updated" and report["lag_seconds"] >= 0
+
+    with reporting.client() as client:
+        profile = client.reporting.get_site_profile(guara)
+        assert profile["name"] == "Guara Guara" and profile["waitlisted_households"] == 1
+        assert {(r["org"], r["activity"]) for r in profile["presence"]} == {
+            ("IOM", "Registration"), ("IOM", "Site management"), ("IOM", "Shelter allocation")}
+        three_w = client.reporting.get_3w()["rows"]
+        assert {(r["org"], r["adm2"], r["activity"], r["households"]) for r in three_w} == {
+            ("IOM", "Buzi", "Registration", 2), ("IOM", "Buzi", "Site management", 2),
+            ("IOM", "Buzi", "Shelter allocation", 1), ("INGD", "Beira", "Site management", 0)}
+        assert client.reporting.get_sitrep(adm2="Beira")["totals"]["households"] == 0
+
+
+def test_a_redelivered_event_is_applied_once_and_rebuild_gives_the_same_figures(reporting, events):
+    beira, guara, published = play_small_response(reporting, events)
+    before = reporting.sitrep()
+    household = events.household(guara, org="CVM")
+    envelope = events.envelope("registration", "household_registered", household)
+    for _ in range(3):
+        reporting.publish("registration", "household_registered", household, envelope=envelope)
+    reporting.wait_archived(len(published) + 1)
+    wait_until(lambda: reporting.sitrep()["totals"]["households"] == before["totals"]["households"] + 1)
+    after = reporting.sitrep()
+    assert after["totals"]["individuals"] == before["totals"]["individuals"] + household["size"]
+
+    with reporting.client() as client:
+        with pytest.raises(Forbidden):
+            client.reporting.rebuild()
+    with reporting.client("admin") as admin:
+        result = admin.reporting.rebuild()
+        assert result["events_replayed"] == len(published) + 1 and result["sites"] == 2
+        rebuilt = admin.reporting.get_sitrep()
+    assert stable(rebuilt) == stable(after)
+    for table in ("sites", "admin_areas", "3w"):
+        with reporting.client() as client:
+            assert client.reporting.export_hxl(table).splitlines()[1].startswith("#")
+
+
+def test_malformed_and_unknown_version_events_are_dead_lettered_and_the_consumer_goes_on(reporting, events):
+    site = events.site()
+    reporting.publish("shelter", "site_opened", site)
+    reporting.wait_archived(1)
+    good = events.household(site["site_id"])
+    bad_data = events.envelope("registration", "household_registered", good)
+    bad_data["data"] = {**good, "size": "four", "given_name": "Amélia"}
+    unknown_version = {**events.envelope("registration", "household_registered", good), "schema_version": 9}
+    for envelope in (bad_data, unknown_version):
+        reporting.publish("registration", "household_registered", None, envelope=envelope)
+    reporting.publish("registration", "household_registered", events.household(site["site_id"]))
+    reporting.wait_archived(2)
+    dead = []
+    wait_until(lambda: dead.extend(get_messages(reporting.amqp_uri, dead_letter_queue_name("reporting"))) or
+               len(dead) >= 2, message="two dead letters")
+    assert sorted(h["x-haven-error-type"] for _, h in dead) == ["EventContractError", "EventContractError"]
+    assert any("v9" in h["x-haven-error"] for _, h in dead)
+    assert reporting.sitrep()["totals"]["households"] == 1, "nothing of the bad events was applied"
+
+
+def test_rpc_errors_are_typed(reporting, events):
+    with rpc_client(reporting.amqp_uri) as anonymous:
+        with pytest.raises(Unauthenticated):
+            anonymous.reporting.get_sitrep()
+    with rpc_client(reporting.amqp_uri, make_token("registration:read")) as other:
+        with pytest.raises(Forbidden):
+            other.reporting.get_sitrep()
+    with reporting.client() as client:
+        with pytest.raises(NotFound):
+            client.reporting.get_site_profile(str(uuid.uuid4()))
+        bad_calls = [
+            (client.reporting.get_site_profile, ("not-a-uuid",), {}, "site_id"),
+            (client.reporting.get_sitrep, (), {"adm1": 12}, "adm1"),
+            (client.reporting.get_sitrep, (), {"adm2": "x" * 101}, "adm2"),
+            (client.reporting.export_hxl, ("households",), {}, "table"),
+            (client.reporting.export_hxl, (["sites"],), {}, "table"),
+            (client.reporting.get_sitrep, (), {"province": "Sofala"}, "_arguments"),
+        ]
+        for method, args, kwargs, field in bad_calls:
+            with pytest.raises(ValidationError) as error:
+                method(*args, **kwargs)
+            assert field in error.value.errors, (args, kwargs, error.value.errors)
+
+
+def test_http_needs_a_token_and_the_dashboard_shows_the_figures(reporting, events):
+    beira, guara, published = play_small_response(reporting, events)
+    base = reporting.base_url
+    anonymous = requests.get(base + "/", timeout=10)
+    assert anonymous.status_code == 401 and 'action="/login"' in anonymous.text and "Guara" not in anonymous.text
+    for path in ("/sitrep.json", "/sitrep.csv", "/3w.csv", "/admin_areas.csv"):
+        assert requests.get(base + path, timeout=10).status_code == 401
+        wrong = requests.get(base + path, headers={"Authorization": "Bearer " + make_token("shelter:read")},
+                             timeout=10)
+        assert wrong.status_code == 403 and wrong.json()["error"] == "Forbidden"
+    bearer = {"Authorization": "Bearer " + reporting.reader}
+    sitrep = requests.get(base + "/sitrep.json", headers=bearer, timeout=10).json()
+    assert sitrep["totals"]["households"] == 2
+    assert requests.get(base + "/sitrep.json?adm2=Beira", headers=bearer, timeout=10).json()["totals"]["sites"] == 1
+    csv_text = requests.get(base + "/sitrep.csv", headers=bearer, timeout=10)
+    assert csv_text.headers["Content-Type"].startswith("text/csv") and "#loc+camp+name" in csv_text.text
+    assert "#org+impl" in requests.get(base + "/3w.csv", headers=bearer, timeout=10).text
+
+    browser = requests.Session()
+    refused = browser.post(base + "/login", data={"token": make_token("shelter:read")}, timeout=10)
+    assert refused.status_code == 403 and "haven_reporting_session" not in browser.cookies
+    assert browser.post(base + "/login", data={"token": "not a token"}, timeout=10).status_code == 401
+    logged_in = browser.post(base + "/login", data={"token": reporting.reader}, timeout=10)
+    assert logged_in.status_code == 200 and logged_in.url == base + "/"
+    page = logged_in.text
+    assert "Guara Guara" in page and 'id="total-households">2<' in page and 'id="total-individuals">6<' in page
+    assert f'data-site-id="{guara}"' in page
+    assert "default-src 'none'" in logged_in.headers["Content-Security-Policy"]
+    assert browser.get(base + "/sitrep.json", timeout=10).json()["totals"]["sites"] == 2, "the session cookie works"
+    browser.post(base + "/logout", timeout=10)
+    assert browser.get(base + "/", timeout=10).status_code == 401
+
+    expired = requests.get(base + "/", cookies={"haven_reporting_session": make_token("reporting:read",
+                                                                                      ttl_seconds=-10)}, timeout=10)
+    assert expired.status_code == 401 and "session ended" in expired.text
+
+    metrics = requests.get(base + "/metrics", timeout=10).text
+    assert "haven_reporting_projection_lag_seconds" in metrics
+    assert 'haven_reporting_population{figure="households"} 2.0' in metrics
+
+
+def test_every_event_reporting_consumes_has_a_handler(reporting):
+    from nameko.events import EventHandler
+    handled = {(e.source_service, e.event_type) for e in reporting.container.entrypoints
+               if isinstance(e, EventHandler)}
+    assert handled == {(e.source, e.name) for e in catalogue.consumed_by("reporting")}
