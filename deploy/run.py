@@ -249,7 +249,8 @@ def print_table(services, amqp_uri):
     say(f"\nHaven is running on {safe_url(amqp_uri)}\n")
     for row in rows:
         say("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    first = services[0].name
+    names = [s.name for s in services]
+    first = "registration" if "registration" in names else names[0]
     haven = shown(BIN / "haven")
     say("\nA token for the RPC API (scopes are <service>:read and <service>:write for the services above, or admin):")
     say(f"  {haven} token --org IOM --scope {first}:write --scope {first}:read --ttl 8h")
