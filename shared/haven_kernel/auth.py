@@ -24,6 +24,8 @@ def auth_secret():
     """The signing secret. Outside development it must be configured: there is no default."""
     secret = os.environ.get("HAVEN_AUTH_SECRET")
     if secret:
+        if len(secret.encode()) < 32 and environment() != "development":
+            raise RuntimeError("HAVEN_AUTH_SECRET must be at least 32 bytes (HS256)")
         return secret
     if environment() == "development":
         return DEVELOPMENT_SECRET

@@ -1,0 +1,83 @@
+import time
+
+import jwt
+import pytest
+
+from haven_kernel.auth import authorize, issue_token, parse_ttl, verify_token
+from haven_kernel.errors import Forbidden, Unauthenticated
+
+
+def test_token_round_trip_carries_org_and_scopes():
+    token = issue_token(org="IOM", scopes=["registration:write", "registration:read"], ttl_seconds=60)
+    caller = verify_token(f"Bearer {token}")
+    assert caller.org == "IOM" and caller.sub == "iom-client"
+    assert caller.allows("registration:write") and not caller.allows("shelter:write")
+
+
+@pytest.mark.parametrize("authorization, reason", [
+    (None, "missing"),
+    ("", "missing"),
+    ("Token abc", "malformed"),
+    ("Bearer not.a.jwt", "not valid"),
+    ("Bearer " + "x" * 5000, "malformed"),
+])
+def test_bad_authorization_is_unauthenticated(authorization, reason):
+    with pytest.raises(Unauthenticated, match=reason):
+        verify_token(authorization)
+
+
+def test_expired_and_forged_tokens_are_refused():
+    expired = issue_token(org="IOM", scopes=["admin"], ttl_seconds=10, now=time.time() - 3600)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify_token(f"Bearer {expired}")
+    forged = issue_token(org="IOM", scopes=["admin"], secret="another-secret-that-is-long-enough-for-hs256")
+    with pytest.raises(Unauthenticated, match="signature"):
+        verify_token(f"Bearer {forged}")
+    unsigned = jwt.encode({"sub": "x", "org": "IOM", "scopes": ["admin"], "exp": time.time() + 60}, None,
+                          algorithm="none")
+    with pytest.raises(Unauthenticated):
+        verify_token(f"Bearer {unsigned}")
+
+
+def test_claims_must_be_well_formed():
+    token = jwt.encode({"sub": "x", "org": "IOM", "scopes": "admin", "exp": time.time() + 60},
+                       "haven-development-secret-do-not-use-in-production", algorithm="HS256")
+    with pytest.raises(Unauthenticated, match="malformed"):
+        verify_token(f"Bearer {token}")
+
+
+def test_scopes_and_admin():
+    reader = verify_token("Bearer " + issue_token(org="WFP", scopes=["registration:read"]))
+    with pytest.raises(Forbidden, match="registration:write"):
+        authorize(reader, "registration:write")
+    admin = verify_token("Bearer " + issue_token(org="IOM", scopes=["admin"]))
+    assert authorize(admin, "shelter:write") is admin
+
+
+def test_secret_has_no_default_outside_development(monkeypatch):
+    monkeypatch.delenv("HAVEN_AUTH_SECRET", raising=False)
+    monkeypatch.setenv("HAVEN_ENV", "production")
+    with pytest.raises(RuntimeError, match="HAVEN_AUTH_SECRET"):
+        issue_token(org="IOM", scopes=["admin"])
+    monkeypatch.setenv("HAVEN_AUTH_SECRET", "s3cret")
+    with pytest.raises(RuntimeError, match="32 bytes"):
+        issue_token(org="IOM", scopes=["admin"])
+    monkeypatch.setenv("HAVEN_AUTH_SECRET", "a-production-secret-of-at-least-32-bytes")
+    assert verify_token("Bearer " + issue_token(org="IOM", scopes=["admin"])).org == "IOM"
+
+
+def test_ttl_and_scope_syntax():
+    assert parse_ttl("8h") == 28800 and parse_ttl("30m") == 1800 and parse_ttl("90") == 90
+    with pytest.raises(ValueError):
+        parse_ttl("eight hours")
+    with pytest.raises(ValueError, match="bad scope"):
+        issue_token(org="IOM", scopes=["registration:delete"])
+
+
+def test_token_command_prints_a_working_token(capsys):
+    from haven_kernel.cli import main
+    assert main(["token", "--org", "IOM", "--scope", "registration:write", "--scope", "registration:read",
+                 "--ttl", "8h"]) == 0
+    caller = verify_token("Bearer " + capsys.readouterr().out.strip())
+    assert caller.org == "IOM" and caller.scopes == ("registration:write", "registration:read")
+    assert main(["token", "--org", "IOM", "--scope", "nonsense"]) == 2
