@@ -47,8 +47,21 @@ class HavenService:
         """The service's own gauges (a list of prometheus ``*MetricFamily``), read at scrape time."""
         return []
 
-    @http("GET", "/health")
-    def health(self, request):
+    def __init_subclass__(cls, **kwargs):
+        """Give each concrete service its own /health and /metrics entrypoints. The base class itself has none,
+        so ``nameko run haven_<name>.service`` finds exactly one service in a module that imports it."""
+        super().__init_subclass__(**kwargs)
+        for attr, path in (("health", "/health"), ("metrics", "/metrics")):
+            if attr not in cls.__dict__:
+                base = getattr(HavenService, "_" + attr)
+
+                def endpoint(self, request, _base=base):
+                    return _base(self, request)
+
+                endpoint.__name__ = endpoint.__qualname__ = attr
+                setattr(cls, attr, http("GET", path)(endpoint))
+
+    def _health(self, request):
         checks = {}
         try:
             self.db.session.execute(__import__("sqlalchemy").text("SELECT 1"))
@@ -63,8 +76,7 @@ class HavenService:
         body = {"service": self.name, "status": "ok" if healthy else "unavailable", "checks": checks}
         return Response(json.dumps(body), status=200 if healthy else 503, mimetype="application/json")
 
-    @http("GET", "/metrics")
-    def metrics(self, request):
+    def _metrics(self, request):
         families = []
         try:
             session = self.db.session
