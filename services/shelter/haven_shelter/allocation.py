@@ -33,10 +33,9 @@ def iso(value):
 
 
 class Allocator:
-    def __init__(self, unit, standards, actor=None):
+    def __init__(self, unit, actor=None):
         self.unit = unit
         self.session = unit.session
-        self.standards = standards
         caller = unit.caller
         self.actor = actor or (caller.sub if caller else "system")
 

@@ -1,60 +1,23 @@
 """Shelter rules in plain Python: Sphere-derived capacity, which unit a household gets, how the waitlist is served,
 when a site counts as full, how a household event changes what shelter knows, and the minimum-standards
 indicators. Nothing here touches a database or a broker."""
-import math
 from dataclasses import dataclass
 from decimal import Decimal
+
+from haven_kernel.standards import DEFAULT_TARGETS, site_standards, standards_summary
 
 ALLOCATED, WAITLISTED, RELEASED, UNALLOCATED = "allocated", "waitlisted", "released", "unallocated"
 HOLDING = (ALLOCATED, WAITLISTED)  # statuses that hold a place (a unit or a queue position) at a site
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Standards (values are configuration: see config.yml)
+# Standards: targets are configuration (the SPHERE_* keys of config.yml), read by the kernel's
+# ``haven_kernel.standards.targets_from_config``; the indicators are the kernel's ``site_standards``, which reporting
+# uses too, so a site reads the same wherever it is shown.
 # ------------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Standards:
-    covered_area_m2_per_person: float = 3.5
-    people_per_latrine_emergency: float = 50
-    people_per_latrine_stabilised: float = 20
-    female_latrine_share: float = 0.75
-    people_per_tap: float = 250
-    people_per_hand_pump: float = 500
-    water_litres_per_person_per_day: float = 15
-
-    CONFIG_KEYS = {
-        "covered_area_m2_per_person": "SPHERE_COVERED_AREA_M2_PER_PERSON",
-        "people_per_latrine_emergency": "SPHERE_PEOPLE_PER_LATRINE_EMERGENCY",
-        "people_per_latrine_stabilised": "SPHERE_PEOPLE_PER_LATRINE_STABILISED",
-        "female_latrine_share": "SPHERE_FEMALE_LATRINE_SHARE",
-        "people_per_tap": "SPHERE_PEOPLE_PER_TAP",
-        "people_per_hand_pump": "SPHERE_PEOPLE_PER_HAND_PUMP",
-        "water_litres_per_person_per_day": "SPHERE_WATER_LITRES_PER_PERSON_PER_DAY",
-    }
-
-    @classmethod
-    def from_config(cls, config):
-        """Read the thresholds from a nameko config; a missing key keeps the Sphere default, a bad one fails."""
-        values = {}
-        for attribute, key in cls.CONFIG_KEYS.items():
-            raw = config.get(key)
-            if raw is None or raw == "":
-                continue
-            value = float(raw)
-            if not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{key} must be a positive number; got {raw!r}")
-            values[attribute] = value
-        if values.get("female_latrine_share", cls.female_latrine_share) > 1:
-            raise ValueError("SPHERE_FEMALE_LATRINE_SHARE is a share: at most 1")
-        return cls(**values)
-
-    def people_per_latrine(self, phase):
-        return self.people_per_latrine_stabilised if phase == "stabilised" else self.people_per_latrine_emergency
-
-
-def derived_capacity(covered_area_m2, standards):
+def derived_capacity(covered_area_m2, targets=DEFAULT_TARGETS):
     """Persons a unit shelters by the covered-area standard: floor(area / m² per person), at least 1."""
-    persons = (Decimal(str(covered_area_m2)) / Decimal(str(standards.covered_area_m2_per_person)))
+    persons = Decimal(str(covered_area_m2)) / Decimal(str(targets["covered_area_m2_per_person"]))
     return max(1, int(persons.to_integral_value(rounding="ROUND_FLOOR")))
 
 
@@ -202,62 +165,14 @@ def covered_area_per_person(figures):
     return _ratio(figures.occupied_area_m2, figures.occupants)
 
 
-def _indicator(value, target, met):
-    return {"value": value, "target": target, "met": met}
+def standards_block(figures, services, targets=DEFAULT_TARGETS):
+    """The site's minimum-standards indicators (``haven_kernel.standards.site_standards``): each ``{value, target,
+    met}``, or None when the data it needs is missing (never a made-up value).
+
+    Covered living space is that of the units households live in, per person in them (empty tents give nobody
+    space). ``services`` is the latest ``record_site_services`` figures (a dict) or None."""
+    return site_standards(figures.occupants, covered_area_m2=figures.occupied_area_m2, services=services,
+                          targets=targets)
 
 
-def _per_point(occupants, points, target):
-    """People per latrine / tap / pump, ≤ target. Missing count → None. No occupants → None (nothing to measure).
-    Zero points with people on site: the standard is not met and there is no finite value."""
-    if points is None or not occupants:
-        return None
-    if points == 0:
-        return _indicator(None, target, False)
-    value = occupants / points
-    return _indicator(round(value, 1), target, value <= target)
-
-
-def _number(value):
-    return int(value) if float(value).is_integer() else value
-
-
-def standards_block(figures, services, standards):
-    """Each indicator ``{value, target, met}``, or None when the data it needs is missing (never a made-up value).
-
-    ``services`` is the latest ``record_site_services`` figures (a dict) or None. A site with people and no latrine
-    fails; a site with taps and no hand pumps is not measured on hand pumps (and the other way round)."""
-    services = services or {}
-    occupants = figures.occupants
-    area = covered_area_per_person(figures)
-    block = {
-        "covered_area_per_person_m2": (None if area is None else _indicator(
-            area, _number(standards.covered_area_m2_per_person),
-            figures.occupied_area_m2 / occupants >= standards.covered_area_m2_per_person)),
-        "people_per_latrine": None,
-        "female_latrine_share": None,
-        "people_per_tap": None,
-        "people_per_hand_pump": None,
-        "water_litres_per_person_per_day": None,
-    }
-    if not services:
-        return block
-    phase = services.get("phase")
-    block["people_per_latrine"] = _per_point(occupants, services.get("latrines"),
-                                             _number(standards.people_per_latrine(phase)))
-    latrines, female = services.get("latrines"), services.get("latrines_female")
-    if latrines and female is not None:
-        share = female / latrines
-        block["female_latrine_share"] = _indicator(round(share, 2), _number(standards.female_latrine_share),
-                                                   share >= standards.female_latrine_share)
-    taps, pumps = services.get("water_taps"), services.get("hand_pumps")
-    # Zero of one kind is "not this kind of water point" when the other kind exists; zero of both fails both.
-    block["people_per_tap"] = _per_point(occupants, None if taps == 0 and pumps else taps,
-                                         _number(standards.people_per_tap))
-    block["people_per_hand_pump"] = _per_point(occupants, None if pumps == 0 and taps else pumps,
-                                               _number(standards.people_per_hand_pump))
-    litres = services.get("water_litres_per_day")
-    if litres is not None and occupants:
-        value = litres / occupants
-        target = standards.water_litres_per_person_per_day
-        block["water_litres_per_person_per_day"] = _indicator(round(value, 1), _number(target), value >= target)
-    return block
+__all__ = ["standards_summary"]  # re-exported: (indicators met, indicators that could be judged)

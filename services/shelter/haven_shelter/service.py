@@ -1,4 +1,5 @@
 """The shelter service: thin nameko entrypoints over :class:`SiteRegistry` and :class:`Allocator`."""
+from nameko.extensions import DependencyProvider
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
@@ -6,24 +7,34 @@ from haven_kernel.catalogue import SITE_STATUSES, SITE_TYPES
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService
+from haven_kernel.standards import targets_from_config
 
 from .allocation import Allocator
-from .domain import ALLOCATED, WAITLISTED, Standards
+from .domain import ALLOCATED, WAITLISTED
 from .models import Household, ShelterUnit, Site
 from .sites import SiteRegistry
+
+
+class StandardsTargets(DependencyProvider):
+    """The minimum-standards targets (``SPHERE_*`` in config.yml), read once: a bad value stops the start."""
+
+    def setup(self):
+        self.targets = targets_from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.targets
 
 
 class ShelterService(HavenService):
     name = "shelter"
 
-    def _standards(self):
-        return Standards.from_config(self.outbox.container.config)
+    targets = StandardsTargets()
 
     def _sites(self):
-        return SiteRegistry(self.db, self._standards())
+        return SiteRegistry(self.db, self.targets)
 
     def _allocator(self, actor=None):
-        return Allocator(self.db, self._standards(), actor=actor)
+        return Allocator(self.db, actor=actor)
 
     # -- sites ---------------------------------------------------------------------------------------------------
     @rpc(scope="shelter:write")

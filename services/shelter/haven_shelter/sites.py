@@ -21,11 +21,11 @@ SERVICE_FIELDS = ("latrines", "latrines_female", "water_taps", "hand_pumps", "wa
 
 
 class SiteRegistry:
-    def __init__(self, unit, standards):
+    def __init__(self, unit, targets):
         self.unit = unit
         self.session = unit.session
-        self.standards = standards
-        self.allocator = Allocator(unit, standards)
+        self.targets = targets  # minimum-standards targets (haven_kernel.standards.targets_from_config)
+        self.allocator = Allocator(unit)
 
     # -- sites ---------------------------------------------------------------------------------------------------
     def create(self, payload):
@@ -106,7 +106,7 @@ class SiteRegistry:
             capacity = spec.get("capacity_persons")
             derived = capacity is None
             if derived:
-                capacity = domain.derived_capacity(spec["covered_area_m2"], self.standards)
+                capacity = domain.derived_capacity(spec["covered_area_m2"], self.targets)
             for _ in range(spec["count"]):
                 site.unit_counter = (site.unit_counter or 0) + 1
                 unit = ShelterUnit(id=str(uuid.uuid4()), site_id=site.id, number=site.unit_counter,
@@ -176,6 +176,8 @@ class SiteRegistry:
             figures = site_figures(self.session, [site.id]).get(site.id)
             services = latest_services(self.session, [site.id]).get(site.id)
         figures = figures or domain.SiteFigures()
+        standards = domain.standards_block(figures, services, self.targets)
+        met, assessed = domain.standards_summary(standards)
         return {
             "site_id": site.id,
             "code": site.code,
@@ -201,7 +203,9 @@ class SiteRegistry:
             "occupancy_rate": domain.occupancy_rate(figures),
             "covered_area_per_person_m2": domain.covered_area_per_person(figures),
             "services": services,
-            "standards": domain.standards_block(figures, services, self.standards),
+            "standards": standards,
+            "standards_met": met,
+            "standards_assessed": assessed,
         }
 
     @staticmethod

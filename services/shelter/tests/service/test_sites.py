@@ -14,7 +14,8 @@ FAMILY_TENT = {"unit_type": "family_tent", "covered_area_m2": 16.0}  # 4 persons
 SITE_VIEW_KEYS = {"site_id", "code", "name", "site_type", "adm1", "adm2", "lat", "lon", "managing_agency",
                   "opened_on", "area_m2", "status", "closed_reason", "closed_at", "capacity_persons", "units_total",
                   "units_available", "units_free", "households", "occupants", "waitlisted_households",
-                  "occupancy_rate", "covered_area_per_person_m2", "services", "standards"}
+                  "occupancy_rate", "covered_area_per_person_m2", "services", "standards", "standards_met",
+                  "standards_assessed"}
 
 
 def test_sites_are_created_updated_listed_and_announced(shelter, record_events, make_site):
@@ -28,6 +29,7 @@ def test_sites_are_created_updated_listed_and_announced(shelter, record_events, 
         assert (camp["capacity_persons"], camp["units_total"], camp["occupants"], camp["occupancy_rate"]) == \
             (0, 0, 0, None)
         assert camp["standards"]["people_per_latrine"] is None and camp["services"] is None
+        assert (camp["standards_met"], camp["standards_assessed"]) == (0, 0)
         centre = client.shelter.create_site(make_site(name="Escola 25 de Setembro", site_type="collective_centre",
                                                       adm1="Manica", adm2="Chimoio"))
         with pytest.raises(Conflict):
@@ -83,6 +85,7 @@ def test_site_view_compares_live_figures_to_sphere(shelter, record_events):
         assert standards["people_per_tap"] == {"value": 14.0, "target": 250, "met": True}
         assert standards["people_per_hand_pump"] is None  # the site has taps: not measured on pumps
         assert standards["water_litres_per_person_per_day"] == {"value": 10.0, "target": 15, "met": False}
+        assert (site["standards_met"], site["standards_assessed"]) == (3, 5)
         assert site["services"]["as_of"] == yesterday and site["services"]["showers"] is None
 
         # An older report is kept but does not replace the latest.

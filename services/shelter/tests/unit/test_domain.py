@@ -2,11 +2,12 @@
 events are reconciled, and the minimum-standards indicators."""
 import pytest
 
+from haven_kernel.standards import DEFAULT_TARGETS, targets_from_config
 from haven_shelter import domain
-from haven_shelter.domain import FreeUnit, Known, Facts, Plan, SiteFigures, Standards, Waiting
+from haven_shelter.domain import FreeUnit, Known, Facts, Plan, SiteFigures, Waiting
 
 pytestmark = pytest.mark.unit
-SPHERE = Standards()
+SPHERE = DEFAULT_TARGETS
 
 
 # -- capacity ------------------------------------------------------------------------------------------------------
@@ -17,19 +18,19 @@ def test_capacity_is_covered_area_over_the_standard_floored_at_least_one(area, p
 
 
 def test_capacity_follows_the_configured_standard():
-    cold = Standards.from_config({"SPHERE_COVERED_AREA_M2_PER_PERSON": "4.5"})
-    assert cold.covered_area_m2_per_person == 4.5 and cold.people_per_tap == 250
+    cold = targets_from_config({"SPHERE_COVERED_AREA_M2_PER_PERSON": "4.5"})
+    assert cold["covered_area_m2_per_person"] == 4.5 and cold["people_per_tap"] == 250
     assert domain.derived_capacity(16.0, cold) == 3
 
 
-def test_standards_from_config_refuse_nonsense_and_keep_defaults():
-    assert Standards.from_config({}) == SPHERE
-    assert Standards.from_config({"SPHERE_PEOPLE_PER_TAP": 300}).people_per_tap == 300
-    for bad in ({"SPHERE_PEOPLE_PER_TAP": "0"}, {"SPHERE_PEOPLE_PER_TAP": "-1"}, {"SPHERE_PEOPLE_PER_TAP": "nan"},
-                {"SPHERE_FEMALE_LATRINE_SHARE": "1.5"}, {"SPHERE_PEOPLE_PER_TAP": "many"}):
-        with pytest.raises(ValueError):
-            Standards.from_config(bad)
-    assert SPHERE.people_per_latrine("emergency") == 50 and SPHERE.people_per_latrine("stabilised") == 20
+def test_the_service_config_sets_every_target_under_the_kernels_names():
+    import os
+    import yaml
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "config.yml")
+    with open(path) as handle:
+        keys = set(yaml.safe_load(handle))
+    from haven_kernel.standards import CONFIG_KEYS
+    assert set(CONFIG_KEYS.values()) <= keys
 
 
 # -- allocation policy ---------------------------------------------------------------------------------------------
@@ -123,18 +124,20 @@ def test_size_changes_reserve_the_queue_only_for_waiting_households():
     assert domain.reconcile(known(status="unallocated"), facts(persons=6)) == Plan(place=True)
 
 
-# -- minimum standards ---------------------------------------------------------------------------------------------
+# -- minimum standards (the kernel's shared indicators, fed with shelter's figures) ------------------------------------
 def test_without_people_or_figures_every_indicator_is_null():
     block = domain.standards_block(SiteFigures(), None, SPHERE)
     assert set(block) == {"covered_area_per_person_m2", "people_per_latrine", "female_latrine_share",
                           "people_per_tap", "people_per_hand_pump", "water_litres_per_person_per_day"}
     assert all(value is None for value in block.values())
+    assert domain.standards_summary(block) == (0, 0)
     assert domain.occupancy_rate(SiteFigures()) is None and domain.covered_area_per_person(SiteFigures()) is None
 
 
 def test_covered_area_uses_the_units_people_live_in():
     figures = SiteFigures(capacity_persons=20, occupants=10, occupied_area_m2=32.0, covered_area_m2=80.0)
     assert domain.occupancy_rate(figures) == 0.5
+    assert domain.covered_area_per_person(figures) == 3.2
     assert domain.standards_block(figures, None, SPHERE)["covered_area_per_person_m2"] == \
         {"value": 3.2, "target": 3.5, "met": False}
     roomy = SiteFigures(capacity_persons=20, occupants=10, occupied_area_m2=35.0)
@@ -146,16 +149,20 @@ def test_wash_indicators_against_sphere():
     services = {"latrines": 25, "latrines_female": 15, "water_taps": 5, "hand_pumps": 1,
                 "water_litres_per_day": 14000.0, "showers": None, "phase": "emergency"}
     block = domain.standards_block(figures, services, SPHERE)
-    assert block["people_per_latrine"] == {"value": 40.0, "target": 50, "met": True}
-    assert block["female_latrine_share"] == {"value": 0.6, "target": 0.75, "met": False}
-    assert block["people_per_tap"] == {"value": 200.0, "target": 250, "met": True}
-    assert block["people_per_hand_pump"] == {"value": 1000.0, "target": 500, "met": False}
-    assert block["water_litres_per_person_per_day"] == {"value": 14.0, "target": 15, "met": False}
+    assert block == {
+        "covered_area_per_person_m2": {"value": 4.0, "target": 3.5, "met": True},
+        "people_per_latrine": {"value": 40.0, "target": 50, "met": True},
+        "female_latrine_share": {"value": 0.6, "target": 0.75, "met": False},
+        "people_per_tap": {"value": 200.0, "target": 250, "met": True},
+        "people_per_hand_pump": {"value": 1000.0, "target": 500, "met": False},
+        "water_litres_per_person_per_day": {"value": 14.0, "target": 15, "met": False},
+    }
+    assert domain.standards_summary(block) == (3, 6)
     stabilised = domain.standards_block(figures, {**services, "phase": "stabilised"}, SPHERE)
     assert stabilised["people_per_latrine"] == {"value": 40.0, "target": 20, "met": False}
 
 
-def test_missing_figures_stay_null_and_zero_points_fail_without_a_made_up_value():
+def test_missing_figures_stay_null_and_zero_latrines_fail_without_a_made_up_value():
     figures = SiteFigures(occupants=100, occupied_area_m2=400.0)
     block = domain.standards_block(figures, {"latrines": 0, "latrines_female": None, "water_taps": None,
                                              "hand_pumps": None, "water_litres_per_day": None,
@@ -175,7 +182,7 @@ def test_a_site_with_taps_only_is_not_measured_on_hand_pumps():
 
 
 def test_thresholds_come_from_configuration():
-    strict = Standards.from_config({"SPHERE_PEOPLE_PER_TAP": 100, "SPHERE_WATER_LITRES_PER_PERSON_PER_DAY": 20})
+    strict = targets_from_config({"SPHERE_PEOPLE_PER_TAP": 100, "SPHERE_WATER_LITRES_PER_PERSON_PER_DAY": 20})
     block = domain.standards_block(SiteFigures(occupants=200), {"water_taps": 1, "water_litres_per_day": 3600.0,
                                                                 "phase": "emergency"}, strict)
     assert block["people_per_tap"] == {"value": 200.0, "target": 100, "met": False}
