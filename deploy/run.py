@@ -13,7 +13,6 @@
    stops the others and exits 1.
 """
 import argparse
-import ast
 import os
 import re
 import signal
@@ -65,24 +64,6 @@ def expand(value):
     return ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), str(value))
 
 
-def nameko_target(name, path):
-    """``haven_<name>.service:<Class>``: the class in service.py whose ``name`` is the service's.
-
-    Naming the class matters: ``nameko run haven_<name>.service`` alone runs every class in the module that has
-    entrypoints, and that includes ``HavenService`` itself when service.py imports it by name.
-    """
-    module = f"haven_{name}.service"
-    for node in ast.parse(path.read_text(), str(path)).body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for statement in node.body:
-            if (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
-                    and statement.value.value == name
-                    and any(isinstance(t, ast.Name) and t.id == "name" for t in statement.targets)):
-                return f"{module}:{node.name}"
-    return module
-
-
 class Service:
     def __init__(self, name, directory):
         self.name = name
@@ -96,7 +77,6 @@ class Service:
         self.port = int(port)
         self.host = "localhost" if self.bind_host in ("0.0.0.0", "", "::") else self.bind_host
         self.log_path = ROOT / "var" / "log" / f"{name}.log"
-        self.target = nameko_target(name, directory / f"haven_{name}" / "service.py")
         self.process = None
         self.log = None
 
@@ -124,7 +104,7 @@ class Service:
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.log.write(f"----- make run: starting {self.name} at {started} -----\n".encode())
         self.log.flush()
-        command = [str(BIN / "nameko"), "run", "--config", shown(self.config), self.target]
+        command = [str(BIN / "nameko"), "run", "--config", shown(self.config), f"haven_{self.name}.service"]
         # Its own session: Ctrl-C reaches this script only, which then stops the services in order.
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True,

@@ -17,14 +17,5 @@ haven wait-broker --timeout "${HAVEN_BROKER_TIMEOUT:-60}"
 echo "haven: migrating the $service database" >&2
 haven migrate "$service"
 
-# Name the service class explicitly (haven_<service>.service:<Class>): given only the module, 'nameko run' would
-# also try to run every other class with entrypoints that the module imports, such as the kernel's HavenService.
-target="$(python -c '
-import importlib, inspect, sys
-module = importlib.import_module(sys.argv[1])
-print(next((f"{module.__name__}:{name}" for name, cls in inspect.getmembers(module, inspect.isclass)
-            if cls.__module__ == module.__name__ and getattr(cls, "name", None) == sys.argv[2]), module.__name__))
-' "haven_$service.service" "$service")"
-
-echo "haven: starting $service ($target)" >&2
-exec nameko run --config "$app/services/$service/config.yml" "$target" "$@"
+echo "haven: starting $service" >&2
+exec nameko run --config "$app/services/$service/config.yml" "haven_$service.service" "$@"
