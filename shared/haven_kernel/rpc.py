@@ -59,10 +59,13 @@ class HavenRpc(Rpc):
             self._record(started, type(exc).__name__)
             log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
             raise
+        origin_org = caller.org
+        if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
+            origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         worker_context = {
             "correlation_id": correlation_id,
             CALLER_CONTEXT_KEY: caller.as_context(),
-            ORIGIN_ORG_CONTEXT_KEY: caller.org,
+            ORIGIN_ORG_CONTEXT_KEY: origin_org,
         }
         handle_result = partial(self._handle_result, message, started)
         try:
@@ -91,6 +94,8 @@ def rpc(scope=None):
         @wraps(fn)
         def call(self, *args, **kwargs):
             unit = unit_of_work_of(self)
+            if unit is not None:
+                set_correlation_id(unit.correlation_id)
             try:
                 result = fn(self, *args, **kwargs)
                 if unit is not None:

@@ -9,6 +9,7 @@ from kombu import Connection
 from nameko.web.handlers import http
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from .db import Database
@@ -64,7 +65,7 @@ class HavenService:
     def _health(self, request):
         checks = {}
         try:
-            self.db.session.execute(__import__("sqlalchemy").text("SELECT 1"))
+            self.db.session.execute(text("SELECT 1"))
             checks["database"] = "up"
         except Exception as exc:
             checks["database"] = f"down: {type(exc).__name__}"
