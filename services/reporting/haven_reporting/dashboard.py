@@ -17,6 +17,11 @@ INDICATOR_LABELS = {
     "people_per_hand_pump": ("Hand pumps", "people per hand pump", "at most"),
     "water_litres_per_person_per_day": ("Water", "litres per person per day", "at least"),
 }
+NEED_SHORT = {
+    "CR": "Child at risk", "SC": "Separated child", "DS": "Disability", "SM": "Medical condition",
+    "FU": "Family unity", "LP": "Legal protection", "TR": "Torture", "SV": "SGBV", "WR": "Woman at risk",
+    "ER": "Older at risk", "SP": "Single parent", "PG": "Pregnant/lactating",
+}
 SITE_TYPE_LABELS = {
     "planned_camp": "Planned camp", "self_settled_camp": "Self-settled camp", "collective_centre": "Collective centre",
     "reception_centre": "Reception centre", "transit_centre": "Transit centre",
@@ -60,7 +65,7 @@ main{padding:18px 24px;max-width:1500px;margin:0 auto}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .card .value{font-size:26px;font-weight:650;margin-top:2px}.card .sub{color:var(--muted);font-size:12px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px;margin-bottom:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px;margin-bottom:16px}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin-bottom:16px}
 .grid .panel{margin-bottom:0}.panel h2{font-size:15px;margin:0 0 10px;font-weight:600}
 .panel .note{color:var(--muted);font-size:12px;margin:6px 0 0}
@@ -181,7 +186,7 @@ def _hbars(items, colour="var(--teal)", element_id=None, fmt=n):
     if not items:
         return '<p class="note">Nothing to show yet.</p>'
     biggest = max([v for _, v in items] + [1])
-    row, label, width = 26, 150, 460
+    row, label, width = 26, 170, 460
     ident = f' id="{e(element_id)}"' if element_id else ""
     parts = [f'<svg viewBox="0 0 {width} {row * len(items) + 4}" width="100%" role="img"{ident}>']
     for i, (name, value) in enumerate(items):
@@ -319,11 +324,13 @@ def render(report, caller, nonce):
             key = f'{s["adm2"]} ({s["adm1"]})'
             districts[key] = districts.get(key, 0) + s["individuals"]
     district_bars = _hbars(sorted(districts.items(), key=lambda i: -i[1]), element_id="district-chart")
-    needs_bars = _hbars([(f"{g} · {NEED_LABELS.get(g, g)}"[:24], v) for g, v in totals["specific_needs"].items()
+    needs_bars = _hbars([(f"{g} · {NEED_SHORT.get(g, g)}", v) for g, v in totals["specific_needs"].items()
                          if isinstance(v, int)], colour="#7a5ea8", element_id="needs-chart")
     provinces = sorted({s["adm1"] for s in sites if s["adm1"]})
     options = "".join(f'<option value="{e(p)}">{e(p)}</option>' for p in provinces)
     threshold = sitrep["small_cell_threshold"]
+    suppression_note = (f'<p class="note">Specific-needs counts from 1 to {threshold - 1} at one site are shown as '
+                        f'"&lt;{threshold}" to protect the people behind them.</p>' if threshold > 1 else "")
     body = f"""
 <header><h1>Haven · Situation report</h1><span class="meta" id="as-of">{as_of}</span>
 <nav><a href="/sitrep.csv">Sites (HXL CSV)</a><a href="/3w.csv">3W (HXL CSV)</a><a href="/sitrep.json">JSON</a>
@@ -349,8 +356,7 @@ latrines, taps, hand pumps, water (green met, red not met, grey no data).</span>
 <th class="num">m² / person</th><th data-key="standards" data-numeric>Standards met</th>
 <th>Specific needs (people)</th></tr></thead>
 <tbody>{_site_rows(sites)}</tbody></table></div>
-<p class="note">Specific-needs counts from 1 to {threshold - 1} at one site are shown as "&lt;{threshold}" to protect
-the people behind them.</p></section>
+{suppression_note}</section>
 <section class="panel"><h2>Who does what where (3W)</h2><div class="scroll"><table id="three-w-table"><thead><tr>
 <th>Organisation</th><th>Sector</th><th>Province</th><th>District</th><th>Activity</th><th class="num">Sites</th>
 <th class="num">Households</th><th class="num">Individuals</th></tr></thead>

@@ -144,7 +144,7 @@ class Reporter:
     # -- totals --------------------------------------------------------------------------------------------------
     @staticmethod
     def totals(entries):
-        """Totals over exact site figures."""
+        """Totals over exact site figures (capacity and units: of open sites)."""
         totals = {
             "sites": len(entries),
             "sites_open": sum(1 for e in entries if e["status"] == "open"),
@@ -156,8 +156,9 @@ class Reporter:
             for key in ("households", "individuals", "occupants", "allocated_households", "waitlisted_households",
                         "waitlisted_persons"):
                 totals[key] += entry[key]
-            totals["capacity_persons"] += entry["capacity_persons"] or 0
-            totals["units_total"] += entry["units_total"] or 0
+            if entry["status"] == "open":  # a closed site's units shelter nobody
+                totals["capacity_persons"] += entry["capacity_persons"] or 0
+                totals["units_total"] += entry["units_total"] or 0
             for sex, bands in entry["by_sex_age"].items():
                 for band, count in bands.items():
                     totals["by_sex_age"].setdefault(sex, {}).setdefault(band, 0)

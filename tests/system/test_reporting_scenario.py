@@ -1,0 +1,297 @@
+"""The cyclone scenario end to end: registration, shelter and reporting as real processes (``nameko run``) on a real
+RabbitMQ and PostgreSQL. The sitrep must equal what the scenario computes from its own inputs, at every site and in
+every total; the HXL exports must read back through libhxl; ``rebuild()`` must reproduce the sitrep; and the
+dashboard, opened in headless Chromium, must show the scenario's figures (a screenshot is kept under
+test-artifacts/)."""
+import base64
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from haven_kernel.auth import issue_token
+from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
+                                  wait_until, with_vhost)
+
+pytestmark = pytest.mark.system
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SERVICES = {"registration": "RegistrationService", "shelter": "ShelterService", "reporting": "ReportingService"}
+UNSTABLE = ("generated_at", "lag_seconds")
+
+
+class HavenProcess(ServiceProcess):
+    """``nameko run haven_<service>.service:<Class>``: naming the class, so that nameko does not also try to run
+    the ``HavenService`` base class that service.py imports."""
+
+    def __init__(self, service, cls, env, port, log_path):
+        super().__init__(service, env, port, log_path)
+        self.cls = cls
+
+    def start(self):
+        import importlib
+        package = importlib.import_module(f"haven_{self.service}")
+        config = Path(package.__file__).resolve().parent.parent / "config.yml"
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(config),
+             f"haven_{self.service}.service:{self.cls}"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return self
+
+
+@pytest.fixture(scope="module")
+def haven(infrastructure, _database_factory):
+    """The three services as processes on a vhost and databases of their own."""
+    vhost = f"haven-system-{uuid.uuid4().hex[:10]}"
+    create_vhost(infrastructure, vhost)
+    amqp_uri = with_vhost(infrastructure["amqp_uri"], vhost)
+    logs = ARTIFACTS / "system-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = {}
+    try:
+        for service, cls in SERVICES.items():
+            url = _database_factory.create(f"haven_{service}")
+            port = free_port()
+            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
+            processes[service] = HavenProcess(service, cls, env, port, logs / f"{service}.log").start()
+        for process in processes.values():
+            process.wait_healthy(timeout=90)
+        yield {"amqp_uri": amqp_uri, "processes": processes}
+    finally:
+        for process in processes.values():
+            process.stop()
+        delete_vhost(infrastructure, vhost)
+
+
+@pytest.fixture(scope="module")
+def played(haven):
+    from haven_reporting.scenario import CycloneScenario, rpc_connector, scenario_tokens
+    connect = rpc_connector(haven["amqp_uri"])
+    scenario = CycloneScenario(seed=2019)
+    started = time.monotonic()
+    scenario.play(connect, scenario_tokens(), progress=print)
+    return {"scenario": scenario, "connect": connect, "expected": scenario.expected(),
+            "reader": issue_token(org="OCHA", scopes=["reporting:read"], ttl_seconds=3600),
+            "admin": issue_token(org="IOM", scopes=["admin"], ttl_seconds=3600),
+            "played_in": time.monotonic() - started,
+            "reporting_url": haven["processes"]["reporting"].base_url}
+
+
+@pytest.fixture(scope="module")
+def caught_up(played):
+    from haven_reporting.scenario import wait_for_sitrep
+    sitrep, waited = wait_for_sitrep(played["connect"], played["reader"], played["expected"], timeout=90)
+    print(f"scenario played in {played['played_in']:.1f}s; sitrep caught up {waited:.1f}s later")
+    return sitrep
+
+
+@pytest.mark.timeout(420)
+def test_the_sitrep_equals_the_scenario_at_every_site_and_in_every_total(played, caught_up):
+    from haven_reporting.scenario import differences
+    expected = played["expected"]
+    assert differences(caught_up, expected) == []
+    totals = caught_up["totals"]
+    # The story is in the figures: the school closed, Grudja is full with a queue, people remain in 6 sites.
+    assert (totals["sites"], totals["sites_open"]) == (7, 6)
+    grudja = next(s for s in caught_up["sites"] if s["name"] == "Grudja")
+    assert grudja["occupants"] <= grudja["capacity_persons"] and grudja["waitlisted_households"] == 5
+    assert grudja["units_free"] == 0 and grudja["last_full_at"] is not None
+    school = next(s for s in caught_up["sites"] if s["name"] == "Escola Primária da Manga")
+    assert (school["status"], school["households"], school["occupants"]) == ("closed", 0, 0)
+    assert sum(s["households"] for s in caught_up["sites"]) == totals["households"]
+    assert any(isinstance(v, str) for s in caught_up["sites"] for v in s["specific_needs"].values()), \
+        "some specific-needs counts are small enough to be suppressed"
+    with played["connect"](played["reader"]) as rpc:
+        assert rpc.reporting.get_3w()["rows"] == expected["three_w"]
+        sofala = rpc.reporting.get_sitrep(adm1="Sofala")
+        assert {s["site_id"] for s in sofala["sites"]} == {
+            site_id for site_id, site in expected["sites"].items() if site["adm1"] == "Sofala"}
+        profile = rpc.reporting.get_site_profile(grudja["site_id"])
+        assert profile["waitlisted_households"] == 5 and profile["managing_agency"] == "CVM"
+    assert caught_up["lag_seconds"] is not None and caught_up["as_of_event"]["event_id"]
+
+
+def test_the_hxl_exports_read_back_through_libhxl(played, caught_up):
+    import hxl
+    with played["connect"](played["reader"]) as rpc:
+        exports = {table: rpc.reporting.export_hxl(table) for table in ("sites", "admin_areas", "3w")}
+    over_http = requests.get(played["reporting_url"] + "/sitrep.csv", timeout=10,
+                             headers={"Authorization": f"Bearer {played['reader']}"})
+    assert over_http.status_code == 200
+
+    def read(text):
+        return list(hxl.data(hxl.make_input(io.BytesIO(text.encode("utf-8")), hxl.InputOptions(allow_local=True))))
+
+    for text in (exports["sites"], over_http.text):
+        rows = {row.get("#loc+camp+id"): row for row in read(text)}
+        assert set(rows) == {s["site_id"] for s in caught_up["sites"]}
+        for site in caught_up["sites"]:
+            row = rows[site["site_id"]]
+            assert row.get("#loc+camp+name") == site["name"] and row.get("#loc+camp+code") == site["code"]
+            assert (row.get("#adm1+name"), row.get("#adm2+name")) == (site["adm1"], site["adm2"])
+            assert row.get("#org+impl") == site["managing_agency"] and row.get("#status") == site["status"]
+            assert (float(row.get("#geo+lat")), float(row.get("#geo+lon"))) == (site["lat"], site["lon"])
+            for tag, key in (("#population+hh", "households"), ("#population+ind", "individuals"),
+                             ("#capacity+ind", "capacity_persons"), ("#population+ind+sheltered", "occupants"),
+                             ("#population+hh+waitlisted", "waitlisted_households")):
+                assert int(row.get(tag)) == site[key], (site["name"], tag)
+            assert int(row.get("#population+m+age0_4")) == site["by_sex_age"]["male"]["0-4"]
+            assert int(row.get("#population+f+age60plus")) == site["by_sex_age"]["female"]["60+"]
+            for group in ("DS", "ER", "PG", "SP"):
+                assert row.get(f"#population+ind+needs+{group.lower()}") == str(site["specific_needs"].get(group, 0))
+    areas = read(exports["admin_areas"])
+    assert [(r.get("#adm1+name"), r.get("#adm2+name") or None, int(r.get("#population+ind"))) for r in areas] == [
+        (a["adm1"], a["adm2"], a["individuals"]) for a in caught_up["admin_areas"]]
+    three_w = read(exports["3w"])
+    assert [(r.get("#org+impl"), r.get("#sector+cluster"), r.get("#adm2+name"), r.get("#activity+name"),
+             int(r.get("#reached+hh")), int(r.get("#reached+ind"))) for r in three_w] == [
+        (r["org"], r["sector"], r["adm2"], r["activity"], r["households"], r["individuals"])
+        for r in played["expected"]["three_w"]]
+
+
+def test_rebuild_reproduces_the_same_sitrep(played, caught_up):
+    with played["connect"](played["admin"]) as rpc:
+        before = rpc.reporting.get_sitrep()
+        result = rpc.reporting.rebuild()
+        after = rpc.reporting.get_sitrep()
+    assert result["events_replayed"] > 600 and result["sites"] == 7
+    assert {k: v for k, v in after.items() if k not in UNSTABLE} == \
+        {k: v for k, v in before.items() if k not in UNSTABLE}
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The dashboard in headless Chromium, through chromedriver's WebDriver protocol (no client library needed)
+# ------------------------------------------------------------------------------------------------------------------
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1440,2200"]
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+def _binary(*names):
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(f"{' or '.join(names)} not found: apt-get install chromium chromium-driver (.ci/run does it)",
+                pytrace=False)
+
+
+class Browser:
+    def __init__(self, profile):
+        self.port = free_port()
+        self.log = open(ARTIFACTS / "chromedriver.log", "ab")
+        self.driver = subprocess.Popen([_binary("chromedriver"), f"--port={self.port}"], stdout=self.log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_until(self._ready, timeout=30, interval=0.2, message="chromedriver")
+        options = {"binary": _binary("chromium", "chromium-browser"),
+                   "args": CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]}
+        session = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": options}}})
+        self.session = f"/session/{session['sessionId']}"
+
+    def _ready(self):
+        try:
+            return requests.get(self.base + "/status", timeout=2).json()["value"]["ready"]
+        except Exception:
+            return False
+
+    def _call(self, method, path, body=None):
+        response = requests.request(method, self.base + path, json=body, timeout=60)
+        value = response.json()["value"]
+        if response.status_code != 200:
+            raise AssertionError(f"WebDriver {method} {path}: {value}")
+        return value
+
+    def open(self, url):
+        self._call("POST", self.session + "/url", {"url": url})
+
+    def find(self, css):
+        return self._call("POST", self.session + "/element", {"using": "css selector", "value": css})[ELEMENT]
+
+    def find_all(self, css):
+        return [e[ELEMENT] for e in self._call("POST", self.session + "/elements",
+                                               {"using": "css selector", "value": css})]
+
+    def type(self, element, text):
+        self._call("POST", f"{self.session}/element/{element}/value", {"text": text})
+
+    def click(self, element):
+        self._call("POST", f"{self.session}/element/{element}/click", {})
+
+    def text(self, css):
+        return self._call("GET", f"{self.session}/element/{self.find(css)}/text").strip()
+
+    def script(self, source, *args):
+        return self._call("POST", self.session + "/execute/sync", {"script": source, "args": list(args)})
+
+    def screenshot(self, path):
+        path.write_bytes(base64.b64decode(self._call("GET", self.session + "/screenshot")))
+
+    def quit(self):
+        try:
+            self._call("DELETE", self.session)
+        except Exception:
+            pass
+        self.driver.terminate()
+        try:
+            self.driver.wait(10)
+        except subprocess.TimeoutExpired:
+            self.driver.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="haven-chromium-")
+    browser = Browser(profile)
+    yield browser
+    browser.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_dashboard_shows_the_scenario_in_a_browser(played, caught_up, browser):
+    expected = played["expected"]
+    url = played["reporting_url"] + "/"
+    browser.open(url)
+    assert browser.find_all("#login-form") and not browser.find_all("#site-table"), "no data before signing in"
+    browser.type(browser.find("#token"), played["reader"])
+    browser.click(browser.find("#login-button"))
+    wait_until(lambda: browser.find_all("#site-table"), timeout=20, message="the dashboard after signing in")
+
+    totals = expected["totals"]
+    assert browser.text("#total-households") == f"{totals['households']:,}"
+    assert browser.text("#total-individuals") == f"{totals['individuals']:,}"
+    assert browser.text("#total-occupants") == f"{totals['occupants']:,}"
+    assert browser.text("#total-waitlisted") == f"{totals['waitlisted_households']:,}"
+    assert browser.text("#total-sites-open") == f"{totals['sites_open']:,}"
+    rows = browser.find_all("#site-table tbody tr")
+    assert len(rows) == len(expected["sites"])
+    for site_id, site in expected["sites"].items():
+        row = f'#site-table tr[data-site-id="{site_id}"]'
+        assert site["name"] in browser.text(row + " .site-name")
+        assert browser.text(row + ' td[data-field="households"]') == f"{site['households']:,}"
+        assert browser.text(row + ' td[data-field="individuals"]') == f"{site['individuals']:,}"
+        assert browser.text(row + ' td[data-field="waitlisted_households"]') == f"{site['waitlisted_households']:,}"
+        assert f"{site['occupants']:,} / {site['capacity_persons']:,}" in browser.text(row + ' td[data-field="occupancy"]')
+    assert browser.find_all("#pyramid rect") and browser.find_all("#standards-chart rect")
+
+    browser.click(browser.find('#site-table th[data-key="individuals"]'))
+    order = browser.script("return Array.from(document.querySelectorAll('#site-table tbody tr'))"
+                           ".map(function(r){return +r.getAttribute('data-individuals');});")
+    assert order == sorted(order), "clicking a column heading sorts the table"
+    browser.click(browser.find('#site-table th[data-key="individuals"]'))
+    browser.screenshot(ARTIFACTS / "reporting-dashboard.png")
+    assert (ARTIFACTS / "reporting-dashboard.png").stat().st_size > 10_000
