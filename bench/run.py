@@ -1,0 +1,369 @@
+"""``make bench``: Haven's throughput and latency next to baselines measured in the same run.
+
+    BENCH_SCALE=short|full|tiny   (default short: a few minutes; full: the 100,000-household sitrep; tiny: the smoke
+                                   test's seconds-long run, for checking that the harness works, not for numbers)
+    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all three answer /health on
+                                   their default ports; never: always start fresh ones)
+    BENCH_ROUNDS=N                (repetitions, at least 3)
+    BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
+
+Prints a table and writes JSON: the machine (cores, load), and for each figure the median, min and max over the
+repetitions. Ratios are taken within a round (a figure over the baseline measured just before it), so that they
+hold on a machine that other work slows down.
+"""
+import json
+import os
+import platform
+import random
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+import eventlet
+import sqlalchemy as sa
+
+from . import baselines, infra, workload
+from .stats import percentile, summary
+
+SCALES = {
+    # rounds, raw messages, round trips, naive ops, sequential calls, sustained households, bulk calls x batch,
+    # sitrep sample calls, sites, "small" and "large" household counts for the sitrep.
+    "tiny": dict(rounds=3, messages=200, round_trips=20, naive_ops=30, sequential=10, sustained=20, bulk_calls=2,
+                 batch=10, sitrep_calls=3, sites=3, small=40, large=80),
+    "short": dict(rounds=3, messages=3000, round_trips=300, naive_ops=400, sequential=150, sustained=300,
+                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=10000),
+    "full": dict(rounds=5, messages=20000, round_trips=1000, naive_ops=2000, sequential=500, sustained=2000,
+                 bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000),
+}
+
+TARGETS = {
+    "ratio_get_household_p50": ("<=", 3.0, "RPC read p50 / raw round trip p50"),
+    "ratio_register_household_p50": ("<=", 5.0, "registration p50 / raw round trip p50"),
+    "ratio_sustained_vs_naive": (">=", 0.5, "sustained end-to-end / naive single hop"),
+    "ratio_bulk_vs_sustained": (">=", 5.0, "bulk end-to-end / sustained end-to-end"),
+    "ratio_sitrep_large_vs_small": ("<=", 1.5, "sitrep at the large set / at 1,000"),
+}
+RSS_LIMIT_MB = 200
+
+
+def say(message=""):
+    print(message, flush=True)
+
+
+def main():
+    scale_name = os.environ.get("BENCH_SCALE", "short")
+    if scale_name not in SCALES:
+        say(f"BENCH_SCALE must be one of {', '.join(SCALES)}; got {scale_name!r}")
+        return 2
+    scale = dict(SCALES[scale_name])
+    scale["rounds"] = max(3, int(os.environ.get("BENCH_ROUNDS", scale["rounds"])))
+    reuse = os.environ.get("BENCH_REUSE", "auto")
+    tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    output = Path(os.environ.get("BENCH_OUTPUT") or infra.ROOT / "bench" / "results" / f"{tag}.json")
+    log_dir = infra.ROOT / "var" / "bench" / tag
+    log_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    servers = infra.infrastructure()
+    result = {
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scale": scale_name, "parameters": scale,
+        "machine": {"cores": os.cpu_count(), "load_average_start": list(os.getloadavg()),
+                    "python": platform.python_version(), "platform": platform.platform()},
+        "figures": {}, "notes": [],
+    }
+    if scale["large"] != 100000:
+        result["notes"].append(f"the 'large' sitrep set is {scale['large']:,} households at BENCH_SCALE={scale_name}; "
+                               "BENCH_SCALE=full measures 100,000")
+    cleanup = []
+    try:
+        run(scale, reuse, tag, servers, log_dir, result, cleanup)
+    except BaseException:
+        result["error"] = traceback.format_exc()
+        raise
+    finally:
+        for step in reversed(cleanup):
+            try:
+                step()
+            except Exception:
+                say(f"  clean-up step failed: {traceback.format_exc(limit=1)}")
+        result["machine"]["load_average_end"] = list(os.getloadavg())
+        result["duration_seconds"] = round(time.monotonic() - started, 1)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        if "error" not in result:
+            say()
+            say(table(result))
+        say(f"\nJSON: {output}   service logs: {log_dir}   ({result['duration_seconds']:.0f}s)")
+    return 0
+
+
+def run(scale, reuse, tag, servers, log_dir, result, cleanup):
+    vhost = infra.Vhost(servers, tag.lower())
+    cleanup.append(vhost.delete)
+    databases = infra.Databases(servers["database_url"], tag.lower())
+    if not os.environ.get("BENCH_KEEP"):
+        cleanup.append(databases.drop_all)
+
+    # -- the services --------------------------------------------------------------------------------------------------
+    ports = infra.running_haven() if reuse == "auto" else None
+    reporting_engine = None
+    if ports:
+        say(f"Reusing the services `make run` has up (ports {ports}); their databases are not fresh.")
+        result["notes"].append("services reused from `make run`: not fresh databases; household counts are deltas")
+        haven_amqp = os.environ.get("AMQP_URI") or "amqp://guest:guest@localhost:5672/"
+        processes = infra.reused_haven(ports)
+        result["mode"] = "reused"
+    else:
+        say(f"Starting registration, shelter and reporting on vhost {vhost.name} with fresh databases ...")
+        urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
+        processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
+        for process in processes.values():
+            cleanup.append(process.stop)
+        haven_amqp = vhost.amqp_uri
+        reporting_engine = _engine(urls["reporting"])
+        cleanup.append(reporting_engine.dispose)
+        result["mode"] = "fresh"
+
+    say("Starting the baselines' processes (request/reply responder, naive hop) ...")
+    responder = baselines.Responder(vhost.amqp_uri, log_dir / "responder.log")
+    cleanup.append(responder.stop)
+    naive_urls = {}
+    for name, table_name in (("naive_a", "things"), ("naive_b", "copies")):
+        naive_urls[name] = databases.create(name)
+        engine = _engine(naive_urls[name], pooled=False)
+        from .naive import metadata
+        metadata.create_all(engine, tables=[metadata.tables[table_name]])
+        engine.dispose()
+    naive_b = infra.start_module_service("naive_b", "bench.naive:NaiveB", vhost.amqp_uri, log_dir,
+                                         {"NAIVE_B_DATABASE_URL": naive_urls["naive_b"]})
+    cleanup.append(naive_b.stop)
+    _wait_queue(vhost.amqp_uri, "evt-naive_a-thing_created--naive_b.on_thing_created", naive_b)
+    naive_a = infra.start_module_service("naive_a", "bench.naive:NaiveA", vhost.amqp_uri, log_dir,
+                                         {"NAIVE_A_DATABASE_URL": naive_urls["naive_a"]})
+    cleanup.append(naive_a.stop)
+    _wait_queue(vhost.amqp_uri, "rpc-naive_a", naive_a)
+    copies_engine = _engine(naive_urls["naive_b"])
+    cleanup.append(copies_engine.dispose)
+
+    def count_copies():
+        with copies_engine.connect() as connection:
+            return connection.execute(sa.text("SELECT count(*) FROM copies")).scalar_one()
+
+    haven = workload.Haven(haven_amqp, reporting_db=reporting_engine)
+    cleanup.append(haven.close)
+    _wait_rpc(lambda: haven.proxy(haven.reader, timeout=5).reporting.get_sitrep(), "reporting")
+
+    # -- sites and the first 1,000 households ------------------------------------------------------------------------
+    expected_households = scale["large"] + scale["rounds"] * (scale["sequential"] + scale["sustained"] +
+                                                             scale["bulk_calls"] * scale["batch"])
+    units = int(expected_households * 1.1 / scale["sites"]) + 5
+    say(f"Opening {scale['sites']} sites with {units:,} shelter units each ...")
+    site_ids = haven.open_sites(scale["sites"], units)
+    haven.wait_sites_known(site_ids)
+    households = workload.Households(site_ids, seed=int(time.time()))
+    base = haven.reflected()[0]
+    registered = [0]
+
+    partner = haven.proxy(haven.partners[0], timeout=600)
+    reader = haven.proxy(haven.reader)
+
+    def load_to(total, label):
+        """Bring the bench's households to ``total`` through the bulk path and wait for the sitrep."""
+        missing = total - registered[0]
+        if missing <= 0:
+            return
+        say(f"Loading {missing:,} households through register_households ({label}) ...")
+        workload.bulk(haven, partner, households, missing, scale["batch"], base + total)
+        registered[0] = total
+
+    load_to(scale["small"], "the small sitrep set")
+    sitrep_small = []
+    for _ in range(scale["rounds"]):
+        sitrep_small.append(percentile(workload.sitrep_latency(reader, scale["sitrep_calls"]), 50))
+    say(f"  sitrep at {scale['small']:,} households: {sitrep_small} ms")
+    some_ids = [h["household_id"] for h in
+                partner.registration.search_households(site_id=site_ids[0], limit=200)["items"]]
+
+    # -- rounds: baselines, then Haven's figures, so each ratio compares numbers taken minutes apart ------------------
+    clients = [haven.proxy(token) for token in haven.partners]
+    rounds = []
+    rng = random.Random(1)
+    for number in range(1, scale["rounds"] + 1):
+        say(f"Round {number}/{scale['rounds']}")
+        r = {}
+        r["raw_publish_consume"] = baselines.publish_consume(vhost.amqp_uri, scale["messages"])
+        say(f"  baseline 1, raw publish+consume: {r['raw_publish_consume']:.0f} msgs/s")
+        rtt = baselines.request_reply(vhost.amqp_uri, responder, scale["round_trips"])
+        r["raw_rtt_p50"], r["raw_rtt_p99"] = workload.p50_p99(rtt)
+        say(f"  baseline 2, raw round trip: p50 {r['raw_rtt_p50']:.2f} ms, p99 {r['raw_rtt_p99']:.2f} ms")
+        r["naive_hop"] = baselines.naive_hop(vhost.amqp_uri, count_copies, scale["naive_ops"])
+        say(f"  baseline 3, naive single hop: {r['naive_hop']:.0f} ops/s")
+
+        get_ms = workload.get_household_latency(partner, some_ids, scale["sequential"], rng)
+        r["get_p50"], r["get_p99"] = workload.p50_p99(get_ms)
+        reg_ms, _ = workload.register_latency(partner, households, scale["sequential"])
+        registered[0] += scale["sequential"]
+        r["register_p50"], r["register_p99"] = workload.p50_p99(reg_ms)
+        say(f"  get_household p50 {r['get_p50']:.1f} ms p99 {r['get_p99']:.1f} ms; register_household p50 "
+            f"{r['register_p50']:.1f} ms p99 {r['register_p99']:.1f} ms")
+        haven.wait_reflected(base + registered[0])
+
+        registered[0] += scale["sustained"]
+        s = workload.sustained(haven, clients, households, scale["sustained"], base + registered[0])
+        r["sustained"] = s["households_per_s"]
+        lags = s["lag_samples"] or [0.0]
+        r["lag_p50"], r["lag_p99"] = workload.p50_p99(lags)
+        if s["event_lag"]:
+            r["event_lag_p50"], r["event_lag_p99"] = workload.p50_p99(s["event_lag"])
+        say(f"  sustained, 10 partners: {r['sustained']:.1f} households/s end to end; sitrep lag p50 "
+            f"{r['lag_p50']:.2f} s p99 {r['lag_p99']:.2f} s ({len(s['lag_samples'])} samples)")
+
+        count = scale["bulk_calls"] * scale["batch"]
+        registered[0] += count
+        r["bulk_committed"], r["bulk_e2e"] = workload.bulk(haven, partner, households, count, scale["batch"],
+                                                           base + registered[0])
+        say(f"  bulk, calls of {scale['batch']}: {r['bulk_committed']:.1f} households/s committed, "
+            f"{r['bulk_e2e']:.1f} end to end")
+        rounds.append(r)
+
+    # -- the large set -----------------------------------------------------------------------------------------------
+    load_to(scale["large"], "the large sitrep set")
+    haven.confirm_sitrep(base + registered[0])
+    sitrep_large = []
+    for _ in range(scale["rounds"]):
+        sitrep_large.append(percentile(workload.sitrep_latency(reader, scale["sitrep_calls"]), 50))
+    say(f"  sitrep at {registered[0]:,} households: {sitrep_large} ms")
+
+    rss = {name: p.peak_rss_mb() for name, p in processes.items()}
+    for name, p in (("naive_a", naive_a), ("naive_b", naive_b)):
+        rss[name] = p.peak_rss_mb()
+    result["figures"] = figures(rounds, sitrep_small, sitrep_large, scale, registered[0], rss)
+    result["households_registered"] = registered[0]
+    result["rounds"] = rounds
+
+
+def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
+    def col(key):
+        return [r[key] for r in rounds if key in r]
+
+    f = {
+        "raw_publish_consume": summary(col("raw_publish_consume"), "msgs/s", label="baseline 1: raw publish (confirms) + consume (manual ack)"),
+        "raw_rtt_p50": summary(col("raw_rtt_p50"), "ms", label="baseline 2: raw request/reply p50"),
+        "raw_rtt_p99": summary(col("raw_rtt_p99"), "ms", label="baseline 2: raw request/reply p99"),
+        "naive_hop": summary(col("naive_hop"), "ops/s", label="baseline 3: naive single hop, 10 callers"),
+        "get_household_p50": summary(col("get_p50"), "ms", label="registration.get_household p50"),
+        "get_household_p99": summary(col("get_p99"), "ms", label="registration.get_household p99"),
+        "register_household_p50": summary(col("register_p50"), "ms", label="register_household (4 members) p50"),
+        "register_household_p99": summary(col("register_p99"), "ms", label="register_household (4 members) p99"),
+        "sustained": summary(col("sustained"), "households/s", label="sustained, 10 partners, end to end"),
+        "bulk_committed": summary(col("bulk_committed"), "households/s",
+                                  label=f"bulk, calls of {scale['batch']}, committed"),
+        "bulk_e2e": summary(col("bulk_e2e"), "households/s", label=f"bulk, calls of {scale['batch']}, end to end"),
+        "projection_lag_p50": summary(col("lag_p50"), "s", label="projection lag p50 (sitrep lag_seconds, sustained)"),
+        "projection_lag_p99": summary(col("lag_p99"), "s", label="projection lag p99 (sitrep lag_seconds, sustained)"),
+        "sitrep_small": summary(sitrep_small, "ms", label=f"get_sitrep at {scale['small']:,} households",
+                                households=scale["small"]),
+        "sitrep_large": summary(sitrep_large, "ms", label=f"get_sitrep at {registered:,} households",
+                                households=registered),
+    }
+    if col("event_lag_p50"):
+        f["event_lag_p50"] = summary(col("event_lag_p50"), "s", label="per-event lag p50 (archive received - occurred)")
+        f["event_lag_p99"] = summary(col("event_lag_p99"), "s", label="per-event lag p99 (archive received - occurred)")
+    # Ratios within each round (paired), except the sitrep's (two phases of the same run).
+    f["ratio_get_household_p50"] = summary([r["get_p50"] / r["raw_rtt_p50"] for r in rounds], "x",
+                                           label="get_household p50 / raw round trip p50")
+    f["ratio_register_household_p50"] = summary([r["register_p50"] / r["raw_rtt_p50"] for r in rounds], "x",
+                                                label="register_household p50 / raw round trip p50")
+    f["ratio_sustained_vs_naive"] = summary([r["sustained"] / r["naive_hop"] for r in rounds], "x",
+                                            label="sustained / naive single hop")
+    f["ratio_bulk_vs_sustained"] = summary([r["bulk_e2e"] / r["sustained"] for r in rounds], "x",
+                                           label="bulk end to end / sustained")
+    small = f["sitrep_small"]["median"]
+    f["ratio_sitrep_large_vs_small"] = summary([v / small for v in sitrep_large], "x",
+                                               label="sitrep large / small (each large rep over the small median)")
+    for name, value in rss.items():
+        if value is not None:
+            f[f"rss_peak_{name}"] = {"median": value, "min": value, "max": value, "unit": "MB", "reps": [value],
+                                     "label": f"peak RSS (VmHWM) of {name}"}
+    for key, (op, limit, _) in TARGETS.items():
+        value = f[key]["median"]
+        f[key]["target"] = f"{op} {limit}"
+        f[key]["met"] = value <= limit if op == "<=" else value >= limit
+    for name in ("registration", "shelter", "reporting"):
+        key = f"rss_peak_{name}"
+        if key in f:
+            f[key]["target"] = f"< {RSS_LIMIT_MB}"
+            f[key]["met"] = f[key]["median"] < RSS_LIMIT_MB
+    return f
+
+
+def table(result):
+    rows = [("figure", "median", "min", "max", "unit", "target")]
+    for key, fig in result["figures"].items():
+        target = ""
+        if "target" in fig:
+            target = f"{fig['target']} {'met' if fig['met'] else 'MISSED'}"
+        rows.append((fig.get("label", key), _fmt(fig["median"]), _fmt(fig["min"]), _fmt(fig["max"]), fig["unit"],
+                     target))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    machine = result["machine"]
+    lines = [f"Haven bench ({result['scale']}, {result.get('mode')}): {machine['cores']} cores, load "
+             f"{' '.join(f'{x:.2f}' for x in machine['load_average_start'])} at start, "
+             f"{' '.join(f'{x:.2f}' for x in machine.get('load_average_end', []))} at end; "
+             f"{result['parameters']['rounds']} rounds"]
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.rjust(w) if 0 < i < 4 else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    for note in result["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def _fmt(value):
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _engine(url, pooled=True):
+    if pooled:
+        return sa.create_engine(url, pool_size=2, max_overflow=2)
+    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+
+def _wait_queue(amqp_uri, queue_name, process, timeout=60):
+    from kombu import Connection
+    deadline = time.monotonic() + timeout
+    while True:
+        process.check_alive()
+        try:
+            with Connection(amqp_uri) as connection:
+                connection.channel().queue_declare(queue=queue_name, passive=True)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{process.name} did not declare {queue_name} within {timeout}s")
+            eventlet.sleep(0.2)
+
+
+def _wait_rpc(call, name, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            eventlet.sleep(0.5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

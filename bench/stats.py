@@ -1,0 +1,20 @@
+"""Small statistics for the bench: percentiles and median/min/max summaries."""
+import math
+import statistics
+
+
+def percentile(values, p):
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    rank = max(1, min(len(ordered), math.ceil(p / 100.0 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def summary(values, unit, **extra):
+    values = [v for v in values if v is not None]
+    result = {"median": statistics.median(values), "min": min(values), "max": max(values), "unit": unit,
+              "reps": [round(v, 4) for v in values]}
+    result.update(extra)
+    return result
