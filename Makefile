@@ -24,11 +24,12 @@ STAMP_DEPS  += FORCE
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install migrate run test docs clean distclean FORCE
+.PHONY: help venv install migrate run test bench docs clean distclean FORCE
 
 help:
 	@echo "make run        start every service ($(SERVICES)) against RabbitMQ at AMQP_URI; Ctrl-C stops them"
 	@echo "make test       the whole test suite (needs AMQP_URI and DATABASE_URL, or a Docker engine; see README)"
+	@echo "make bench      throughput and latency next to same-run baselines (BENCH_SCALE=short|full; see bench/)"
 	@echo "make install    (re)install the kernel and every service into $(VENV), editable"
 	@echo "make migrate    bring every service's database to its latest revision"
 	@echo "make docs       regenerate docs/events.md from the event catalogue"
@@ -60,6 +61,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV_PY) -m pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VENV_PY) -m bench
 
 docs: $(STAMP)
 	@mkdir -p docs
