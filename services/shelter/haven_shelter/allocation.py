@@ -161,7 +161,7 @@ class Allocator:
                            "registration's events)")
         site = self.site(unit.site_id, lock=True)
         household = self._household(household_id, lock=True)
-        unit = self.session.execute(self._fresh(select(ShelterUnit).where(ShelterUnit.id == unit_id), False)).scalar_one()
+        self.session.refresh(unit)  # as it is now that the site is locked
         if household.registration_status != "active":
             raise Conflict(f"household {household_id} has departed")
         if household.site_id != site.id:

@@ -2,7 +2,6 @@
 waitlist, the insert-only history, and two allocations racing for the last unit on PostgreSQL."""
 import uuid
 
-import eventlet
 import pytest
 import sqlalchemy as sa
 
