@@ -5,10 +5,8 @@ dashboard, opened in headless Chromium, must show the scenario's figures (a scre
 test-artifacts/)."""
 import base64
 import io
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,28 +23,8 @@ pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-SERVICES = {"registration": "RegistrationService", "shelter": "ShelterService", "reporting": "ReportingService"}
+SERVICES = ("registration", "shelter", "reporting")
 UNSTABLE = ("generated_at", "lag_seconds")
-
-
-class HavenProcess(ServiceProcess):
-    """``nameko run haven_<service>.service:<Class>``: naming the class, so that nameko does not also try to run
-    the ``HavenService`` base class that service.py imports."""
-
-    def __init__(self, service, cls, env, port, log_path):
-        super().__init__(service, env, port, log_path)
-        self.cls = cls
-
-    def start(self):
-        import importlib
-        package = importlib.import_module(f"haven_{self.service}")
-        config = Path(package.__file__).resolve().parent.parent / "config.yml"
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", str(config),
-             f"haven_{self.service}.service:{self.cls}"],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        return self
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +37,11 @@ def haven(infrastructure, _database_factory):
     logs.mkdir(parents=True, exist_ok=True)
     processes = {}
     try:
-        for service, cls in SERVICES.items():
+        for service in SERVICES:
             url = _database_factory.create(f"haven_{service}")
             port = free_port()
             env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
-            processes[service] = HavenProcess(service, cls, env, port, logs / f"{service}.log").start()
+            processes[service] = ServiceProcess(service, env, port, logs / f"{service}.log").start()
         for process in processes.values():
             process.wait_healthy(timeout=90)
         yield {"amqp_uri": amqp_uri, "processes": processes}

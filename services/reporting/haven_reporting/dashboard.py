@@ -65,7 +65,7 @@ main{padding:18px 24px;max-width:1500px;margin:0 auto}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .card .value{font-size:26px;font-weight:650;margin-top:2px}.card .sub{color:var(--muted);font-size:12px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px;margin-bottom:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px;margin-bottom:16px}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin-bottom:16px}
 .grid .panel{margin-bottom:0}.panel h2{font-size:15px;margin:0 0 10px;font-weight:600}
 .panel .note{color:var(--muted);font-size:12px;margin:6px 0 0}
@@ -89,6 +89,7 @@ flex-wrap:wrap}.legend i{display:inline-block;width:10px;height:10px;border-radi
 .toolbar{display:flex;gap:10px;align-items:center;margin-bottom:8px;flex-wrap:wrap}
 select,input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:4px}
 .scroll{overflow-x:auto}svg text{font:12px system-ui,sans-serif;fill:var(--ink)}
+.panel svg{max-width:600px;display:block}
 """
 
 SCRIPT = """
