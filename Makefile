@@ -80,3 +80,9 @@ distclean: clean
 	rm -rf $(VENV) var
 
 FORCE:
+
+# The cyclone scenario (services/reporting/haven_reporting/scenario.py) played against Haven started with `make run`
+# (in another terminal): progress, a short sitrep table, the dashboard URL and a token to sign in with.
+.PHONY: demo
+demo: $(STAMP)
+	$(VENV_PY) -m haven_reporting.scenario
