@@ -727,7 +727,10 @@ def main(argv=None):
               f"is AMQP_URI right ({amqp_uri})?", file=sys.stderr)
         return 1
     print(f"The sitrep matches the scenario at every site (caught up {waited:.1f}s after the last call).\n")
-    print(sitrep_table(sitrep))
+    print(sitrep_table(sitrep, site_ids=mine))
+    others = len(sitrep["sites"]) - len(mine)
+    if others:
+        print(f"  (Haven also holds {others} site(s) from earlier runs: the 'All sites' line counts them too.)")
     print(f"\nDashboard: {dashboard}")
     print("Token (paste it into the dashboard's sign-in form; valid 8 hours, scope reporting:read):")
     print(f"  {reader}")
