@@ -114,6 +114,33 @@ def test_a_redelivered_event_is_applied_once_and_rebuild_gives_the_same_figures(
             assert client.reporting.export_hxl(table).splitlines()[1].startswith("#")
 
 
+def test_events_arriving_during_a_rebuild_are_not_lost(reporting, events):
+    import eventlet
+    site = events.site()
+    reporting.publish("shelter", "site_opened", site)
+    reporting.wait_archived(1)
+
+    def publish_many():
+        for _ in range(60):
+            household = events.household(site["site_id"])
+            reporting.publish("registration", "household_registered", household)
+            reporting.publish("shelter", "shelter_allocated", allocation(household, site["site_id"]))
+
+    publisher = eventlet.spawn(publish_many)
+    rebuilds = 0
+    with reporting.client("admin") as admin:
+        while not publisher.dead or rebuilds == 0:
+            admin.reporting.rebuild()
+            rebuilds += 1
+        publisher.wait()
+        reporting.wait_archived(121)
+        live = admin.reporting.get_sitrep()
+        admin.reporting.rebuild()
+        rebuilt = admin.reporting.get_sitrep()
+    assert live["totals"]["households"] == 60 and live["totals"]["occupants"] == 240
+    assert stable(rebuilt) == stable(live), f"after {rebuilds} rebuilds while events arrived"
+
+
 def test_malformed_and_unknown_version_events_are_dead_lettered_and_the_consumer_goes_on(reporting, events):
     site = events.site()
     reporting.publish("shelter", "site_opened", site)
