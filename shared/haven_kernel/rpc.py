@@ -11,7 +11,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from .auth import Caller, authorize, service_token, verify_token
+from .auth import Caller, auth_secret, authorize, service_token, verify_token
 from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, unit_of_work_of
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
@@ -27,6 +27,7 @@ class HavenRpc(Rpc):
         super().__init__(**kwargs)
 
     def setup(self):
+        auth_secret()  # outside development a service without HAVEN_AUTH_SECRET refuses to start
         self.metrics = metrics_for(self.container)
         method = getattr(self.container.service_cls, self.method_name)
         self.signature = inspect.signature(getattr(method, "__wrapped__", method))
