@@ -5,16 +5,20 @@ checks it and keeps it in an HttpOnly, SameSite=Strict cookie that expires with 
 must carry ``reporting:read`` (or ``admin``). Nothing but the login form is served without one.
 """
 import json
+import logging
 import secrets
 import time
+import uuid
 
 import jwt
 from werkzeug.wrappers import Response
 
 from haven_kernel.auth import authorize, verify_token
-from haven_kernel.errors import Forbidden, HavenError, NotFound, Unauthenticated, ValidationError
+from haven_kernel.errors import Forbidden, HavenError, InternalError, NotFound, Unauthenticated, ValidationError
 
 from . import dashboard
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "haven_reporting_session"
 READ_SCOPE = "reporting:read"
@@ -82,6 +86,13 @@ def login_page(status=401, message=None, clear_cookie=False):
     return response
 
 
+def internal_error(what):
+    """An unexpected failure: logged with its traceback, answered with a reference and no internals."""
+    reference = str(uuid.uuid4())
+    log.exception("reporting HTTP request failed", extra={"path": what, "reference": reference})
+    return error_json(InternalError(f"unexpected error; reference {reference}"))
+
+
 def guarded(request, produce):
     """Run ``produce(caller)`` for an authenticated reader, or answer the error as JSON."""
     try:
@@ -89,6 +100,8 @@ def guarded(request, produce):
         return produce(caller)
     except HavenError as error:
         return error_json(error)
+    except Exception:
+        return internal_error(request.path)
 
 
 def dashboard_response(request, produce_report):
@@ -103,7 +116,11 @@ def dashboard_response(request, produce_report):
         return login_page(403, "This token does not allow reading reports (scope reporting:read is needed).",
                           clear_cookie=has_cookie)
     nonce = secrets.token_urlsafe(16)
-    return html_response(dashboard.render(produce_report(), caller, nonce), nonce=nonce)
+    try:
+        page = dashboard.render(produce_report(), caller, nonce)
+    except Exception:
+        return internal_error(request.path)
+    return html_response(page, nonce=nonce)
 
 
 def login(request):
