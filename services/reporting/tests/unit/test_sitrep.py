@@ -190,3 +190,12 @@ def test_dashboard_escapes_partner_text_and_shows_the_figures(events):
     assert "http://" not in page and "https://" not in page, "self-contained: nothing fetched from elsewhere"
     login = dashboard.login_page("That token was refused <b>")
     assert 'action="/login"' in login and "&lt;b&gt;" in login and "<script" not in login
+
+
+def test_an_empty_response_has_a_sitrep_and_a_dashboard():
+    from haven_kernel.auth import Caller
+    reporter = Reporter({}, {})
+    report = reporter.sitrep()
+    assert report["totals"]["sites"] == 0 and report["sites"] == [] and report["as_of_event"] is None
+    page = dashboard.render({"sitrep": report, "three_w": reporter.three_w()}, Caller("x", "OCHA", ()), "n")
+    assert "no event received yet" in page and 'id="total-households">0<' in page
