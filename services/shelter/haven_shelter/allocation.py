@@ -77,12 +77,28 @@ class Allocator:
                            "registration's events)")
         return household
 
+    @staticmethod
+    def _free_units_query(site_id, *columns):
+        return (select(*(columns or (ShelterUnit,)))
+                .outerjoin(Household, Household.unit_id == ShelterUnit.id)
+                .where(ShelterUnit.site_id == site_id, ShelterUnit.status == "available", Household.id.is_(None)))
+
     def free_units(self, site_id):
         """Available units of a site that nobody holds, oldest first."""
         return self.session.execute(
-            select(ShelterUnit)
-            .outerjoin(Household, Household.unit_id == ShelterUnit.id)
-            .where(ShelterUnit.site_id == site_id, ShelterUnit.status == "available", Household.id.is_(None))
+            self._free_units_query(site_id).order_by(ShelterUnit.number)
+            .execution_options(populate_existing=True)
+        ).scalars().all()
+
+    def free_unit_choices(self, site_id):
+        """The free units ``domain.choose_unit`` can pick for one household: the oldest (number, id) of each size
+        class (capacity, area), since the rule never prefers a younger unit of the same class. A site with thousands
+        of free units costs a few rows instead of thousands of objects."""
+        ranked = self._free_units_query(site_id, ShelterUnit.id, func.row_number().over(
+            partition_by=(ShelterUnit.capacity_persons, ShelterUnit.covered_area_m2),
+            order_by=(ShelterUnit.number, ShelterUnit.id)).label("rank")).subquery()
+        return self.session.execute(
+            select(ShelterUnit).where(ShelterUnit.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))
             .order_by(ShelterUnit.number)
             .execution_options(populate_existing=True)
         ).scalars().all()
@@ -95,7 +111,9 @@ class Allocator:
                    func.coalesce(func.sum(_when_available(ShelterUnit.capacity_persons)), 0),
                    func.coalesce(func.sum(_when_available(ShelterUnit.covered_area_m2)), 0.0))
             .where(ShelterUnit.site_id == site_id)).one()
-        return int(total), int(available), len(self.free_units(site_id)), int(capacity), float(area)
+        free = self.session.execute(select(func.count()).select_from(self._free_units_query(site_id).subquery())
+                                    ).scalar_one()
+        return int(total), int(available), int(free), int(capacity), float(area)
 
     # -- registration's household events -------------------------------------------------------------------------
     def apply_household_event(self, event_type, data):
@@ -240,7 +258,7 @@ class Allocator:
                 self._set(household, UNALLOCATED)
                 self._history(household, site.id, "unallocated", reason="site_closed")
             return
-        free = {u.id: u for u in self.free_units(site.id)}
+        free = {u.id: u for u in self.free_unit_choices(site.id)}
         choice = domain.choose_unit(household.persons, [
             domain.FreeUnit(u.id, u.capacity_persons, u.covered_area_m2, u.number) for u in free.values()])
         if choice is not None:
