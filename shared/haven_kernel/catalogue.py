@@ -117,6 +117,7 @@ class ShelterAllocated(Schema):
     unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
     persons = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
     manual = fields.Boolean(load_default=False)
+    covered_area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0))  # the unit's: for m² per person
 
 
 class ShelterReleased(Schema):
@@ -128,6 +129,7 @@ class ShelterReleased(Schema):
     unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
     persons = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
     reason = fields.String(required=True, validate=validate.OneOf(RELEASE_REASONS))
+    covered_area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0))
 
 
 class AllocationWaitlisted(Schema):

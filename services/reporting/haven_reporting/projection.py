@@ -204,6 +204,9 @@ def household_cells(state):
         if unit["on"]:
             cells[(unit["site"], "shelter", "allocated_households")] += 1
             cells[(unit["site"], "shelter", "occupants")] += state.size if state.version else unit["persons"]
+            if unit.get("area") is not None:  # the covered area people live in, in dm² to stay a whole number
+                cells[(unit["site"], "shelter", "occupied_area_dm2")] += round(unit["area"] * 100)
+                cells[(unit["site"], "shelter", "occupied_area_known")] += 1
     allocated_at = shelter.get("allocated_at")
     for site, wait in (shelter.get("waits") or {}).items():
         if wait["on"] and (allocated_at is None or wait["at"] > allocated_at):
@@ -259,7 +262,7 @@ def placement_changed(store, event):
         if current is not None and at <= current["at"]:
             return
         shelter["units"][unit_id] = {"site": site, "persons": data["persons"], "on": kind == "shelter_allocated",
-                                     "at": at}
+                                     "at": at, "area": data.get("covered_area_m2")}
         if kind == "shelter_allocated" and (shelter["allocated_at"] is None or at > shelter["allocated_at"]):
             shelter["allocated_at"] = at
     else:

@@ -90,6 +90,7 @@ class Household:
     household_id: str | None = None
     status: str = "active"
     shelter: str | None = None     # allocated | waitlisted | None, as shelter's policy must decide
+    unit_area: float | None = None  # covered area of the unit shelter's policy gives it (m²)
 
     @property
     def size(self):
@@ -265,18 +266,29 @@ class CycloneScenario:
                             and h.status == "active")
             if allocated < FULL_SITE_TENTS:
                 household.shelter = "allocated"
+                household.unit_area = 17.5
             else:
                 household.shelter = "waitlisted"
                 site.queue.append(household)
         else:
             household.shelter = "allocated"
+            household.unit_area = self._smallest_fitting_area(site, household.size)
+
+    @staticmethod
+    def _smallest_fitting_area(site, persons):
+        """The area of the unit shelter gives: the smallest whose capacity fits (Sphere capacity unless set);
+        _provision leaves a free unit of every size class, so the smallest fitting class is always free."""
+        fitting = [(spec.get("capacity_persons") or max(1, math.floor(spec["covered_area_m2"] / M2_PER_PERSON)),
+                    spec["covered_area_m2"]) for spec in site.units]
+        return min((c, a) for c, a in fitting if c >= persons)[1]
 
     def _leave(self, household):
         site = household.site
         if household.shelter == "waitlisted":
             site.queue.remove(household)
         elif household.shelter == "allocated" and site.role == "full" and site.queue:
-            site.queue.pop(0).shelter = "allocated"  # every family at Grudja fits a tent
+            served = site.queue.pop(0)
+            served.shelter, served.unit_area = "allocated", 17.5  # every family at Grudja fits a tent
         household.shelter = None
 
     # -- playing ---------------------------------------------------------------------------------------------------
@@ -498,7 +510,8 @@ class CycloneScenario:
                 "allocated_households": len(allocated), "waitlisted_households": len(waiting),
                 "waitlisted_persons": sum(h.size for h in waiting),
                 "occupancy_rate": round(occupants / capacity, 3) if capacity else None,
-                "standards": _standards(occupants, site.covered_area(), site.services if site.status == "open" and
+                "occupied_covered_area_m2": sum(h.unit_area for h in allocated) if allocated else None,
+                "standards": _standards(occupants, sum(h.unit_area for h in allocated), site.services if site.status == "open" and
                                         site.services else None, targets),
             }
         totals = {"sites": len(sites), "sites_open": sum(1 for s in sites.values() if s["status"] == "open"),

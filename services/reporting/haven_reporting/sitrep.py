@@ -95,9 +95,13 @@ class Reporter:
         capacity = state.capacity_persons if state is not None else None
         covered = state.covered_area_m2 if state is not None else None
         services = state.services if state is not None else None
-        # Covered area: that of the site's available units (site_capacity_changed), since events do not say which
-        # unit's area a household lives in.
-        standards = site_standards(occupants, covered_area_m2=covered, services=services, targets=self.targets)
+        # Covered living space per person is that of the units people live in (the area each allocation event
+        # carries), as shelter computes it; when an allocation did not say its unit's area, the figure is missing
+        # (null), never approximated from the empty units.
+        allocated = shelter.get("allocated_households", 0)
+        occupied_area = (shelter.get("occupied_area_dm2", 0) / 100
+                         if allocated and shelter.get("occupied_area_known", 0) == allocated else None)
+        standards = site_standards(occupants, covered_area_m2=occupied_area, services=services, targets=self.targets)
         met, assessed = standards_summary(standards)
         return {
             "site_id": site_id,
@@ -121,6 +125,7 @@ class Reporter:
                            if state is not None and state.units_available is not None else None),
             "capacity_persons": capacity,
             "covered_area_m2": covered,
+            "occupied_covered_area_m2": occupied_area,
             "occupants": occupants,
             "allocated_households": shelter.get("allocated_households", 0),
             "waitlisted_households": shelter.get("waitlisted_households", 0),

@@ -272,7 +272,7 @@ class Allocator:
         self.session.flush()
         self.unit.emit("shelter_allocated", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
-            "persons": household.persons, "manual": manual})
+            "persons": household.persons, "manual": manual, "covered_area_m2": unit.covered_area_m2})
         self._history(household, site.id, "allocated", unit=unit, manual=manual,
                       reason=reason or ("manual" if manual else "automatic"))
 
@@ -302,7 +302,7 @@ class Allocator:
         self.session.flush()  # the unit is free before anyone else can be given it (unique households.unit_id)
         self.unit.emit("shelter_released", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
-            "persons": household.persons, "reason": reason})
+            "persons": household.persons, "reason": reason, "covered_area_m2": unit.covered_area_m2})
         self._history(household, site.id, "released", unit=unit, reason=reason)
 
     @staticmethod

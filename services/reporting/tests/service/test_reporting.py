@@ -19,9 +19,9 @@ def stable(report):
     return {key: value for key, value in report.items() if key not in UNSTABLE}
 
 
-def allocation(household, site_id, unit_id=None, persons=None):
+def allocation(household, site_id, unit_id=None, persons=None, area=17.5):
     return {"household_id": household["household_id"], "site_id": site_id, "unit_id": unit_id or str(uuid.uuid4()),
-            "unit_type": "family_tent", "persons": persons or household["size"]}
+            "unit_type": "family_tent", "persons": persons or household["size"], "covered_area_m2": area}
 
 
 def play_small_response(reporting, events):
@@ -73,7 +73,9 @@ def test_events_become_a_sitrep_whatever_their_order(reporting, events):
     guara_site = sites[guara]
     assert (guara_site["households"], guara_site["individuals"], guara_site["occupants"]) == (2, 6, 2)
     assert guara_site["specific_needs"] == {"DS": "<5", "SP": "<5", "PG": "<5"}
-    assert guara_site["standards"]["covered_area_per_person_m2"] == {"value": 35.0, "target": 3.5, "met": True}
+    # 17.5 m² tent for the two people sheltered (not the 70 m² of all the site's units)
+    assert guara_site["standards"]["covered_area_per_person_m2"] == {"value": 8.75, "target": 3.5, "met": True}
+    assert guara_site["occupied_covered_area_m2"] == 17.5 and guara_site["covered_area_m2"] == 70.0
     assert guara_site["standards"]["water_litres_per_person_per_day"] == {"value": 20.0, "target": 15, "met": True}
     assert report["as_of_event"]["event_type"] == "site_services_updated" and report["lag_seconds"] >= 0
 

@@ -39,7 +39,7 @@ def build(events, threshold=5):
         projector.apply(events.event("registration", "household_registered", household))
         projector.apply(events.event("shelter", "shelter_allocated", {
             "household_id": household["household_id"], "site_id": guara["site_id"],
-            "unit_id": events.site()["site_id"], "unit_type": "family_tent", "persons": 4}))
+            "unit_id": events.site()["site_id"], "unit_type": "family_tent", "persons": 4, "covered_area_m2": 17.5}))
     for index in range(7):  # Mandruzi: 7 older people at risk
         household = events.household(mandruzi["site_id"], by_sex_age=events.sex_age(female_60=1), specific_needs={"ER": 1},
                                      org="CVM")
@@ -65,7 +65,7 @@ def test_sitrep_totals_sites_and_admin_areas(events):
     assert [s["name"] for s in report["sites"]] == ["Centro de Trânsito <Chimoio>", "Guara Guara", "Mandruzi"]
     assert by_id[guara]["specific_needs"] == {"DS": "<5", "PG": "<5"}, "small cells suppressed by site"
     assert by_id[mandruzi]["specific_needs"] == {"ER": 7}
-    assert by_id[guara]["occupancy_rate"] == 0.48 and by_id[guara]["covered_area_per_person_m2"] == 7.29
+    assert by_id[guara]["occupancy_rate"] == 0.48 and by_id[guara]["covered_area_per_person_m2"] == 4.38
     assert by_id[chimoio]["households"] == 0 and by_id[chimoio]["standards_assessed"] == 0
     areas = {(a["adm1"], a["adm2"]): a for a in report["admin_areas"]}
     assert list(areas) == [("Manica", None), ("Manica", "Chimoio"), ("Sofala", None), ("Sofala", "Buzi"),
@@ -90,14 +90,15 @@ def test_standards_compare_live_figures_with_configured_targets(events):
     store, guara, *_ = build(events)
     site = {s["site_id"]: s for s in Reporter(store.sites, store.cells).sitrep(now=events.clock)["sites"]}[guara]
     standards = site["standards"]
-    assert standards["covered_area_per_person_m2"] == {"value": 7.29, "target": 3.5, "met": True}
+    # six 17.5 m² tents for 24 people: the units people live in, not the 175 m² of all the site's units
+    assert standards["covered_area_per_person_m2"] == {"value": 4.38, "target": 3.5, "met": True}
     assert standards["people_per_latrine"] == {"value": 24.0, "target": 50, "met": True}
     assert standards["female_latrine_share"] == {"value": 1.0, "target": 0.75, "met": True}
     assert standards["people_per_tap"] == {"value": 24.0, "target": 250, "met": True}
     assert standards["people_per_hand_pump"] is None, "a site served by taps does not fail for having no hand pump"
     assert standards["water_litres_per_person_per_day"] == {"value": 12.5, "target": 15, "met": False}
     assert (site["standards_met"], site["standards_assessed"]) == (4, 5)
-    stricter = Reporter(store.sites, store.cells, targets={**DEFAULT_TARGETS, "covered_area_m2_per_person": 8})
+    stricter = Reporter(store.sites, store.cells, targets={**DEFAULT_TARGETS, "covered_area_m2_per_person": 4.5})
     assert stricter.figures(guara)["standards"]["covered_area_per_person_m2"]["met"] is False
 
 
@@ -165,7 +166,7 @@ def test_hxl_exports_read_back_with_libhxl(events):
         assert float(row.get("#geo+lat")) == site["lat"]
         assert row.get("#population+ind+needs+ds") == str(site["specific_needs"].get("DS", 0))
     assert by_id[guara].get("#population+ind+needs+ds") == "<5"
-    assert float(by_id[guara].get("#indicator+covered_area+num")) == 7.29
+    assert float(by_id[guara].get("#indicator+covered_area+num")) == 4.38
     three_w = list(_read_hxl(hxl_export.write("3w", reporter.three_w(), "2026-11-28")))
     assert {(r.get("#org+impl"), r.get("#activity+name")) for r in three_w} >= {("UNHCR", "Registration"),
                                                                               ("IOM", "Shelter allocation")}
@@ -199,3 +200,20 @@ def test_an_empty_response_has_a_sitrep_and_a_dashboard():
     assert report["totals"]["sites"] == 0 and report["sites"] == [] and report["as_of_event"] is None
     page = dashboard.render({"sitrep": report, "three_w": reporter.three_w()}, Caller("x", "OCHA", ()), "n")
     assert "no event received yet" in page and 'id="total-households">0<' in page
+
+
+def test_covered_area_is_missing_not_guessed_when_an_allocation_did_not_say_its_area(events):
+    store = MemoryStore()
+    projector = Projector(store)
+    site = events.site(name="Mafambisse")
+    projector.apply(events.event("shelter", "site_opened", site))
+    projector.apply(events.event("shelter", "site_capacity_changed", {
+        "site_id": site["site_id"], "units_total": 2, "units_available": 2, "capacity_persons": 10,
+        "covered_area_m2": 35.0}))
+    household = events.household(site["site_id"])
+    projector.apply(events.event("registration", "household_registered", household))
+    projector.apply(events.event("shelter", "shelter_allocated", {
+        "household_id": household["household_id"], "site_id": site["site_id"], "unit_id": events.site()["site_id"],
+        "unit_type": "family_tent", "persons": household["size"]}))  # a producer that did not send the area
+    figures = Reporter(store.sites, store.cells).figures(site["site_id"])
+    assert figures["occupants"] == household["size"] and figures["standards"]["covered_area_per_person_m2"] is None
