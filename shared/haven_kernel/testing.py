@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -555,3 +556,56 @@ class TcpGate:
                     sock.close()
                 except Exception:
                     pass
+
+
+_FIRST_TOKEN = object()
+
+
+class ServiceHarness:
+    """One service container under test, with what its tests reach for: tokens, an RPC client, its database and
+    relay, and row counts. A service's conftest subclasses it and sets ``tokens``."""
+
+    tokens = {}  # {"writer": (scopes, org, sub) ...}; "writer"/"reader" names are passed to client()
+
+    def __init__(self, amqp_uri, database_url, container):
+        self.amqp_uri = amqp_uri
+        self.database_url = database_url
+        self.container = container
+        for name, (scopes, org, sub) in self.tokens.items():
+            setattr(self, name, make_token(*scopes, org=org, sub=sub))
+
+    def client(self, token=_FIRST_TOKEN, **context):
+        """An RPC client with a named token (default: the first in ``tokens``), a raw token, or none (None)."""
+        if token is _FIRST_TOKEN:
+            token = next(iter(self.tokens))
+        if isinstance(token, str) and token in self.tokens:
+            token = getattr(self, token)
+        return rpc_client(self.amqp_uri, token, **context)
+
+    @property
+    def base_url(self):
+        return "http://" + self.container.config["WEB_SERVER_ADDRESS"]
+
+    @property
+    def database(self):
+        from .db import Database
+        return next(d for d in self.container.dependencies if isinstance(d, Database))
+
+    @property
+    def relay(self):
+        from .messaging import OutboxRelay
+        return next(d for d in self.container.dependencies if isinstance(d, OutboxRelay))
+
+    def count(self, model, *where):
+        from sqlalchemy import func, select
+        with self.database.session_factory() as session:
+            return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    def http_get(self, path, headers=None):
+        """(status, body text) of ``GET path`` on the service's web server."""
+        request = urllib.request.Request(self.base_url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from haven_kernel.testing import make_token, publish_event, rpc_client, service_config, wait_until
+from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 
 def site_event(site_id=None, status="open", **overrides):
@@ -44,17 +44,9 @@ def household(site_id, **overrides):
     return data
 
 
-class RegistrationHarness:
-    def __init__(self, amqp_uri, database_url, container):
-        self.amqp_uri = amqp_uri
-        self.database_url = database_url
-        self.container = container
-        self.writer = make_token("registration:write", "registration:read", org="IOM")
-        self.reader = make_token("registration:read", org="UNHCR")
-
-    def client(self, token="writer", **context):
-        token = {"writer": self.writer, "reader": self.reader}.get(token, token)
-        return rpc_client(self.amqp_uri, token, **context)
+class RegistrationHarness(ServiceHarness):
+    tokens = {"writer": (("registration:write", "registration:read"), "IOM", None),
+              "reader": (("registration:read",), "UNHCR", None)}
 
     def open_site(self, **overrides):
         data = site_event(**overrides)
@@ -67,21 +59,6 @@ class RegistrationHarness:
         with self.database.session_factory() as session:
             site = session.get(SiteReplica, site_id)
             return site is not None and site.status == status
-
-    @property
-    def database(self):
-        from haven_kernel.db import Database
-        return next(d for d in self.container.dependencies if isinstance(d, Database))
-
-    @property
-    def relay(self):
-        from haven_kernel.messaging import OutboxRelay
-        return next(d for d in self.container.dependencies if isinstance(d, OutboxRelay))
-
-    def count(self, model):
-        from sqlalchemy import func, select
-        with self.database.session_factory() as session:
-            return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 @pytest.fixture

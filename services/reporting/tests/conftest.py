@@ -6,7 +6,7 @@ import pytest
 
 from haven_kernel.catalogue import catalogue
 from haven_kernel.reference import AGE_BANDS, SEXES
-from haven_kernel.testing import make_token, publish_event, rpc_client, service_config, wait_until
+from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
 
@@ -71,29 +71,11 @@ def events():
     return Events()
 
 
-class ReportingHarness:
-    def __init__(self, amqp_uri, database_url, container):
-        self.amqp_uri = amqp_uri
-        self.database_url = database_url
-        self.container = container
-        self.reader = make_token("reporting:read", org="OCHA")
-        self.admin = make_token("admin", org="IOM")
-
-    def client(self, token="reader", **context):
-        token = {"reader": self.reader, "admin": self.admin}.get(token, token)
-        return rpc_client(self.amqp_uri, token, **context)
+class ReportingHarness(ServiceHarness):
+    tokens = {"reader": (("reporting:read",), "OCHA", None), "admin": (("admin",), "IOM", None)}
 
     def publish(self, source, event_type, data, **kwargs):
         return publish_event(self.amqp_uri, source, event_type, data, **kwargs)
-
-    @property
-    def database(self):
-        from haven_kernel.db import Database
-        return next(d for d in self.container.dependencies if isinstance(d, Database))
-
-    @property
-    def base_url(self):
-        return "http://" + self.container.config["WEB_SERVER_ADDRESS"]
 
     def archived(self):
         from haven_reporting import store

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from haven_kernel.testing import make_token, publish_event, rpc_client, service_config, wait_until
+from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 
 def site_payload(**overrides):
@@ -41,17 +41,9 @@ def household_data(site_id, size=4, version=1, status="active", household_id=Non
     return data
 
 
-class ShelterHarness:
-    def __init__(self, amqp_uri, database_url, container):
-        self.amqp_uri = amqp_uri
-        self.database_url = database_url
-        self.container = container
-        self.writer = make_token("shelter:write", "shelter:read", org="IOM", sub="camp-manager")
-        self.reader = make_token("shelter:read", org="UNHCR")
-
-    def client(self, token="writer", **context):
-        token = {"writer": self.writer, "reader": self.reader}.get(token, token)
-        return rpc_client(self.amqp_uri, token, **context)
+class ShelterHarness(ServiceHarness):
+    tokens = {"writer": (("shelter:write", "shelter:read"), "IOM", "camp-manager"),
+              "reader": (("shelter:read",), "UNHCR", None)}
 
     def create_site(self, client=None, units=(), **overrides):
         """A site (and optionally its units: a list of unit specs) through shelter's own RPC."""
@@ -88,21 +80,6 @@ class ShelterHarness:
                 return (household is not None and household.status == status
                         and (version is None or household.version == version))
         wait_until(reached, timeout=timeout, message=f"household {household_id} {status}")
-
-    @property
-    def database(self):
-        from haven_kernel.db import Database
-        return next(d for d in self.container.dependencies if isinstance(d, Database))
-
-    @property
-    def relay(self):
-        from haven_kernel.messaging import OutboxRelay
-        return next(d for d in self.container.dependencies if isinstance(d, OutboxRelay))
-
-    def count(self, model, *where):
-        from sqlalchemy import func, select
-        with self.database.session_factory() as session:
-            return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
     def table_counts(self):
         from haven_kernel.db import OutboxEvent, ProcessedEvent
@@ -141,20 +118,12 @@ def registration_household(site_id, size=4):
     return {"site_id": site_id, "consent": False, "members": members}
 
 
-class RegistrationHarness:
-    def __init__(self, amqp_uri, container):
-        self.amqp_uri = amqp_uri
-        self.container = container
-        self.writer = make_token("registration:write", "registration:read", org="IOM")
-
-    def client(self):
-        return rpc_client(self.amqp_uri, self.writer)
+class RegistrationHarness(ServiceHarness):
+    tokens = {"writer": (("registration:write", "registration:read"), "IOM", None)}
 
     def site_known(self, site_id, status="open"):
-        from haven_kernel.db import Database
         from haven_registration.models import SiteReplica
-        database = next(d for d in self.container.dependencies if isinstance(d, Database))
-        with database.session_factory() as session:
+        with self.database.session_factory() as session:
             site = session.get(SiteReplica, site_id)
             return site is not None and site.status == status
 
@@ -164,7 +133,7 @@ def registration(amqp_uri, database_url, start_service):
     """The real registration service on the same vhost, with a database of its own."""
     from haven_registration.service import RegistrationService
     url = database_url("haven_registration")
-    return RegistrationHarness(amqp_uri, start_service(RegistrationService, service_config(amqp_uri, url)))
+    return RegistrationHarness(amqp_uri, url, start_service(RegistrationService, service_config(amqp_uri, url)))
 
 
 @pytest.fixture

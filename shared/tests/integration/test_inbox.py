@@ -1,33 +1,24 @@
 """Inbox, retries and dead letters on the consumer side."""
 import uuid
 
-import pytest
-
 from haven_kernel.messaging import consumer_queue_name
 from haven_kernel.testing import get_messages, publish_event, queue_depth, wait_until
 
 
 DEAD_LETTERS = "haven.tally.dead-letters"
-TOY_CATALOGUE = []
 
 
-def envelope(amount, event_id=None):
-    from haven_kernel.events import Catalogue  # noqa: F401  (the toy catalogue is passed through toys)
-    return TOY_CATALOGUE[0].envelope("ledger", "entry_recorded", {"entry_id": str(uuid.uuid4()), "amount": amount},
+def envelope(toys, amount, event_id=None):
+    return toys.catalogue.envelope("ledger", "entry_recorded", {"entry_id": str(uuid.uuid4()), "amount": amount},
                                   event_id=event_id)
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(toys):
-    TOY_CATALOGUE[:] = [toys.catalogue]
 
 
 def test_same_event_delivered_twice_has_one_effect(toys):
     toys.start(toys.Tally)
-    event = envelope(4)
+    event = envelope(toys, 4)
     publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=event)
     publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=event)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(6))
+    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(toys, 6))
     wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 2, message="two distinct events applied")
     queue = consumer_queue_name("tally", "ledger", "entry_recorded")
     wait_until(lambda: queue_depth(toys.amqp_uri, queue) == 0, message="duplicate acknowledged")
@@ -70,13 +61,13 @@ def test_handler_failing_forever_is_dead_lettered_and_consumer_keeps_consuming(t
 
 def test_malformed_event_is_dead_lettered_at_once_and_never_applied(toys):
     toys.start(toys.Tally)
-    bad = envelope(21)
+    bad = envelope(toys, 21)
     bad["data"]["amount"] = "twenty-one"
-    unknown_version = envelope(22)
+    unknown_version = envelope(toys, 22)
     unknown_version["schema_version"] = 9
     for body in (bad, unknown_version, {"not": "an envelope"}):
         publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=body)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(23))
+    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(toys, 23))
     wait_until(lambda: queue_depth(toys.amqp_uri, DEAD_LETTERS) == 3, message="three dead letters")
     wait_until(lambda: [row.amount for row in toys.rows("tally", toys.Applied)] == [23], message="good event applied")
     errors = sorted(h["x-haven-error"] for _, h in get_messages(toys.amqp_uri, DEAD_LETTERS))
