@@ -19,6 +19,7 @@ from functools import partial, wraps
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
+from amqp.exceptions import MessageNacked
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.common import maybe_declare
 from nameko.events import EventHandler
@@ -99,6 +100,7 @@ class OutboxRelay(DependencyProvider):
         self._running = False
         self._connection = None
         self._producer = None
+        self._confirms = None
         self._paused = False
 
     def setup(self):
@@ -107,6 +109,7 @@ class OutboxRelay(DependencyProvider):
         self.amqp_uri = config.get("OUTBOX_AMQP_URI") or config["AMQP_URI"]
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
         self.max_backoff = float(config.get("OUTBOX_MAX_BACKOFF_SECONDS", 30.0))
+        self.confirm_timeout = float(config.get("OUTBOX_CONFIRM_TIMEOUT_SECONDS", 30.0))
         self.database = _find_dependency(self.container, Database)
         self.database.on_commit(self.wake)
         self.metrics = metrics_for(self.container)
@@ -173,18 +176,21 @@ class OutboxRelay(DependencyProvider):
 
     def _ensure_producer(self):
         if self._producer is None:
-            connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
-                                    connect_timeout=5, heartbeat=0)
+            # Publisher confirms, selected on the channel by hand so that a batch is published in one go and its
+            # confirms awaited once (kombu's confirm_publish would wait after every message).
+            connection = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
             connection.ensure_connection(max_retries=1)
             channel = connection.channel()
             for entity in producer_topology(self.source, self.database.catalogue):
                 maybe_declare(entity, channel)
+            self._confirms = _Confirms(channel)
             self._connection = connection
             self._producer = Producer(channel)
         return self._producer
 
     def _close(self):
         self._producer = None
+        self._confirms = None
         if self._connection is not None:
             try:
                 self._connection.release()
@@ -205,16 +211,24 @@ class OutboxRelay(DependencyProvider):
                 session.rollback()
                 return 0
             producer = self._ensure_producer()
+            confirms = self._confirms
             exchange = events_exchange(self.source)
             published_ids = []
             try:
+                tags = []
                 for row in rows:
                     headers = {"nameko.correlation_id": row.envelope.get("correlation_id")}
                     if row.origin_org:
                         headers[ORIGIN_ORG_HEADER] = row.origin_org
                     producer.publish(row.envelope, exchange=exchange, routing_key=row.event_type,
                                      serializer="json", delivery_mode=2, headers=headers, retry=False)
-                    published_ids.append(row.id)
+                    tags.append(confirms.sent())
+                # Rows count as published up to the first one the broker did not confirm (order is kept: what
+                # follows a refused row goes out again after it, and consumers skip the duplicates).
+                confirmed = confirms.wait(tags, self._connection, timeout=self.confirm_timeout)
+                published_ids = [row.id for row, _ in zip(rows, range(confirmed))]
+                if confirmed < len(rows):
+                    raise MessageNacked(f"the broker refused outbox event {rows[confirmed].event_id}")
             finally:
                 if published_ids:
                     session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(published_ids))
@@ -242,6 +256,57 @@ class OutboxRelay(DependencyProvider):
                 oldest = oldest.replace(tzinfo=timezone.utc)
             age = max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
         return count, age
+
+
+class _Confirms:
+    """Publisher confirms on one channel, awaited per batch: delivery tags count the messages published since
+    ``confirm.select``; the broker acks (or nacks) them, one by one or ``multiple`` up to a tag."""
+
+    def __init__(self, channel):
+        self.published = 0
+        self.acked_upto = 0      # every tag <= this is acked (from a ``multiple`` ack)
+        self.acked = set()       # tags acked one by one above acked_upto
+        self.nacked = set()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.confirm_select()
+
+    def sent(self):
+        self.published += 1
+        return self.published
+
+    def _on_ack(self, tag, multiple):
+        if multiple:
+            self.acked_upto = max(self.acked_upto, tag)
+            self.acked = {t for t in self.acked if t > tag}
+        else:
+            self.acked.add(tag)
+
+    def _on_nack(self, tag, multiple):
+        if multiple:
+            self.nacked.update(range(self.acked_upto + 1, tag + 1))
+        else:
+            self.nacked.add(tag)
+
+    def _settled(self, tag):
+        return tag <= self.acked_upto or tag in self.acked or tag in self.nacked
+
+    def wait(self, tags, connection, timeout):
+        """How many of ``tags`` (in publish order) were confirmed before the first refused one. Raises
+        ``TimeoutError`` if the broker has not answered for all of them within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not all(self._settled(tag) for tag in tags):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no publisher confirm for {len(tags)} outbox events within {timeout}s")
+            connection.drain_events(timeout=remaining)
+        confirmed = 0
+        for tag in tags:
+            if tag in self.nacked:
+                break
+            confirmed += 1
+        self.acked = {t for t in self.acked if t > tags[-1]}
+        return confirmed
 
 
 def _find_dependency(container, cls):
