@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text, create_engine, event,
                         select)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -80,6 +81,8 @@ class ProcessedEvent(KernelBase):
     handler: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+
+_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _psycopg_patched = False
 _patch_lock = threading.Lock()
@@ -166,6 +169,14 @@ class UnitOfWork:
     def already_processed(self, event_id, handler):
         """Inbox check-and-claim. True means this handler has applied this event before: skip it."""
         session = self.session
+        dialect = session.bind.dialect.name
+        if dialect in _UPSERT:
+            # One statement: claim the row, or find it claimed (a concurrent claim is waited for, as a flush would).
+            claim = (_UPSERT[dialect](ProcessedEvent)
+                     .values(event_id=event_id, handler=handler, processed_at=utcnow())
+                     .on_conflict_do_nothing(index_elements=["event_id", "handler"])
+                     .returning(ProcessedEvent.event_id))
+            return session.execute(claim).first() is None
         if session.get(ProcessedEvent, (event_id, handler)) is not None:
             return True
         session.add(ProcessedEvent(event_id=event_id, handler=handler, processed_at=utcnow()))
