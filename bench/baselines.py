@@ -134,5 +134,20 @@ def naive_hop(amqp_uri, count_copies, ops, callers=10):
             proxy.stop()
 
 
+def nameko_floor(amqp_uri, count):
+    """Sequential calls of naive_a.ping (no database, no event): what nameko's RPC alone costs. Not a target's
+    baseline; it shows how much of an RPC figure is the framework."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60) as client:
+        for _ in range(5):
+            client.naive_a.ping("warm-up")
+        latencies = []
+        for _ in range(count):
+            started = time.perf_counter()
+            client.naive_a.ping("x" * 300)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 def summarize_latencies(latencies):
     return percentile(latencies, 50), percentile(latencies, 99)

@@ -25,6 +25,7 @@ import eventlet
 import sqlalchemy as sa
 
 from . import baselines, infra, workload
+from .cpu import CpuMeter
 from .stats import percentile, summary
 
 SCALES = {
@@ -188,6 +189,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
 
     # -- rounds: baselines, then Haven's figures, so each ratio compares numbers taken minutes apart ------------------
     clients = [haven.proxy(token) for token in haven.partners]
+    meter = CpuMeter({**processes, "naive_a": naive_a, "naive_b": naive_b}, f"haven_bench_{tag.lower()}")
     rounds = []
     rng = random.Random(1)
     for number in range(1, scale["rounds"] + 1):
@@ -200,6 +202,8 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         say(f"  baseline 2, raw round trip: p50 {r['raw_rtt_p50']:.2f} ms, p99 {r['raw_rtt_p99']:.2f} ms")
         r["naive_hop"] = baselines.naive_hop(vhost.amqp_uri, count_copies, scale["naive_ops"])
         say(f"  baseline 3, naive single hop: {r['naive_hop']:.0f} ops/s")
+        r["nameko_floor_p50"], _ = workload.p50_p99(baselines.nameko_floor(vhost.amqp_uri, scale["round_trips"]))
+        say(f"  (nameko RPC floor, a no-op call: p50 {r['nameko_floor_p50']:.2f} ms)")
 
         get_ms = workload.get_household_latency(partner, some_ids, scale["sequential"], rng)
         r["get_p50"], r["get_p99"] = workload.p50_p99(get_ms)
@@ -211,7 +215,9 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         haven.wait_reflected(base + registered[0])
 
         registered[0] += scale["sustained"]
+        before = meter.snapshot()
         s = workload.sustained(haven, clients, households, scale["sustained"], base + registered[0])
+        r["cpu_sustained"] = per_household(CpuMeter.delta(before, meter.snapshot()), scale["sustained"])
         r["sustained"] = s["households_per_s"]
         lags = s["lag_samples"] or [0.0]
         r["lag_p50"], r["lag_p99"] = workload.p50_p99(lags)
@@ -222,8 +228,10 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
 
         count = scale["bulk_calls"] * scale["batch"]
         registered[0] += count
+        before = meter.snapshot()
         r["bulk_committed"], r["bulk_e2e"] = workload.bulk(haven, partner, households, count, scale["batch"],
                                                            base + registered[0])
+        r["cpu_bulk"] = per_household(CpuMeter.delta(before, meter.snapshot()), count)
         say(f"  bulk, calls of {scale['batch']}: {r['bulk_committed']:.1f} households/s committed, "
             f"{r['bulk_e2e']:.1f} end to end")
         rounds.append(r)
@@ -244,6 +252,12 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
     result["rounds"] = rounds
 
 
+def per_household(cpu_seconds, households):
+    """CPU ms per household by component (the naive hop's processes left out: idle then)."""
+    return {name: round(1000.0 * seconds / households, 3) for name, seconds in cpu_seconds.items()
+            if not name.startswith(("naive_", "postgres:naive_"))}
+
+
 def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
     def col(key):
         return [r[key] for r in rounds if key in r]
@@ -253,6 +267,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         "raw_rtt_p50": summary(col("raw_rtt_p50"), "ms", label="baseline 2: raw request/reply p50"),
         "raw_rtt_p99": summary(col("raw_rtt_p99"), "ms", label="baseline 2: raw request/reply p99"),
         "naive_hop": summary(col("naive_hop"), "ops/s", label="baseline 3: naive single hop, 10 callers"),
+        "nameko_floor_p50": summary(col("nameko_floor_p50"), "ms", label="(for reading: no-op nameko RPC p50)"),
         "get_household_p50": summary(col("get_p50"), "ms", label="registration.get_household p50"),
         "get_household_p99": summary(col("get_p99"), "ms", label="registration.get_household p99"),
         "register_household_p50": summary(col("register_p50"), "ms", label="register_household (4 members) p50"),
@@ -287,6 +302,11 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         if value is not None:
             f[f"rss_peak_{name}"] = {"median": value, "min": value, "max": value, "unit": "MB", "reps": [value],
                                      "label": f"peak RSS (VmHWM) of {name}"}
+    for phase in ("sustained", "bulk"):
+        components = sorted({name for r in rounds for name in r.get(f"cpu_{phase}", {})})
+        f[f"cpu_ms_per_household_{phase}"] = {
+            name: summary([r[f"cpu_{phase}"].get(name, 0.0) for r in rounds], "CPU ms/household")
+            for name in components}
     for key, (op, limit, _) in TARGETS.items():
         value = f[key]["median"]
         f[key]["target"] = f"{op} {limit}"
@@ -302,6 +322,8 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
 def table(result):
     rows = [("figure", "median", "min", "max", "unit", "target")]
     for key, fig in result["figures"].items():
+        if key.startswith("cpu_ms_per_household_"):
+            continue
         target = ""
         if "target" in fig:
             target = f"{fig['target']} {'met' if fig['met'] else 'MISSED'}"
@@ -318,6 +340,17 @@ def table(result):
                                for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
+    cpu = {phase: result["figures"].get(f"cpu_ms_per_household_{phase}", {}) for phase in ("sustained", "bulk")}
+    if cpu["sustained"]:
+        lines.append("")
+        lines.append("CPU ms per household (median over rounds): what bounds the end-to-end rates")
+        names = sorted(set(cpu["sustained"]) | set(cpu["bulk"]), key=lambda n: -cpu["sustained"].get(n, {}).get("median", 0))
+        lines.append(f"  {'component':24s} {'sustained':>10s} {'bulk':>10s}")
+        for name in names:
+            lines.append(f"  {name:24s} {cpu['sustained'].get(name, {}).get('median', 0):10.2f} "
+                         f"{cpu['bulk'].get(name, {}).get('median', 0):10.2f}")
+        lines.append(f"  {'total':24s} {sum(v['median'] for v in cpu['sustained'].values()):10.2f} "
+                     f"{sum(v['median'] for v in cpu['bulk'].values()):10.2f}")
     for note in result["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
