@@ -6,6 +6,7 @@ import json
 import logging
 
 from kombu import Connection
+from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -102,3 +103,19 @@ class HavenService:
 
     def config_value(self, key, default=None):
         return self.outbox.container.config.get(key, default)
+
+
+class Settings(DependencyProvider):
+    """Values a service derives from its config once, at start: ``Settings(parse)`` injects ``parse(config)``.
+
+    ``parse`` raises on a bad value, so a misconfigured service refuses to start instead of failing on each call.
+    """
+
+    def __init__(self, parse):
+        self.parse = parse
+
+    def setup(self):
+        self.value = self.parse(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.value

@@ -6,7 +6,6 @@ soon as the catalogue lists them, and counted once a projection for them exists 
 """
 from datetime import datetime, timezone
 
-from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
@@ -14,30 +13,21 @@ from sqlalchemy import func, select
 from haven_kernel.catalogue import catalogue
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
-from haven_kernel.service import HavenService
+from haven_kernel.service import HavenService, Settings
 
 from . import store, web
 from .models import SiteCounter, SiteProfile
 from .reports import Reports, settings_from_config
 
 
-class ReportSettings(DependencyProvider):
-    """The small-cell threshold and the standards targets, read from config once (bad values stop the start)."""
-
-    def setup(self):
-        self.threshold, self.targets = settings_from_config(self.container.config)
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-
 class ReportingService(HavenService):
     name = "reporting"
 
-    settings = ReportSettings()
+    settings = Settings(settings_from_config)  # (small-cell threshold, standards targets)
 
     def _reports(self):
-        return Reports(self.db, threshold=self.settings.threshold, targets=self.settings.targets)
+        threshold, targets = self.settings
+        return Reports(self.db, threshold=threshold, targets=targets)
 
     def _record(self, event):
         self._reports().record(event)

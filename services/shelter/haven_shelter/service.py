@@ -1,12 +1,11 @@
 """The shelter service: thin nameko entrypoints over :class:`SiteRegistry` and :class:`Allocator`."""
-from nameko.extensions import DependencyProvider
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from haven_kernel.catalogue import SITE_STATUSES, SITE_TYPES
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
-from haven_kernel.service import HavenService
+from haven_kernel.service import HavenService, Settings
 from haven_kernel.standards import targets_from_config
 
 from .allocation import Allocator
@@ -15,20 +14,10 @@ from .models import Household, ShelterUnit, Site
 from .sites import SiteRegistry
 
 
-class StandardsTargets(DependencyProvider):
-    """The minimum-standards targets (``SPHERE_*`` in config.yml), read once: a bad value stops the start."""
-
-    def setup(self):
-        self.targets = targets_from_config(self.container.config)
-
-    def get_dependency(self, worker_ctx):
-        return self.targets
-
-
 class ShelterService(HavenService):
     name = "shelter"
 
-    targets = StandardsTargets()
+    targets = Settings(targets_from_config)  # the SPHERE_* targets; a bad value stops the start
 
     def _sites(self):
         return SiteRegistry(self.db, self.targets)
