@@ -14,6 +14,7 @@ Topology, all derived from the catalogue:
 import logging
 import time
 import traceback
+from collections import deque
 from datetime import datetime, timezone
 from functools import partial, wraps
 
@@ -24,8 +25,8 @@ from kombu import Connection, Exchange, Producer, Queue
 from kombu.common import maybe_declare
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.extensions import DependencyProvider, SharedExtension
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select, update
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-haven-attempt"
 ORIGIN_ORG_HEADER = "x-haven-origin-org"
 DEFAULT_RETRY_DELAYS = (1.0, 5.0, 30.0)
+DEFAULT_EVENT_BATCH_SIZE = 100
 
 
 def events_exchange(source):
@@ -319,6 +321,35 @@ def _find_dependency(container, cls):
 # ------------------------------------------------------------------------------------------------------------------
 # Consumer side
 # ------------------------------------------------------------------------------------------------------------------
+def event_batch_size(config):
+    return max(1, int(config.get("EVENT_BATCH_SIZE") or DEFAULT_EVENT_BATCH_SIZE))
+
+
+class HavenQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, for Haven's event handlers only, with room for batches to form: each queue may have
+    ``EVENT_PREFETCH_COUNT`` unacknowledged deliveries (default: the batch size, at least ``max_workers``)."""
+
+    @property
+    def prefetch_count(self):
+        config = self.container.config
+        return int(config.get("EVENT_PREFETCH_COUNT") or max(self.container.max_workers, event_batch_size(config)))
+
+
+class _Delivery:
+    __slots__ = ("handler", "event", "body", "message", "attempt", "context_data")
+
+    def __init__(self, handler, event, body, message, attempt, context_data):
+        self.handler, self.event, self.body, self.message = handler, event, body, message
+        self.attempt, self.context_data = attempt, context_data
+
+
+class EventBatch:
+    """What a batch worker receives instead of one event."""
+
+    def __init__(self, deliveries):
+        self.deliveries = deliveries
+
+
 class HavenEventHandler(EventHandler):
     """A nameko event handler that never drops an event.
 
@@ -326,8 +357,15 @@ class HavenEventHandler(EventHandler):
       to the dead-letter queue with its error;
     * a handler that raises is retried after growing delays (``HAVEN_RETRY_DELAYS``, default 1, 5, 30 s), then
       dead-lettered with the error; the original delivery is acknowledged only once its copy is safely published;
-    * runs under the service's own identity; the producer's org travels in ``haven.origin_org``.
+    * runs under the service's own identity; the producer's org travels in ``haven.origin_org``;
+    * applies the events that are waiting in batches (``EVENT_BATCH_SIZE``, default 100): one worker and one
+      transaction for many events of the service, each with its inbox row, then one commit and the acks. If any
+      event of a batch fails, the batch is rolled back and its events are applied one by one as above, so a
+      failure, a retry or a dead letter concerns that event alone.
     """
+
+    queue_consumer = HavenQueueConsumer()
+    batcher = None  # set below: EventBatcher is defined after this class
 
     def __init__(self, source_service, event_type, catalogue=None, **kwargs):
         self.catalogue = catalogue or default_catalogue
@@ -373,14 +411,30 @@ class HavenEventHandler(EventHandler):
                                        scopes=("admin",)).as_context(),
             ORIGIN_ORG_CONTEXT_KEY: event.origin_org,
         }
-        started = time.perf_counter()
-        handle_result = partial(self._handle_result, message, body, attempt, started)
-        try:
-            self.container.spawn_worker(self, (event,), {}, context_data=context_data, handle_result=handle_result)
-        except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
+        item = _Delivery(self, event, body, message, attempt, context_data)
+        if self.batcher.enabled:
+            self.batcher.add(item)
+        else:
+            self.spawn_single(item)
 
-    def _handle_result(self, message, body, attempt, started, worker_ctx, result, exc_info):
+    def spawn_single(self, item, then=None):
+        """Apply one event in a worker of its own (its own transaction); ``then()`` runs after it settled."""
+        started = time.perf_counter()
+        handle_result = partial(self._handle_result, item.message, item.body, item.attempt, started, then)
+        try:
+            self.container.spawn_worker(self, (item.event,), {}, context_data=item.context_data,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(item.message)
+
+    def _handle_result(self, message, body, attempt, started, then, worker_ctx, result, exc_info):
+        try:
+            return self._settle(message, body, attempt, started, result, exc_info)
+        finally:
+            if then is not None:
+                then()
+
+    def _settle(self, message, body, attempt, started, result, exc_info):
         labels = (self.source_service, self.event_type)
         self.metrics.event_handling_duration.labels(*labels).observe(time.perf_counter() - started)
         if exc_info is None:
@@ -433,6 +487,105 @@ class HavenEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
 
 
+class EventBatcher(SharedExtension):
+    """One per service container: applies the events its handlers receive in batches, one batch at a time.
+
+    A delivery waits here while a batch is being applied; the next batch takes up to ``EVENT_BATCH_SIZE`` of the
+    waiting deliveries, in arrival order, whatever their handler. A lone delivery is applied as a single event.
+    """
+
+    def setup(self):
+        self.size = event_batch_size(self.container.config)
+        self._enabled = None
+        self.waiting = deque()
+        self.busy = False
+
+    @property
+    def enabled(self):
+        """Batches need the service's database to claim inbox rows in one statement (PostgreSQL, SQLite)."""
+        if self._enabled is None:
+            database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+            url = getattr(database, "url", None) or ""
+            self._enabled = self.size > 1 and url.startswith(("postgresql", "sqlite"))
+        return self._enabled
+
+    def add(self, delivery):
+        self.waiting.append(delivery)
+        if not self.busy:
+            self._next()
+
+    def _next(self):
+        if not self.waiting:
+            self.busy = False
+            return
+        self.busy = True
+        take = min(self.size, len(self.waiting))
+        deliveries = [self.waiting.popleft() for _ in range(take)]
+        if take == 1:
+            deliveries[0].handler.spawn_single(deliveries[0], then=self._next)
+            return
+        first = deliveries[0]
+        started = time.perf_counter()
+        try:
+            self.container.spawn_worker(first.handler, (EventBatch(deliveries),), {},
+                                        context_data=first.context_data,
+                                        handle_result=partial(self._settle, deliveries, started))
+        except ContainerBeingKilled:
+            for delivery in deliveries + list(self.waiting):
+                delivery.handler.queue_consumer.requeue_message(delivery.message)
+            self.waiting.clear()
+            self.busy = False
+
+    def _settle(self, deliveries, started, worker_ctx, result, exc_info):
+        if exc_info is None:
+            elapsed = time.perf_counter() - started
+            for delivery, outcome in zip(deliveries, result):
+                handler = delivery.handler
+                labels = (handler.source_service, handler.event_type)
+                handler.metrics.event_handling_duration.labels(*labels).observe(elapsed)
+                handler.metrics.events_consumed.labels(
+                    *labels, "duplicate" if outcome is DUPLICATE else "processed").inc()
+                handler.queue_consumer.ack_message(delivery.message)
+            self._next()
+        else:
+            # Nothing of the batch was committed: apply its events one at a time, each settling on its own.
+            log.info("event batch rolled back; applying its %d events one by one", len(deliveries),
+                     extra={"error_type": exc_info[0].__name__})
+            self._singly(deliveries)
+        return result, exc_info
+
+    def _singly(self, deliveries):
+        if not deliveries:
+            self._next()
+            return
+        first, rest = deliveries[0], deliveries[1:]
+        first.handler.spawn_single(first, then=partial(self._singly, rest))
+
+
+HavenEventHandler.batcher = EventBatcher()
+
+
+def _apply_batch(service, batch, handlers):
+    """The body of a batch worker: every event with its inbox row, in one transaction, committed once."""
+    unit = unit_of_work_of(service)
+    outcomes = []
+    try:
+        for delivery in batch.deliveries:
+            fn, handler_name = handlers[delivery.handler.method_name]
+            event = delivery.event
+            set_correlation_id(event.correlation_id)
+            unit.context_data = delivery.context_data
+            if unit.already_processed(event.event_id, handler_name):
+                outcomes.append(DUPLICATE)
+                continue
+            outcomes.append(fn(service, event))
+        unit.commit()
+    except BaseException:
+        unit.rollback()
+        raise
+    return outcomes
+
+
 def _safe_error_text(error):
     from .errors import HavenError
     if isinstance(error, (HavenError, EventContractError)):
@@ -457,6 +610,8 @@ def event_handler(source, event_type, catalogue=None):
 
         @wraps(fn)
         def run_once(self, event):
+            if isinstance(event, EventBatch):
+                return _apply_batch(self, event, _raw_handlers(type(self)))
             set_correlation_id(event.correlation_id)
             unit = unit_of_work_of(self)
             if unit is None:
@@ -472,6 +627,20 @@ def event_handler(source, event_type, catalogue=None):
                 unit.rollback()
                 raise
 
+        run_once.haven_handler = (fn, handler_name)
         return HavenEventHandler.decorator(source, event_type, catalogue=catalogue)(run_once)
 
     return decorate
+
+
+def _raw_handlers(service_cls):
+    """{method name: (handler function, inbox name)} of a service class's Haven event handlers (cached)."""
+    found = service_cls.__dict__.get("_haven_handlers")
+    if found is None:
+        found = {}
+        for name in dir(service_cls):
+            handler = getattr(getattr(service_cls, name, None), "haven_handler", None)
+            if handler is not None:
+                found[name] = handler
+        setattr(service_cls, "_haven_handlers", found)
+    return found

@@ -1,0 +1,56 @@
+"""Events waiting in a queue are applied in batches (one transaction, one commit); a failure in a batch rolls the
+whole batch back and its events are applied one by one, so effects stay exactly once and only the failing event is
+retried."""
+import uuid
+
+from kombu import Connection
+
+from haven_kernel.messaging import consumer_queue, consumer_queue_name
+from haven_kernel.testing import publish_event, queue_depth, wait_until
+
+QUEUE = consumer_queue_name("tally", "ledger", "entry_recorded")
+
+
+def envelope(toys, amount, event_id=None):
+    return toys.catalogue.envelope("ledger", "entry_recorded", {"entry_id": str(uuid.uuid4()), "amount": amount},
+                                  event_id=event_id)
+
+
+def publish(toys, body):
+    with Connection(toys.amqp_uri) as connection:  # tally's queue, as the toy ledger's relay would declare it
+        consumer_queue("tally", "ledger", "entry_recorded")(connection.channel()).declare()
+    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=body)
+
+
+def test_waiting_events_are_applied_once_each_in_order_with_duplicates_skipped(toys):
+    bodies = [envelope(toys, amount) for amount in range(100, 140)]
+    for body in bodies[:20] + [bodies[5], bodies[6]] + bodies[20:]:  # two duplicates among them
+        publish(toys, body)
+    assert queue_depth(toys.amqp_uri, QUEUE) == 42, "all waiting before tally starts"
+    tally = toys.start(toys.Tally)
+    wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 40 and queue_depth(toys.amqp_uri, QUEUE) == 0,
+               message="every event applied and acknowledged")
+    wait_until(lambda: tally._haven_metrics.events_consumed.labels("ledger", "entry_recorded", "duplicate")
+               ._value.get() == 2, message="duplicates counted")
+    rows = toys.rows("tally", toys.Applied)
+    assert [row.amount for row in sorted(rows, key=lambda r: r.id)] == list(range(100, 140)), "in order"
+    assert all(toys.ATTEMPTS[amount] == 1 for amount in range(100, 140)), "no batch was rolled back"
+    metrics = tally._haven_metrics
+    assert metrics.events_consumed.labels("ledger", "entry_recorded", "processed")._value.get() == 40
+
+
+def test_a_failure_in_a_batch_leaves_the_others_applied_once_and_retries_only_it(toys):
+    toys.BEHAVIOUR[215] = {"fail_times": 2}
+    bodies = [envelope(toys, amount) for amount in range(200, 230)]
+    for body in bodies:
+        publish(toys, body)
+    tally = toys.start(toys.Tally, HAVEN_RETRY_DELAYS="0.2,0.4,0.8")
+    wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 30 and queue_depth(toys.amqp_uri, QUEUE) == 0,
+               timeout=30, message="every event applied, the failing one after its retries")
+    assert sorted(row.amount for row in toys.rows("tally", toys.Applied)) == list(range(200, 230)), "once each"
+    assert toys.ATTEMPTS[215] == 3, "failed in the batch, failed alone, then applied on its retry"
+    assert any(toys.ATTEMPTS[a] == 2 for a in range(201, 230) if a != 215), \
+        "the batch it failed in was rolled back and its other events applied again, one by one"
+    metrics = tally._haven_metrics
+    assert metrics.events_retried.labels("ledger", "entry_recorded")._value.get() == 1
+    assert metrics.events_consumed.labels("ledger", "entry_recorded", "processed")._value.get() == 30
