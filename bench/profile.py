@@ -59,6 +59,7 @@ def main(argv=None):
     parser.add_argument("--units", type=int, default=600, help="shelter units per site")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--no-spy", action="store_true", help="CPU accounting only")
+    parser.add_argument("--idle", action="store_true", help="sample waiting too (where wall time goes)")
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
     tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ").lower()
@@ -84,7 +85,8 @@ def main(argv=None):
         if not args.no_spy:
             for name, process in processes.items():
                 spies.append(subprocess.Popen([spy, "record", "--pid", str(process.pid), "--nonblocking", "--rate",
-                                               "200", "--format", "raw", "-o", str(log_dir / f"profile-{name}.txt")],
+                                               "200", "--format", "raw", "-o", str(log_dir / f"profile-{name}.txt")]
+                                              + (["--idle"] if args.idle else []),
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             time.sleep(1.0)
         before = meter.snapshot()

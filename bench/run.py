@@ -34,7 +34,7 @@ SCALES = {
     "tiny": dict(rounds=3, messages=200, round_trips=20, naive_ops=30, sequential=10, sustained=20, bulk_calls=2,
                  batch=10, sitrep_calls=3, sites=3, small=40, large=80),
     "short": dict(rounds=3, messages=3000, round_trips=300, naive_ops=400, sequential=150, sustained=300,
-                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=10000),
+                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=5000),
     "full": dict(rounds=5, messages=20000, round_trips=1000, naive_ops=2000, sequential=500, sustained=2000,
                  bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000),
 }
