@@ -8,6 +8,7 @@ acknowledges, so a partner never sees success for a change that was not committe
 import logging
 import os
 import threading
+import time
 import weakref
 from datetime import datetime, timezone
 
@@ -15,7 +16,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text, create_engine, event,
                         select)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from .auth import Caller
@@ -106,11 +107,12 @@ def default_database_url(service_name):
     return f"sqlite:///{os.path.join(root, service_name + '.db')}"
 
 
-def make_engine(url, pool_size=10):
+def make_engine(url, pool_size=10, ping_after_idle=1.0):
     if url.startswith("postgresql"):
         _cooperative_postgres()
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                             pool_recycle=1800)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        _ping_after_idle(engine, ping_after_idle)
+        return engine
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -125,6 +127,29 @@ def make_engine(url, pool_size=10):
             cursor.close()
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _ping_after_idle(engine, seconds):
+    """Check a pooled connection before use only when it has been idle ``seconds`` or more (SQLAlchemy's
+    ``pool_pre_ping`` would ping before every transaction: one more round trip for each call and each event). A
+    dead connection is replaced before the caller sees it; a connection in steady use needs no ping, and one that
+    breaks mid-use makes SQLAlchemy recycle the whole pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["haven_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        idle_since = record.info.pop("haven_idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("pooled connection is gone") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection is gone")
 
 
 class UnitOfWork:
@@ -221,7 +246,9 @@ class Database(DependencyProvider):
     def setup(self):
         service = self.container.service_name
         self.url = self.container.config.get("DATABASE_URL") or default_database_url(service)
-        self.engine = make_engine(self.url, pool_size=int(self.container.config.get("DATABASE_POOL_SIZE", 10)))
+        config = self.container.config
+        self.engine = make_engine(self.url, pool_size=int(config.get("DATABASE_POOL_SIZE", 10)),
+                                  ping_after_idle=float(config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 1.0)))
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self):
