@@ -1,5 +1,7 @@
 """CPU time by component (/proc/<pid>/stat), to say what bounds a figure: each Haven service, the bench's driver
-(the partner clients), this run's PostgreSQL backends, and RabbitMQ (shared with whatever else uses the broker)."""
+(the partner clients), PostgreSQL (the whole server, and this run's live backends by database: connections that
+closed between two snapshots are missing from the latter) and RabbitMQ. The servers are shared with whatever else
+runs on the machine, so their figures include that work too."""
 import os
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -12,6 +14,25 @@ def _cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def _cpu_with_reaped_children(pid):
+    """utime + stime + cutime + cstime: a process's CPU plus that of its children that have exited and been reaped
+    (PostgreSQL's postmaster reaps every backend, so this counts connections that came and went too)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _cmdline(pid):
@@ -33,8 +54,10 @@ class CpuMeter:
     def snapshot(self):
         result = {name: _cpu_seconds(pid) for name, pid in self.processes.items()}
         result["driver"] = _cpu_seconds(os.getpid())
-        postgres, rabbit = {}, 0.0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
+        postgres, rabbit, server = {}, 0.0, 0.0
+        postmaster = None
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+        for pid in pids:
             line = _cmdline(pid)
             if line.startswith("postgres: ") and self.database_tag in line:
                 for word in line.split():
@@ -44,8 +67,14 @@ class CpuMeter:
                         break
             elif "beam.smp" in line and "rabbit" in line:
                 rabbit += _cpu_seconds(pid)
-        result.update(postgres)
-        result["rabbitmq"] = rabbit
+            elif "/postgres" in line.split(" ", 1)[0] and " -D " in line:
+                postmaster = int(pid)
+        if postmaster is not None:
+            server = _cpu_with_reaped_children(postmaster) + sum(
+                _cpu_seconds(pid) for pid in pids if _ppid(pid) == postmaster)
+        result.update({f"{name} (live backends)": value for name, value in postgres.items()})
+        result["postgresql (whole server)"] = server
+        result["rabbitmq (whole broker)"] = rabbit
         return result
 
     @staticmethod
