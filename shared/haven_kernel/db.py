@@ -197,10 +197,10 @@ class UnitOfWork:
         dialect = session.bind.dialect.name
         if dialect in _UPSERT:
             # One statement: claim the row, or find it claimed (a concurrent claim is waited for, as a flush would).
-            claim = (_UPSERT[dialect](ProcessedEvent)
+            claim = (_UPSERT[dialect](ProcessedEvent.__table__)
                      .values(event_id=event_id, handler=handler, processed_at=utcnow())
                      .on_conflict_do_nothing(index_elements=["event_id", "handler"])
-                     .returning(ProcessedEvent.event_id))
+                     .returning(ProcessedEvent.__table__.c.event_id))
             return session.execute(claim).first() is None
         if session.get(ProcessedEvent, (event_id, handler)) is not None:
             return True
