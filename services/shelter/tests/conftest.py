@@ -118,22 +118,11 @@ def registration_household(site_id, size=4):
     return {"site_id": site_id, "consent": False, "members": members}
 
 
-class RegistrationHarness(ServiceHarness):
-    tokens = {"writer": (("registration:write", "registration:read"), "IOM", None)}
-
-    def site_known(self, site_id, status="open"):
-        from haven_registration.models import SiteReplica
-        with self.database.session_factory() as session:
-            site = session.get(SiteReplica, site_id)
-            return site is not None and site.status == status
-
-
 @pytest.fixture
 def registration(amqp_uri, database_url, start_service):
     """The real registration service on the same vhost, with a database of its own."""
-    from haven_registration.service import RegistrationService
-    url = database_url("haven_registration")
-    return RegistrationHarness(amqp_uri, url, start_service(RegistrationService, service_config(amqp_uri, url)))
+    from haven_registration.testing import start_registration
+    return start_registration(amqp_uri, database_url, start_service)
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""Registration under test, for registration's own tests and for other services' tests that need it running."""
+import uuid
+
+from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
+
+
+def site_event(site_id=None, status="open", **overrides):
+    """The data of a shelter site event, as registration's replica receives it."""
+    data = {
+        "site_id": site_id or str(uuid.uuid4()),
+        "name": "Camp Esperanza",
+        "site_type": "planned_camp",
+        "adm1": "Sofala",
+        "adm2": "Beira",
+        "lat": -19.83,
+        "lon": 34.84,
+        "status": status,
+        "managing_agency": "IOM",
+    }
+    data.update(overrides)
+    return data
+
+
+class RegistrationHarness(ServiceHarness):
+    tokens = {"writer": (("registration:write", "registration:read"), "IOM", None),
+              "reader": (("registration:read",), "UNHCR", None)}
+
+    def open_site(self, **overrides):
+        """Open a site as shelter would (its event), and wait until registration's replica has it."""
+        data = site_event(**overrides)
+        publish_event(self.amqp_uri, "shelter", "site_opened", data)
+        wait_until(lambda: self.site_known(data["site_id"]), message="site in replica")
+        return data["site_id"]
+
+    def site_known(self, site_id, status="open"):
+        from .models import SiteReplica
+        with self.database.session_factory() as session:
+            site = session.get(SiteReplica, site_id)
+            return site is not None and site.status == status
+
+
+def start_registration(amqp_uri, database_url, start_service, **config):
+    """The real registration service in-process on ``amqp_uri``, with a fresh database of its own."""
+    from .service import RegistrationService
+    url = database_url("haven_registration")
+    return RegistrationHarness(amqp_uri, url, start_service(RegistrationService, service_config(amqp_uri, url,
+                                                                                                **config)))
