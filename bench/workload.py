@@ -218,7 +218,7 @@ def bulk(haven, client, households, count, batch_size, expected_total):
         if errors:
             raise RuntimeError(f"bulk registration refused {len(errors)} households: {errors[0]}")
     committed = time.perf_counter()
-    done = haven.wait_reflected(expected_total)
+    done = haven.wait_reflected(expected_total, timeout=max(600.0, count / 10.0))
     return count / (committed - started), count / (done - started)
 
 
