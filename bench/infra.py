@@ -10,9 +10,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from haven_kernel.testing import create_vhost, delete_vhost, free_port, with_database, with_vhost
+from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_database, free_port,
+                                  with_database, with_vhost)
 
 ROOT = Path(__file__).resolve().parent.parent
 HAVEN_SERVICES = ("registration", "shelter", "reporting")
@@ -35,17 +34,9 @@ class Databases:
         self.tag = tag
         self.created = []
 
-    def _admin(self, sql):
-        engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as connection:
-                connection.execute(sa.text(sql))
-        finally:
-            engine.dispose()
-
     def create(self, name, migrate_package=None):
         full = f"haven_bench_{self.tag}_{name}"
-        self._admin(f'CREATE DATABASE "{full}"')
+        admin_sql(self.admin_url, f'CREATE DATABASE "{full}"')
         self.created.append(full)
         url = with_database(self.admin_url, full)
         if migrate_package:
@@ -56,9 +47,7 @@ class Databases:
     def drop_all(self):
         for name in self.created:
             try:
-                self._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
-                            "AND pid <> pg_backend_pid()")
-                self._admin(f'DROP DATABASE IF EXISTS "{name}"')
+                drop_database(self.admin_url, name)
             except Exception as exc:  # pragma: no cover - best effort clean-up
                 print(f"  could not drop database {name}: {type(exc).__name__}", file=sys.stderr)
 

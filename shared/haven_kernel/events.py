@@ -154,10 +154,6 @@ def dead_letter_queue_name(service):
     return f"haven.{service}.dead-letters"
 
 
-def retry_queue_name(queue, attempt):
-    return f"{queue}.retry.{attempt}"
-
-
 def events_exchange_name(source):
     """nameko's own events exchange for a service, so a plain ``@event_handler`` also receives Haven events."""
     return f"{source}.events"

@@ -34,7 +34,7 @@ from .auth import Caller
 from .catalogue import catalogue as default_catalogue
 from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, Database, OutboxEvent, unit_of_work_of, utcnow
 from .errors import EventContractError
-from .events import consumer_queue_name, dead_letter_queue_name, events_exchange_name, retry_queue_name
+from .events import consumer_queue_name, dead_letter_queue_name, events_exchange_name
 from .logs import set_correlation_id
 from .metrics import metrics_for
 

@@ -189,6 +189,24 @@ def with_database(url, name):
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
 
 
+def admin_sql(admin_url, sql):
+    """Run one statement outside a transaction (CREATE / DROP DATABASE) on the server of ``admin_url``."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(sql))
+    finally:
+        engine.dispose()
+
+
+def drop_database(admin_url, name):
+    """Drop a database, first ending the sessions still connected to it."""
+    admin_sql(admin_url, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
+                         "AND pid <> pg_backend_pid()")
+    admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+
+
 class DatabaseFactory:
     """Fresh PostgreSQL databases, each a copy of a template migrated once per service package per session."""
 
@@ -198,13 +216,7 @@ class DatabaseFactory:
         self.created = []
 
     def _admin(self, sql):
-        import sqlalchemy as sa
-        engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as connection:
-                connection.execute(sa.text(sql))
-        finally:
-            engine.dispose()
+        admin_sql(self.admin_url, sql)
 
     def template(self, package):
         if package not in self.templates:
@@ -225,10 +237,7 @@ class DatabaseFactory:
         return with_database(self.admin_url, name)
 
     def drop(self, url):
-        name = urllib.parse.urlsplit(url).path.lstrip("/")
-        self._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
-                    "AND pid <> pg_backend_pid()")
-        self._admin(f'DROP DATABASE IF EXISTS "{name}"')
+        drop_database(self.admin_url, urllib.parse.urlsplit(url).path.lstrip("/"))
 
     def drop_all(self):
         for name in self.created + list(self.templates.values()):
