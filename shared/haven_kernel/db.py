@@ -163,6 +163,8 @@ class UnitOfWork:
         self.catalogue = catalogue
         self._emitted = 0
         self._on_commit = on_commit
+        self._before_commit = {}
+        self.scratch = {}
 
     @property
     def session(self):
@@ -212,18 +214,55 @@ class UnitOfWork:
             return True
         return False
 
+    def claim(self, keys):
+        """Inbox check-and-claim for several ``(event_id, handler)`` pairs in one statement (a batch of events):
+        returns the pairs claimed now; the others have been applied before, or appear twice in ``keys``."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return set()
+        session = self.session
+        dialect = session.bind.dialect.name
+        if dialect not in _UPSERT:
+            return {key for key in keys if not self.already_processed(*key)}
+        now = utcnow()
+        table = ProcessedEvent.__table__
+        claimed = set()
+        for start in range(0, len(keys), 500):
+            claim = (_UPSERT[dialect](table)
+                     .values([{"event_id": e, "handler": h, "processed_at": now} for e, h in keys[start:start + 500]])
+                     .on_conflict_do_nothing(index_elements=["event_id", "handler"])
+                     .returning(table.c.event_id, table.c.handler))
+            claimed.update((row.event_id, row.handler) for row in session.execute(claim))
+        return claimed
+
+    def before_commit(self, key, callback):
+        """Run ``callback()`` just before this transaction commits, once per ``key`` however often it is asked for
+        (a batch of events writes what its handlers gathered in memory once, at the end). Forgotten on rollback; an
+        exception from it rolls the transaction back like any other."""
+        self._before_commit.setdefault(key, callback)
+
     def commit(self):
         if self._session is None:
+            self._forget()
             return
+        while self._before_commit:
+            key = next(iter(self._before_commit))
+            self._before_commit.pop(key)()
         self._session.commit()
         if self._emitted and self._on_commit:
             self._on_commit()
-        self._emitted = 0
+        self._forget()
 
     def rollback(self):
         if self._session is not None:
             self._session.rollback()
+        self._forget()
+
+    def _forget(self):
+        """What lived for one transaction only: the count of events written, callbacks, ``scratch``."""
         self._emitted = 0
+        self._before_commit.clear()
+        self.scratch.clear()
 
     def close(self):
         if self._session is not None:

@@ -566,18 +566,36 @@ HavenEventHandler.batcher = EventBatcher()
 
 
 def _apply_batch(service, batch, handlers):
-    """The body of a batch worker: every event with its inbox row, in one transaction, committed once."""
+    """The body of a batch worker: every event with its inbox row, in one transaction, committed once.
+
+    The inbox rows of the whole batch are claimed in one statement. A service that can do better with the whole
+    batch in view (read the rows its events concern in one query, say) defines ``prepare_event_batch(events)``: it
+    is called with the events about to be applied, in order, before the first handler runs; what it gathers lives
+    in ``unit.scratch`` and is written by a ``unit.before_commit`` callback. Callbacks run with the last event's
+    context (correlation id, origin org).
+    """
     unit = unit_of_work_of(service)
-    outcomes = []
+    keys = [(delivery.event.event_id, handlers[delivery.handler.method_name][1]) for delivery in batch.deliveries]
     try:
+        claimed = unit.claim(keys)
+        fresh = []
+        for key, delivery in zip(keys, batch.deliveries):
+            if key in claimed:
+                claimed.discard(key)  # a second delivery of the same event in this batch is a duplicate
+                fresh.append(delivery)
+        prepare = getattr(service, "prepare_event_batch", None)
+        if prepare is not None and fresh:
+            prepare([delivery.event for delivery in fresh])
+        fresh = set(map(id, fresh))
+        outcomes = []
         for delivery in batch.deliveries:
-            fn, handler_name = handlers[delivery.handler.method_name]
+            if id(delivery) not in fresh:
+                outcomes.append(DUPLICATE)
+                continue
+            fn, _ = handlers[delivery.handler.method_name]
             event = delivery.event
             set_correlation_id(event.correlation_id)
             unit.context_data = delivery.context_data
-            if unit.already_processed(event.event_id, handler_name):
-                outcomes.append(DUPLICATE)
-                continue
             outcomes.append(fn(service, event))
         unit.commit()
     except BaseException:
@@ -620,6 +638,9 @@ def event_handler(source, event_type, catalogue=None):
                 if unit.already_processed(event.event_id, handler_name):
                     unit.rollback()
                     return DUPLICATE
+                prepare = getattr(self, "prepare_event_batch", None)
+                if prepare is not None:
+                    prepare([event])  # a batch of one: the service's handlers see the same set-up either way
                 result = fn(self, event)
                 unit.commit()
                 return result

@@ -43,6 +43,15 @@ class Applied(ToyBase):
     amount: Mapped[int] = mapped_column(sa.Integer)
 
 
+class Batch(ToyBase):
+    """One row per transaction tally commits: written by a before-commit callback from what its handlers gathered."""
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    prepared: Mapped[int] = mapped_column(sa.Integer)
+    events: Mapped[int] = mapped_column(sa.Integer)
+    total: Mapped[int] = mapped_column(sa.Integer)
+
+
 # How tally's handler behaves for a given amount: {"fail_times": n} fails n times, {"fail_always": True} never works.
 BEHAVIOUR = {}
 ATTEMPTS = {}
@@ -71,12 +80,22 @@ class Tally(HavenService):
     name = "tally"
     db = Database(catalogue=toy_catalogue)
 
+    def prepare_event_batch(self, events):
+        self.db.scratch["tally"] = {"prepared": len(events), "events": 0, "total": 0}
+
+    def _write_batch(self):
+        self.db.session.add(Batch(**self.db.scratch["tally"]))
+
     @event_handler("ledger", "entry_recorded", catalogue=toy_catalogue)
     def on_entry_recorded(self, event):
         amount = event.data["amount"]
         ATTEMPTS[amount] = ATTEMPTS.get(amount, 0) + 1
         self.db.session.add(Applied(entry_id=event.data["entry_id"], amount=amount))
         self.db.session.flush()
+        gathered = self.db.scratch["tally"]
+        gathered["events"] += 1
+        gathered["total"] += amount
+        self.db.before_commit("tally", self._write_batch)
         behaviour = BEHAVIOUR.get(amount, {})
         if behaviour.get("fail_always") or ATTEMPTS[amount] <= behaviour.get("fail_times", 0):
             raise RuntimeError(f"tally cannot apply amount {amount} (attempt {ATTEMPTS[amount]})")
@@ -97,7 +116,7 @@ class Toys:
         self.urls = {}
         self.token = make_token("ledger:write", org="WFP")
         # The toy world, for tests (conftest modules are not importable under --import-mode=importlib).
-        self.Ledger, self.Tally, self.Entry, self.Applied = Ledger, Tally, Entry, Applied
+        self.Ledger, self.Tally, self.Entry, self.Applied, self.Batch = Ledger, Tally, Entry, Applied, Batch
         self.BEHAVIOUR, self.ATTEMPTS, self.catalogue = BEHAVIOUR, ATTEMPTS, toy_catalogue
 
     def url(self, name):

@@ -37,6 +37,11 @@ def test_waiting_events_are_applied_once_each_in_order_with_duplicates_skipped(t
     assert all(toys.ATTEMPTS[amount] == 1 for amount in range(100, 140)), "no batch was rolled back"
     metrics = tally._haven_metrics
     assert metrics.events_consumed.labels("ledger", "entry_recorded", "processed")._value.get() == 40
+    batches = toys.rows("tally", toys.Batch)
+    assert sum(b.events for b in batches) == 40 and sum(b.total for b in batches) == sum(range(100, 140)), \
+        "what the handlers gathered in memory was written once per transaction, for every event"
+    assert all(b.prepared == b.events for b in batches), "the service saw each batch (duplicates left out) first"
+    assert len(batches) < 40, "events were applied in batches, one before-commit write each"
 
 
 def test_a_failure_in_a_batch_leaves_the_others_applied_once_and_retries_only_it(toys):
@@ -53,4 +58,7 @@ def test_a_failure_in_a_batch_leaves_the_others_applied_once_and_retries_only_it
         "the batch it failed in was rolled back and its other events applied again, one by one"
     metrics = tally._haven_metrics
     assert metrics.events_retried.labels("ledger", "entry_recorded")._value.get() == 1
+    batches = toys.rows("tally", toys.Batch)
+    assert sum(b.events for b in batches) == 30 and sum(b.total for b in batches) == sum(range(200, 230)), \
+        "a rolled-back batch left nothing gathered behind: each amount counted once"
     assert metrics.events_consumed.labels("ledger", "entry_recorded", "processed")._value.get() == 30
