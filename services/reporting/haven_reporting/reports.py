@@ -29,9 +29,21 @@ class Reports:
         self.targets = targets
 
     # -- events --------------------------------------------------------------------------------------------------
+    def _store(self):
+        """The projection store of this transaction: one for a whole batch of events, written before the commit."""
+        sql = self.unit.scratch.get("reporting.store")
+        if sql is None:
+            sql = self.unit.scratch["reporting.store"] = store.SqlStore(self.session)
+            self.unit.before_commit("reporting.store", sql.write)
+        return sql
+
+    def prepare(self, events):
+        """Archive a batch of events and read what they concern, in one statement each."""
+        self._store().prepare(events)
+
     def record(self, event):
         """Archive the event and apply it to the projections (the handler commits both with its inbox row)."""
-        return store.record(self.session, event)
+        return self._store().record(event)
 
     def rebuild(self):
         return store.rebuild(self.session)

@@ -29,6 +29,9 @@ class ReportingService(HavenService):
         threshold, targets = self.settings
         return Reports(self.db, threshold=threshold, targets=targets)
 
+    def prepare_event_batch(self, events):
+        self._reports().prepare(events)
+
     def _record(self, event):
         self._reports().record(event)
 

@@ -1,10 +1,11 @@
 """The projections in the database: the store the projection handlers write through, the archive, and the reads
 the reports are built from.
 
-Counters change only by ``INSERT ... ON CONFLICT DO UPDATE SET value = value + n`` (sorted, so that two handlers
-never wait on each other in opposite orders); a household's or a site's row is locked (PostgreSQL ``FOR UPDATE``)
-while a handler decides whether its event is newer than what is known. Handlers for different households therefore
-run side by side, and two events about the same household are applied one after the other.
+Counters change only by ``INSERT ... ON CONFLICT DO UPDATE SET value = value + n`` (sorted, so that two transactions
+never wait on each other in opposite orders); a household's or a site's row is locked (PostgreSQL ``FOR UPDATE``, in
+id order) from the moment a transaction reads it until it commits, so two transactions that concern one household
+apply their events one after the other. A batch of events is one transaction: its households, sites and counters
+are read and written once each (:class:`SqlStore`), not once per event.
 """
 import time
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from haven_kernel.catalogue import catalogue as default_catalogue
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
-from .projection import STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState
+from .projection import STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
 
 CHUNK = 2000
 
@@ -60,44 +61,97 @@ def _site_row(state):
 
 
 class SqlStore:
-    """The projection store over one session (one handler's transaction)."""
+    """The projection store for one transaction, which may apply a whole batch of events.
+
+    ``prepare(events)`` archives the events in one statement and reads (row-locking, in id order) every household
+    and site they concern in one query each; the handlers then change those states in memory, and ``write()``,
+    called once before the commit, stores what changed: households, sites and counter increments, one statement
+    each. A state no prepared event named is read (and locked) when a handler first asks for it.
+    """
 
     def __init__(self, session):
         self.session = session
         self.insert = _dialect_insert(session)
+        self.households, self.sites = {}, {}
+        self._dirty_households, self._dirty_sites = set(), set()
         self._pending = {}
+        self._prepared, self._archived = set(), set()
 
+    # -- preparing a batch -----------------------------------------------------------------------------------------
+    def prepare(self, events):
+        """Archive ``events`` and read what they concern. Returns the ids of the events archived now."""
+        self._prepared.update(event.event_id for event in events)
+        self._archived |= archive_many(self.session, events)
+        household_ids, site_ids = set(), set()
+        for event in events:
+            data = event.data
+            try:
+                if "household_id" in data:
+                    household_ids.add(_id(data["household_id"]))
+                elif "site_id" in data:
+                    site_ids.add(_id(data["site_id"]))
+            except (TypeError, ValueError):
+                continue  # the handler will refuse it on its own
+        self._load(HouseholdFact, HouseholdState, self.households, household_ids - set(self.households),
+                   {"version": 0, "size": 0, "shelter": {}})
+        self._load(SiteProfile, SiteState, self.sites, site_ids - set(self.sites), {})
+        return self._archived
+
+    def record(self, event):
+        """Apply an event archived now (prepared with its batch, or alone here); False if it was archived before."""
+        if event.event_id not in self._prepared:
+            self.prepare([event])
+        if event.event_id not in self._archived:
+            return False
+        Projector(self).apply(event)
+        return True
+
+    def _load(self, model, state_cls, into, ids, blank):
+        """Claim the rows first (blank ones if new), so that two first events about one household in concurrent
+        transactions queue up on its lock instead of both inserting it; then read them locked, in id order."""
+        if not ids:
+            return
+        ids = sorted(ids)
+        key = model.__table__.primary_key.columns.values()[0]
+        self.session.execute(self.insert(model).values([{key.name: i, **blank} for i in ids])
+                             .on_conflict_do_nothing(index_elements=[key.name]))
+        rows = self.session.execute(_locking(self.session, select(model).where(key.in_(ids)).order_by(key)))
+        for row in rows.scalars():
+            into[getattr(row, key.name)] = _to_state(state_cls, row)
+
+    # -- what the projection handlers use ------------------------------------------------------------------------
     def household(self, household_id):
-        # Claim the row first (a blank one if new) so that two first events about a household queue up on its lock
-        # instead of both inserting it.
-        self.session.execute(self.insert(HouseholdFact).values(household_id=household_id, version=0, size=0,
-                                                               shelter={})
-                             .on_conflict_do_nothing(index_elements=["household_id"]))
-        row = self.session.execute(_locking(self.session, select(HouseholdFact)
-                                            .where(HouseholdFact.household_id == household_id))).scalar_one()
-        return _to_state(HouseholdState, row)
+        if household_id not in self.households:
+            self._load(HouseholdFact, HouseholdState, self.households, {household_id},
+                       {"version": 0, "size": 0, "shelter": {}})
+        return self.households[household_id]
 
     def put_household(self, state):
-        self.session.execute(HouseholdFact.__table__.update()
-                             .where(HouseholdFact.household_id == state.household_id)
-                             .values(**_household_row(state)))
+        self.households[state.household_id] = state
+        self._dirty_households.add(state.household_id)
 
     def site(self, site_id):
-        self.session.execute(self.insert(SiteProfile).values(site_id=site_id)
-                             .on_conflict_do_nothing(index_elements=["site_id"]))
-        row = self.session.execute(_locking(self.session, select(SiteProfile)
-                                            .where(SiteProfile.site_id == site_id))).scalar_one()
-        return _to_state(SiteState, row)
+        if site_id not in self.sites:
+            self._load(SiteProfile, SiteState, self.sites, {site_id}, {})
+        return self.sites[site_id]
 
     def put_site(self, state):
-        self.session.execute(SiteProfile.__table__.update().where(SiteProfile.site_id == state.site_id)
-                             .values(**_site_row(state)))
+        self.sites[state.site_id] = state
+        self._dirty_sites.add(state.site_id)
 
     def add(self, deltas):
         for key, delta in deltas.items():
             self._pending[key] = self._pending.get(key, 0) + delta
 
     def flush(self):
+        """Called after each event; the writing waits for :meth:`write`."""
+
+    # -- writing, once per transaction -------------------------------------------------------------------------
+    def write(self):
+        self._upsert(HouseholdFact, "household_id",
+                     [_household_row(self.households[i]) for i in sorted(self._dirty_households)])
+        self._upsert(SiteProfile, "site_id", [_site_row(self.sites[i]) for i in sorted(self._dirty_sites)])
+        self._dirty_households, self._dirty_sites = set(), set()
         pending = sorted((key, delta) for key, delta in self._pending.items() if delta)
         self._pending = {}
         if not pending:
@@ -110,27 +164,29 @@ class SqlStore:
             set_={"value": SiteCounter.value + statement.excluded.value})
         self.session.execute(statement)
 
+    def _upsert(self, model, key, rows):
+        for start in range(0, len(rows), 500):
+            statement = self.insert(model).values(rows[start:start + 500])
+            self.session.execute(statement.on_conflict_do_update(
+                index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key}))
+
 
 # ------------------------------------------------------------------------------------------------------------------
 # The archive
 # ------------------------------------------------------------------------------------------------------------------
-def archive(session, event):
-    """Keep the event (envelope included). False when it is archived already (it was applied then too)."""
+def archive_many(session, events):
+    """Keep the events (envelopes included), in one statement. Returns the ids of those not archived before (an
+    event archived already was applied then too)."""
+    if not events:
+        return set()
+    now = utcnow()
     statement = (_dialect_insert(session)(ArchivedEvent)
-                 .values(event_id=event.event_id, source=event.source, event_type=event.event_type,
-                         schema_version=event.schema_version, occurred_at=event.occurred_at, received_at=utcnow(),
-                         origin_org=event.origin_org, envelope=event.as_envelope())
+                 .values([{"event_id": e.event_id, "source": e.source, "event_type": e.event_type,
+                           "schema_version": e.schema_version, "occurred_at": e.occurred_at, "received_at": now,
+                           "origin_org": e.origin_org, "envelope": e.as_envelope()} for e in events])
                  .on_conflict_do_nothing(index_elements=["event_id"])
-                 .returning(ArchivedEvent.id))
-    return session.execute(statement).scalar_one_or_none() is not None
-
-
-def record(session, event):
-    """Archive the event and apply it to the projections, in the caller's transaction."""
-    if not archive(session, event):
-        return False
-    Projector(SqlStore(session)).apply(event)
-    return True
+                 .returning(ArchivedEvent.event_id))
+    return set(session.execute(statement).scalars())
 
 
 def last_event(session):
