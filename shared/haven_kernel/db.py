@@ -226,14 +226,11 @@ class UnitOfWork:
             return {key for key in keys if not self.already_processed(*key)}
         now = utcnow()
         table = ProcessedEvent.__table__
-        claimed = set()
-        for start in range(0, len(keys), 500):
-            claim = (_UPSERT[dialect](table)
-                     .values([{"event_id": e, "handler": h, "processed_at": now} for e, h in keys[start:start + 500]])
-                     .on_conflict_do_nothing(index_elements=["event_id", "handler"])
-                     .returning(table.c.event_id, table.c.handler))
-            claimed.update((row.event_id, row.handler) for row in session.execute(claim))
-        return claimed
+        # One statement compiled once and cached (executemany: SQLAlchemy sends the rows as multi-row VALUES).
+        claim = (_UPSERT[dialect](table).on_conflict_do_nothing(index_elements=["event_id", "handler"])
+                 .returning(table.c.event_id, table.c.handler))
+        rows = session.execute(claim, [{"event_id": e, "handler": h, "processed_at": now} for e, h in keys])
+        return {(row.event_id, row.handler) for row in rows}
 
     def before_commit(self, key, callback):
         """Run ``callback()`` just before this transaction commits, once per ``key`` however often it is asked for

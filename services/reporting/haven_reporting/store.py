@@ -113,8 +113,8 @@ class SqlStore:
             return
         ids = sorted(ids)
         key = model.__table__.primary_key.columns.values()[0]
-        self.session.execute(self.insert(model).values([{key.name: i, **blank} for i in ids])
-                             .on_conflict_do_nothing(index_elements=[key.name]))
+        self.session.execute(self.insert(model).on_conflict_do_nothing(index_elements=[key.name]),
+                             [{key.name: i, **blank} for i in ids])
         rows = self.session.execute(_locking(self.session, select(model).where(key.in_(ids)).order_by(key)))
         for row in rows.scalars():
             into[getattr(row, key.name)] = _to_state(state_cls, row)
@@ -156,19 +156,22 @@ class SqlStore:
         self._pending = {}
         if not pending:
             return
-        statement = self.insert(SiteCounter).values([
-            {"site_id": site, "dimension": dimension, "key": key, "value": delta}
-            for (site, dimension, key), delta in pending])
+        statement = self.insert(SiteCounter)
         statement = statement.on_conflict_do_update(
             index_elements=["site_id", "dimension", "key"],
             set_={"value": SiteCounter.value + statement.excluded.value})
-        self.session.execute(statement)
+        self.session.execute(statement, [{"site_id": site, "dimension": dimension, "key": key, "value": delta}
+                                         for (site, dimension, key), delta in pending])
 
     def _upsert(self, model, key, rows):
-        for start in range(0, len(rows), 500):
-            statement = self.insert(model).values(rows[start:start + 500])
-            self.session.execute(statement.on_conflict_do_update(
-                index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key}))
+        # Statements are given their rows separately (executemany), so each is compiled once and cached; SQLAlchemy
+        # still sends the rows as multi-row VALUES (bench: compiling a VALUES list per batch cost a sixth of the CPU).
+        if not rows:
+            return
+        statement = self.insert(model)
+        statement = statement.on_conflict_do_update(
+            index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key})
+        self.session.execute(statement, rows)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -181,12 +184,12 @@ def archive_many(session, events):
         return set()
     now = utcnow()
     statement = (_dialect_insert(session)(ArchivedEvent)
-                 .values([{"event_id": e.event_id, "source": e.source, "event_type": e.event_type,
-                           "schema_version": e.schema_version, "occurred_at": e.occurred_at, "received_at": now,
-                           "origin_org": e.origin_org, "envelope": e.as_envelope()} for e in events])
                  .on_conflict_do_nothing(index_elements=["event_id"])
                  .returning(ArchivedEvent.event_id))
-    return set(session.execute(statement).scalars())
+    return set(session.execute(statement, [
+        {"event_id": e.event_id, "source": e.source, "event_type": e.event_type, "schema_version": e.schema_version,
+         "occurred_at": e.occurred_at, "received_at": now, "origin_org": e.origin_org, "envelope": e.as_envelope()}
+        for e in events]).scalars())
 
 
 def last_event(session):
