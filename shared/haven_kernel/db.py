@@ -5,6 +5,7 @@ opened SQLAlchemy session plus ``emit()`` (write an event to the outbox in the s
 ``already_processed()`` (the inbox). The Haven entrypoints commit the unit of work *before* nameko replies or
 acknowledges, so a partner never sees success for a change that was not committed.
 """
+import contextlib
 import logging
 import os
 import threading
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text, create_engine, event,
-                        select)
+                        insert, select)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -161,7 +162,7 @@ class UnitOfWork:
         self.service_name = service_name
         self.context_data = context_data or {}
         self.catalogue = catalogue
-        self._emitted = 0
+        self._outbox = []  # rows emitted in this transaction, written together just before it commits
         self._on_commit = on_commit
         self._before_commit = {}
         self.scratch = {}
@@ -186,12 +187,39 @@ class UnitOfWork:
         return self.context_data.get(ORIGIN_ORG_CONTEXT_KEY) or (caller.org if caller else None)
 
     def emit(self, event_type, data):
-        """Write an event to the outbox in this transaction. Data that does not match the catalogue is refused."""
+        """Write an event to the outbox in this transaction. Data that does not match the catalogue is refused.
+
+        The rows of a transaction are inserted together, in the order they were emitted, as it commits (one
+        statement for a whole batch of events); :meth:`savepoint` forgets those emitted inside a rolled-back one."""
         envelope = self.catalogue.envelope(self.service_name, event_type, data, correlation_id=self.correlation_id)
-        self.session.add(OutboxEvent(event_id=envelope["event_id"], event_type=event_type, envelope=envelope,
-                                     origin_org=self.origin_org, created_at=utcnow()))
-        self._emitted += 1
+        self._outbox.append({"event_id": envelope["event_id"], "event_type": event_type, "envelope": envelope,
+                             "origin_org": self.origin_org, "created_at": utcnow(), "attempts": 0})
         return envelope
+
+    @contextlib.contextmanager
+    def savepoint(self):
+        """A SAVEPOINT: what the block changes, events it emits included, is undone if it raises (and re-raised)."""
+        emitted = len(self._outbox)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._outbox[emitted:]
+            raise
+        nested.commit()
+
+    @property
+    def _emitted(self):  # TODO(register_many): use savepoint() instead of saving and restoring this count
+        return len(self._outbox)
+
+    @_emitted.setter
+    def _emitted(self, count):
+        del self._outbox[count:]
+
+    def _write_outbox(self):
+        if self._outbox:
+            self.session.execute(insert(OutboxEvent.__table__), self._outbox)
 
     def already_processed(self, event_id, handler):
         """Inbox check-and-claim. True means this handler has applied this event before: skip it."""
@@ -245,8 +273,9 @@ class UnitOfWork:
         while self._before_commit:
             key = next(iter(self._before_commit))
             self._before_commit.pop(key)()
+        self._write_outbox()
         self._session.commit()
-        if self._emitted and self._on_commit:
+        if self._outbox and self._on_commit:
             self._on_commit()
         self._forget()
 
@@ -256,8 +285,8 @@ class UnitOfWork:
         self._forget()
 
     def _forget(self):
-        """What lived for one transaction only: the count of events written, callbacks, ``scratch``."""
-        self._emitted = 0
+        """What lived for one transaction only: events emitted, callbacks, ``scratch``."""
+        self._outbox = []
         self._before_commit.clear()
         self.scratch.clear()
 

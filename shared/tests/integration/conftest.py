@@ -71,6 +71,25 @@ class Ledger(HavenService):
         return entry_id
 
     @rpc(scope="ledger:write")
+    def record_each(self, amounts):
+        """Each amount in a savepoint of its own, as bulk registration does: a negative one is refused after it was
+        written and its event emitted; the others are kept."""
+        kept = []
+        for amount in amounts:
+            try:
+                with self.db.savepoint():
+                    entry_id = str(uuid.uuid4())
+                    self.db.session.add(Entry(id=entry_id, amount=amount))
+                    self.db.session.flush()
+                    self.db.emit("entry_recorded", {"entry_id": entry_id, "amount": amount})
+                    if amount < 0:
+                        raise Conflict("negative amounts are refused")
+                kept.append(amount)
+            except Conflict:
+                continue
+        return kept
+
+    @rpc(scope="ledger:write")
     def record_invalid_event(self):
         self.db.session.add(Entry(id=str(uuid.uuid4()), amount=1))
         self.db.emit("entry_recorded", {"entry_id": "not-a-uuid", "amount": "x"})

@@ -105,3 +105,15 @@ def test_consumer_queue_exists_before_the_consumer_ever_started(toys):
         client.ledger.record(3)
     queue = consumer_queue_name("tally", "ledger", "entry_recorded")
     wait_until(lambda: queue_depth(toys.amqp_uri, queue) == 1, message="event waiting in tally's queue")
+
+
+def test_a_rolled_back_savepoint_takes_its_events_with_it(toys, record_events):
+    toys.start(toys.Ledger)
+    recorder = record_events(toys.amqp_uri, "ledger")
+    with toys.client() as client:
+        assert client.ledger.record_each([1, -2, 3, -4, 5]) == [1, 3, 5]
+    recorder.wait_for("entry_recorded", count=3)
+    recorder.drain(1.0)
+    assert [e["data"]["amount"] for e in recorder.events()] == [1, 3, 5], "no event for what was rolled back"
+    assert sorted(row.amount for row in toys.rows("ledger", toys.Entry)) == [1, 3, 5]
+    assert len(toys.rows("ledger", OutboxEvent)) == 3
