@@ -9,6 +9,7 @@ serialised on the site row: the second sees the unit taken and gets ``Conflict``
 """
 import uuid
 from datetime import datetime, timezone
+from functools import partial
 
 from sqlalchemy import case, func, select
 
@@ -57,13 +58,43 @@ class Allocator:
             raise NotFound(f"site {site_id} does not exist")
         return site
 
+    @property
+    def _locked(self):
+        """What this transaction holds locked already: ``{"sites": {id: Site or None}, "households": {ids}}``. A
+        lock lasts until the commit, so a batch of events locks each site and household once."""
+        return self.unit.scratch.setdefault("shelter.locked", {"sites": {}, "households": set()})
+
     def _lock_sites(self, site_ids):
-        """Lock several sites in id order; unknown ids map to None."""
-        locked = {}
-        for site_id in sorted(site_ids):
-            locked[site_id] = self.session.execute(
-                self._fresh(select(Site).where(Site.id == site_id), lock=True)).scalar_one_or_none()
-        return locked
+        """Lock several sites in id order (those not locked yet, in one query); unknown ids map to None."""
+        locked = self._locked["sites"]
+        wanted = sorted(set(site_ids) - set(locked))
+        if wanted:
+            found = {site.id: site for site in self.session.execute(
+                self._fresh(select(Site).where(Site.id.in_(wanted)).order_by(Site.id), lock=True)).scalars()}
+            for site_id in wanted:
+                locked[site_id] = found.get(site_id)
+        return {site_id: locked[site_id] for site_id in site_ids}
+
+    def prepare(self, events):
+        """Before a batch of household events: read their households, lock every site they are at or going to and
+        then the households, one query each, so that applying each event needs no locking round trips of its own."""
+        facts = {}
+        for event in events:
+            try:
+                facts[str(uuid.UUID(str(event.data["household_id"])))] = str(uuid.UUID(str(event.data["site_id"])))
+            except (KeyError, TypeError, ValueError):
+                continue  # the event is refused when applied on its own
+        if not facts:
+            return
+        seen = dict(self.session.execute(select(Household.id, Household.site_id)
+                                         .where(Household.id.in_(sorted(facts)))).all())
+        self._lock_sites(set(facts.values()) | {site for site in seen.values() if site})
+        rows = self.session.execute(self._fresh(select(Household).where(Household.id.in_(sorted(seen)))
+                                                .order_by(Household.id), lock=True)).scalars().all()
+        for household in rows:
+            if household.site_id == seen[household.id]:  # not moved meanwhile: its sites are the ones locked
+                self._locked["households"].add(household.id)
+        self._locked["households"].update(h for h in facts if h not in seen)  # new: its site's lock covers it
 
     def _household(self, household_id, lock=False):
         return self.session.execute(
@@ -123,15 +154,20 @@ class Allocator:
         household_id = str(uuid.UUID(str(data["household_id"])))
         facts = domain.Facts(site_id=str(uuid.UUID(str(data["site_id"]))), persons=data["size"],
                              version=data["version"], registration_status=data["status"])
-        for _ in range(5):
-            seen = self._household(household_id)
-            seen_site = seen.site_id if seen is not None else None
-            sites = self._lock_sites({facts.site_id} | ({seen_site} if seen_site else set()))
-            household = self._household(household_id, lock=True)
-            if (household.site_id if household is not None else None) == seen_site:
-                break
-        else:  # moved by another transaction five times in a row: let the retry machinery try again later
-            raise Conflict(f"household {household_id} is changing concurrently")
+        if household_id in self._locked["households"]:  # prepared with its batch: locked, and so are its sites
+            household = self.session.get(Household, household_id)
+            sites = self._lock_sites({facts.site_id} | ({household.site_id} if household is not None else set()))
+        else:
+            for _ in range(5):
+                seen = self._household(household_id)
+                seen_site = seen.site_id if seen is not None else None
+                sites = self._lock_sites({facts.site_id} | ({seen_site} if seen_site else set()))
+                household = self._household(household_id, lock=True)
+                if (household.site_id if household is not None else None) == seen_site:
+                    break
+            else:  # moved by another transaction five times in a row: let the retry machinery try again later
+                raise Conflict(f"household {household_id} is changing concurrently")
+            self._locked["households"].add(household_id)
 
         known = None if household is None else domain.Known(
             site_id=household.site_id, persons=household.persons, version=household.version,
@@ -140,12 +176,11 @@ class Allocator:
         if plan.ignore:
             return "stale"
         now = utcnow()
-        if household is None:
+        if household is None:  # inserted with what the placement decides (flushed by _allocate or the commit)
             household = Household(id=household_id, site_id=facts.site_id, persons=facts.persons,
                                   version=facts.version, registration_status=facts.registration_status,
                                   status=RELEASED, since=now, updated_at=now)
             self.session.add(household)
-            self.session.flush()
         serve = []  # sites whose queue may move: a unit was freed there, or a waiting household changed size
         if plan.leave_reason:
             old_site = sites[household.site_id]
@@ -156,7 +191,6 @@ class Allocator:
         household.registration_status = facts.registration_status
         household.site_id = facts.site_id
         household.updated_at = now
-        self.session.flush()
         took_unit = None
         if plan.place or plan.reserve_queue:
             site = sites.get(facts.site_id)
@@ -168,10 +202,10 @@ class Allocator:
                 serve.append(site)
         for site in dict.fromkeys(serve):
             self.serve_queue(site)
-            self.settle(site)
-        if took_unit is not None and took_unit not in serve:
-            # Placing a household frees nothing, so the queue cannot move; only the site may have filled up.
-            self.settle(took_unit)
+        # Placing a household frees nothing, so the queue cannot move; only the site may have filled up. Whether a
+        # site is full is settled once per transaction, as it commits (once for a whole batch of events).
+        for site in dict.fromkeys(serve + ([took_unit] if took_unit is not None else [])):
+            self.unit.before_commit(("shelter.settle", site.id), partial(self.settle, site))
         return household.status
 
     # -- the camp manager's override -----------------------------------------------------------------------------
@@ -271,7 +305,8 @@ class Allocator:
                 self._set(household, UNALLOCATED)
                 self._history(household, site.id, "unallocated", reason="site_closed")
             return False
-        unit = self.smallest_fitting_unit(site.id, household.persons)
+        with self.session.no_autoflush:  # a new household is inserted once, already placed
+            unit = self.smallest_fitting_unit(site.id, household.persons)
         if unit is not None:
             self._allocate(household, site, unit, manual=False)
             return True

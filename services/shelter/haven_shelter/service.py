@@ -89,6 +89,9 @@ class ShelterService(HavenService):
         self._allocator(actor=f"event:{event.source}.{event.event_type}").apply_household_event(
             event.event_type, event.data)
 
+    def prepare_event_batch(self, events):
+        self._allocator().prepare([e for e in events if e.source == "registration"])
+
     @event_handler("registration", "household_registered")
     def on_household_registered(self, event):
         self._apply(event)
