@@ -1,9 +1,11 @@
 """The household register: registration's use cases over a unit of work. Each method validates, changes the
 tables and writes its event to the outbox; the entrypoint commits both together."""
 import uuid
+from collections import defaultdict
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from haven_kernel.errors import Conflict, NotFound, ValidationError
@@ -15,6 +17,34 @@ from .models import Household, Member, PossibleDuplicate, SiteReplica
 from .schemas import DepartureSchema, HouseholdChangesSchema, HouseholdSchema, SearchSchema
 
 MAX_BATCH = 1000
+MAX_CANDIDATES = 500  # members compared per household; which ones, beyond that, is unspecified
+NUMBER_ATTEMPTS = 5
+
+_households, _members, _links = Household.__table__, Member.__table__, PossibleDuplicate.__table__
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+# Candidates for duplicate detection on PostgreSQL, for many households in one statement: for each name key and each
+# phonetic key, up to MAX_CANDIDATES members of other active households. The lateral subqueries (OFFSET 0 keeps the
+# planner from flattening them) make each key an index lookup on members and each match a primary-key lookup on
+# households, whatever the table statistics say: a flat join planned on the statistics of a freshly loaded table
+# scanned every active household for each registration.
+_PG_CANDIDATES = text(f"""
+SELECT 'n' AS kind, k.key, c.* FROM unnest(CAST(:names AS text[])) AS k(key) CROSS JOIN LATERAL (
+    SELECT m.id, m.household_id, m.name_key, m.phonetic_key, m.date_of_birth, m.date_of_birth_estimated,
+           h.phone, h.registration_number
+    FROM members m CROSS JOIN LATERAL (
+        SELECT hh.phone, hh.registration_number FROM households hh
+        WHERE hh.id = m.household_id AND hh.status = 'active' AND hh.id <> :exclude OFFSET 0) h
+    WHERE m.name_key = k.key LIMIT {MAX_CANDIDATES}) c
+UNION ALL
+SELECT 'p' AS kind, k.key, c.* FROM unnest(CAST(:phonetics AS text[])) AS k(key) CROSS JOIN LATERAL (
+    SELECT m.id, m.household_id, m.name_key, m.phonetic_key, m.date_of_birth, m.date_of_birth_estimated,
+           h.phone, h.registration_number
+    FROM members m CROSS JOIN LATERAL (
+        SELECT hh.phone, hh.registration_number FROM households hh
+        WHERE hh.id = m.household_id AND hh.status = 'active' AND hh.id <> :exclude OFFSET 0) h
+    WHERE m.phonetic_key = k.key LIMIT {MAX_CANDIDATES}) c
+""")
 
 
 def utcnow():
@@ -60,60 +90,126 @@ class HouseholdRegister:
 
     # -- registration --------------------------------------------------------------------------------------------
     def register(self, payload, field=None):
-        data = load(HouseholdSchema(), payload, field=field)
-        members = self._members_from(data["members"], prefix=(f"{field}." if field else "") + "members")
-        self._check_composition(members, field)
-        self._check_consent(data, members, field)
-        site = self.open_site(data["site_id"])
-        origin = data.get("origin") or {}
-        now = utcnow()
-        household = Household(
-            id=str(uuid.uuid4()), site_id=site.site_id, status="active", size=len(members),
-            origin_adm1=origin.get("adm1"), origin_adm2=origin.get("adm2"),
-            displacement_date=data.get("displacement_date"), phone=data.get("phone"),
-            consent=data["consent"], org=self.unit.caller.org, version=1, registered_at=now, updated_at=now,
-        )
-        household.members = [self._new_member(m, i) for i, m in enumerate(members)]
-        for _ in range(5):
-            household.registration_number = domain.new_registration_number()
-            try:
-                with self.session.begin_nested():
-                    self.session.add(household)
-                    self.session.flush()
-                break
-            except IntegrityError:
-                continue
-        else:
-            raise Conflict("could not allocate a unique registration number; try again")
-        duplicates = self._link_duplicates(household)
-        self.unit.emit("household_registered", self.summary(household))
-        return {
-            "household_id": household.id,
-            "registration_number": household.registration_number,
-            "site_id": household.site_id,
-            "size": household.size,
-            "status": household.status,
-            "possible_duplicates": duplicates,
-        }
+        outcome = self._write([self._prepare(payload, field)])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def register_many(self, households):
+        """Each household is registered or reported on its own: every check that can refuse one (validation, its
+        site, a registration number) is made before or apart from the writes, so a refused household writes
+        nothing and the others are written together."""
         if not isinstance(households, list):
             raise ValidationError({"households": ["Must be a list."]})
         if len(households) > MAX_BATCH:
             raise ValidationError({"households": [f"At most {MAX_BATCH} households per call; got {len(households)}."]})
-        results = []
+        results = [None] * len(households)
+        prepared, positions = [], []
         for index, payload in enumerate(households):
-            savepoint = self.session.begin_nested()
-            emitted = self.unit._emitted
             try:
-                results.append(self.register(payload))
-                savepoint.commit()
+                prepared.append(self._prepare(payload, in_batch=True))
+                positions.append(index)
             except (ValidationError, NotFound, Conflict) as exc:
-                savepoint.rollback()
-                self.unit._emitted = emitted
-                results.append({"error": {"type": type(exc).__name__, "message": str(exc)}})
+                results[index] = _error(exc)
+        for index, outcome in zip(positions, self._write(prepared)):
+            results[index] = _error(outcome) if isinstance(outcome, Exception) else outcome
         return results
 
+    def _prepare(self, payload, field=None, in_batch=False):
+        """A household validated and its site open, or the error that refuses it; nothing written yet (except
+        a site replica learnt from shelter)."""
+        data = load(HouseholdSchema(), payload, field=field)
+        members = self._members_from(data["members"], prefix=(f"{field}." if field else "") + "members")
+        self._check_composition(members, field)
+        self._check_consent(data, members, field)
+        site = self._open_site_in_batch(data["site_id"]) if in_batch else self.open_site(data["site_id"])
+        origin = data.get("origin") or {}
+        now = utcnow()
+        household_id = str(uuid.uuid4())
+        household = _NewHousehold(
+            id=household_id, registration_number=None, site_id=site.site_id, status="active", size=len(members),
+            origin_adm1=origin.get("adm1"), origin_adm2=origin.get("adm2"),
+            displacement_date=data.get("displacement_date"), phone=data.get("phone"),
+            consent=data["consent"], org=self.unit.caller.org, version=1, registered_at=now, updated_at=now,
+        )
+        household.members = [self._new_member_row(m, i, household_id) for i, m in enumerate(members)]
+        household.site = site  # held, so the session's (weak) identity map keeps it for the next household
+        return household
+
+    def _open_site_in_batch(self, site_id):
+        """``open_site``; a replica learnt from shelter for a site that refuses the household is not kept (as the
+        household's own savepoint used to undo it)."""
+        if self.site_lookup is None or self.session.get(SiteReplica, site_id) is not None:
+            return self.open_site(site_id)
+        savepoint = self.session.begin_nested()
+        try:
+            site = self.open_site(site_id)
+        except (NotFound, Conflict):
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        return site
+
+    def _write(self, households):
+        """Insert prepared households, their members and their possible-duplicate links with a few multi-row
+        statements, and emit one event each; the outcome of each is its result, or a Conflict if no unique
+        registration number could be allocated."""
+        if not households:
+            return []
+        candidates = self._candidates([self._keys(h.members) for h in households])
+        unnumbered = self._number(households)
+        written = [h for h in households if h.id not in unnumbered]
+        if written:
+            self.session.execute(insert(_members), [m.row() for h in written for m in h.members])
+        recent = _RecentMembers()
+        links, outcomes = [], []
+        for household, found_in_db in zip(households, candidates):
+            if household.id in unnumbered:
+                outcomes.append(Conflict("could not allocate a unique registration number; try again"))
+                continue
+            keys = self._keys(household.members)
+            duplicates = self._score(household, _first(found_in_db + recent.matching(*keys)), set(), links)
+            recent.add(household)
+            self.unit.emit("household_registered", self.summary(household))
+            outcomes.append({
+                "household_id": household.id,
+                "registration_number": household.registration_number,
+                "site_id": household.site_id,
+                "size": household.size,
+                "status": household.status,
+                "possible_duplicates": duplicates,
+            })
+        if links:
+            self.session.execute(insert(_links), links)
+        return outcomes
+
+    def _number(self, households):
+        """Give each household a registration number and insert it; numbers are random, so one taken (by
+        another household or one in the same statement) is simply drawn again, NUMBER_ATTEMPTS times at most.
+        Returns the ids of households that could not be numbered (and were not inserted)."""
+        dialect = self.session.bind.dialect.name
+        pending = list(households)
+        for _ in range(NUMBER_ATTEMPTS):
+            if not pending:
+                break
+            for household in pending:
+                household.registration_number = domain.new_registration_number()
+            rows = [household.row() for household in pending]
+            if dialect in _INSERT:
+                statement = (_INSERT[dialect](_households).on_conflict_do_nothing(
+                    index_elements=["registration_number"]).returning(_households.c.id))
+                inserted = set(self.session.execute(statement, rows).scalars())
+            else:  # one at a time, each in a savepoint
+                inserted = set()
+                for row in rows:
+                    try:
+                        with self.session.begin_nested():
+                            self.session.execute(insert(_households), [row])
+                        inserted.add(row["id"])
+                    except IntegrityError:
+                        continue
+            pending = [household for household in pending if household.id not in inserted]
+        return {household.id for household in pending}
     # -- reading -------------------------------------------------------------------------------------------------
     def get(self, household_id):
         return self.describe(self._household(household_id))
@@ -336,6 +432,17 @@ class HouseholdRegister:
             relationship_to_head=member["relationship"], specific_needs=list(member.get("specific_needs") or []),
         )
 
+    def _new_member_row(self, member, position, household_id):
+        return _NewMember(
+            id=str(uuid.uuid4()), household_id=household_id, position=position,
+            given_name=member.get("given_name"), family_name=member.get("family_name"),
+            name_key=domain.normalize_name(f"{member.get('given_name') or ''} {member.get('family_name') or ''}"),
+            phonetic_key=domain.phonetic_key(member.get("given_name"), member.get("family_name")),
+            sex=member["sex"], date_of_birth=member["date_of_birth"],
+            date_of_birth_estimated=bool(member.get("date_of_birth_estimated")),
+            relationship_to_head=member["relationship"], specific_needs=list(member.get("specific_needs") or []),
+        )
+
     def _change_members(self, household, changes):
         by_id = {m.id: m for m in household.members}
         for member_id in changes["remove"]:
@@ -372,45 +479,164 @@ class HouseholdRegister:
 
     def _link_duplicates(self, household):
         """Score this household's members against other active households' members with similar names."""
+        keys = self._keys(household.members)
+        if not keys[0]:
+            return []
+        candidates = _first(self._candidates([keys], exclude=household.id)[0])
+        existing = {tuple(row) for row in self.session.execute(
+            select(_links.c.member_id, _links.c.other_member_id).where(_links.c.household_id == household.id))}
+        links = []
+        found = self._score(household, candidates, existing, links)
+        if links:
+            self.session.execute(insert(_links), links)
+        return found
+
+    @staticmethod
+    def _keys(members):
+        """The name keys and phonetic keys duplicates are looked for by."""
+        return ({m.name_key for m in members if m.name_key}, {m.phonetic_key for m in members if m.phonetic_key})
+
+    def _candidates(self, key_sets, exclude=None):
+        """For each (name keys, phonetic keys): members of other active households (not ``exclude``) with one of
+        those keys, as _Candidates; at most MAX_CANDIDATES per key (and _first keeps MAX_CANDIDATES in all)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return [self._candidates_one(keys, phonetics, exclude) if keys else [] for keys, phonetics in key_sets]
+        names = set().union(*(keys for keys, _ in key_sets if keys))
+        phonetics = set().union(*(phonetics for keys, phonetics in key_sets if keys))
+        if not names:
+            return [[] for _ in key_sets]
+        by_kind = {"n": defaultdict(list), "p": defaultdict(list)}
+        for row in self.session.execute(_PG_CANDIDATES, {"names": sorted(names), "phonetics": sorted(phonetics),
+                                                         "exclude": exclude or ""}):
+            by_kind[row.kind][row.key].append(_Candidate(row))
         found = []
-        keys = {m.name_key for m in household.members if m.name_key}
-        phonetics = {m.phonetic_key for m in household.members if m.phonetic_key}
-        if not keys:
-            return found
-        candidates = self.session.execute(
-            select(Member, Household).join(Household, Household.id == Member.household_id)
-            .where(Household.id != household.id, Household.status == "active",
-                   or_(Member.name_key.in_(keys), Member.phonetic_key.in_(phonetics)))
-            .limit(500)
-        ).all()
-        existing = set(self.session.execute(
-            select(PossibleDuplicate.member_id, PossibleDuplicate.other_member_id)
-            .where(PossibleDuplicate.household_id == household.id)).all())
+        for keys, phonetics in key_sets:
+            if not keys:
+                found.append([])
+                continue
+            found.append([c for key in keys for c in by_kind["n"].get(key, ())]
+                         + [c for key in phonetics for c in by_kind["p"].get(key, ())])
+        return found
+
+    def _candidates_one(self, keys, phonetics, exclude):
+        query = (select(_members.c.id, _members.c.household_id, _members.c.name_key, _members.c.phonetic_key,
+                        _members.c.date_of_birth, _members.c.date_of_birth_estimated, _households.c.phone,
+                        _households.c.registration_number)
+                 .join(_households, _households.c.id == _members.c.household_id)
+                 .where(_households.c.status == "active",
+                        or_(_members.c.name_key.in_(keys), _members.c.phonetic_key.in_(phonetics)))
+                 .limit(MAX_CANDIDATES))
+        if exclude is not None:
+            query = query.where(_households.c.id != exclude)
+        return [_Candidate(row) for row in self.session.execute(query)]
+
+    def _score(self, household, candidates, existing, links):
+        """Possible duplicates of ``household``'s members among ``candidates``: the found list the caller gets,
+        and both directions of each link appended to ``links`` (rows to insert)."""
+        found = []
         for member in household.members:
             if not member.name_key:
                 continue
             me = domain.Person(member.name_key, member.phonetic_key, member.date_of_birth,
                                member.date_of_birth_estimated, household.phone)
-            for other, other_household in candidates:
-                them = domain.Person(other.name_key, other.phonetic_key, other.date_of_birth,
-                                     other.date_of_birth_estimated, other_household.phone)
-                score = domain.duplicate_score(me, them)
+            for other in candidates:
+                score = domain.duplicate_score(me, other.person)
                 if score < self.duplicate_threshold or (member.id, other.id) in existing:
                     continue
                 now = utcnow()
-                self.session.add(PossibleDuplicate(id=str(uuid.uuid4()), household_id=household.id,
-                                                   member_id=member.id, other_household_id=other_household.id,
-                                                   other_member_id=other.id, score=score, created_at=now))
-                self.session.add(PossibleDuplicate(id=str(uuid.uuid4()), household_id=other_household.id,
-                                                   member_id=other.id, other_household_id=household.id,
-                                                   other_member_id=member.id, score=score, created_at=now))
+                links.append({"id": str(uuid.uuid4()), "household_id": household.id, "member_id": member.id,
+                              "other_household_id": other.household_id, "other_member_id": other.id,
+                              "score": score, "created_at": now})
+                links.append({"id": str(uuid.uuid4()), "household_id": other.household_id, "member_id": other.id,
+                              "other_household_id": household.id, "other_member_id": member.id,
+                              "score": score, "created_at": now})
                 existing.add((member.id, other.id))
                 found.append({"member_index": member.position, "member_id": member.id,
-                              "other_household_id": other_household.id,
-                              "other_registration_number": other_household.registration_number,
+                              "other_household_id": other.household_id,
+                              "other_registration_number": other.registration_number,
                               "other_member_id": other.id, "score": score})
-        self.session.flush()
         return found
+
+
+class _NewHousehold:
+    """A household prepared for insertion: the attributes ``summary()`` reads, and its row."""
+
+    COLUMNS = ("id", "registration_number", "site_id", "status", "size", "origin_adm1", "origin_adm2",
+               "displacement_date", "phone", "consent", "org", "version", "registered_at", "updated_at")
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+        self.members = []
+
+    def row(self):
+        return {key: self.__dict__[key] for key in self.COLUMNS}
+
+
+class _NewMember:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def row(self):
+        row = dict(self.__dict__)
+        row["relationship"] = row.pop("relationship_to_head")
+        return row
+
+
+class _Candidate:
+    """A member of another household that may be the same person as one being registered."""
+
+    __slots__ = ("id", "household_id", "registration_number", "name_key", "phonetic_key", "person")
+
+    def __init__(self, row):
+        self.id, self.household_id, self.registration_number = row.id, row.household_id, row.registration_number
+        self.name_key, self.phonetic_key = row.name_key, row.phonetic_key
+        self.person = domain.Person(row.name_key, row.phonetic_key, row.date_of_birth, row.date_of_birth_estimated,
+                                    row.phone)
+
+
+class _RecentMembers:
+    """Members of households written earlier in the same call, found as candidates the way the database would."""
+
+    def __init__(self):
+        self.by_name, self.by_phonetic = defaultdict(list), defaultdict(list)
+
+    def add(self, household):
+        for member in household.members:
+            candidate = _Candidate(_Row(member, household))
+            if member.name_key:
+                self.by_name[member.name_key].append(candidate)
+            if member.phonetic_key:
+                self.by_phonetic[member.phonetic_key].append(candidate)
+
+    def matching(self, keys, phonetics):
+        if not keys or not (self.by_name or self.by_phonetic):
+            return []
+        return ([c for key in keys for c in self.by_name.get(key, ())]
+                + [c for key in phonetics for c in self.by_phonetic.get(key, ())])
+
+
+class _Row:
+    def __init__(self, member, household):
+        self.id, self.household_id, self.registration_number = member.id, household.id, household.registration_number
+        self.name_key, self.phonetic_key = member.name_key, member.phonetic_key
+        self.date_of_birth, self.date_of_birth_estimated = member.date_of_birth, member.date_of_birth_estimated
+        self.phone = household.phone
+
+
+def _first(candidates):
+    """Distinct candidates (a member found by name and by sound is one), at most MAX_CANDIDATES."""
+    seen, distinct = set(), []
+    for candidate in candidates:
+        if candidate.id not in seen:
+            seen.add(candidate.id)
+            distinct.append(candidate)
+            if len(distinct) == MAX_CANDIDATES:
+                break
+    return distinct
+
+
+def _error(exc):
+    return {"error": {"type": type(exc).__name__, "message": str(exc)}}
 
 
 def _aware(value):

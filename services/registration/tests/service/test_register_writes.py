@@ -1,0 +1,104 @@
+"""How registrations are written: bulk calls find duplicates among their own households, registration numbers that
+are taken are drawn again."""
+import itertools
+
+import pytest
+
+from haven_kernel.errors import Conflict
+from haven_registration import domain
+from haven_registration.models import Household, Member, PossibleDuplicate
+
+
+def single(site_id, given, family, born, phone=None):
+    return {"site_id": site_id, "consent": True, "phone": phone, "members": [
+        {"given_name": given, "family_name": family, "sex": "female", "date_of_birth": born,
+         "relationship": "head"}]}
+
+
+def numbers(*values):
+    """A stand-in for domain.new_registration_number: ``values`` first, then fresh numbers."""
+    fresh = (f"HV-TEST-{n:04d}" for n in itertools.count(1))
+    given = iter(values)
+    return lambda: next(given, None) or next(fresh)
+
+
+def test_bulk_call_links_a_household_to_one_registered_earlier_in_the_same_call(registration, record_events):
+    site_id = registration.open_site()
+    recorder = record_events(registration.amqp_uri, "registration")
+    batch = [
+        single(site_id, "Amélia", "Nhantumbo", "1990-04-02", "+258 84 123 4567"),
+        single(site_id, "Tomás", "Sitoe", "1985-06-01"),
+        single(site_id, "AMELIA", "NHANTUMBO", "1990-04-02", "+258 84 123 4567"),  # the first one again
+        single(site_id, "Amelia", "Nhantumbo", "1961-09-30", "+258 87 999 1111"),  # same name, another person
+        single(site_id, "Amélia", "Nhantumbo", "1990-04-02"),  # the first one a third time, no phone
+    ]
+    with registration.client() as client:
+        results = client.registration.register_households(batch)
+        ids = [r["household_id"] for r in results]
+        assert results[0]["possible_duplicates"] == [] and results[1]["possible_duplicates"] == []
+        assert [(d["other_household_id"], d["score"], d["member_index"]) for d in results[2]["possible_duplicates"]] \
+            == [(ids[0], 6, 0)]
+        assert results[2]["possible_duplicates"][0]["other_registration_number"] == results[0]["registration_number"]
+        assert results[3]["possible_duplicates"] == []
+        assert sorted((d["other_household_id"], d["score"]) for d in results[4]["possible_duplicates"]) \
+            == sorted([(ids[0], 5), (ids[2], 5)])
+
+        first = client.registration.get_household(ids[0])
+        assert sorted((d["other_household_id"], d["score"]) for d in first["possible_duplicates"]) \
+            == sorted([(ids[2], 6), (ids[4], 5)])
+        assert {d["other_registration_number"] for d in first["possible_duplicates"]} \
+            == {results[2]["registration_number"], results[4]["registration_number"]}
+        third = client.registration.get_household(ids[2])
+        assert sorted(d["other_household_id"] for d in third["possible_duplicates"]) == sorted([ids[0], ids[4]])
+        assert client.registration.get_household(ids[3])["possible_duplicates"] == []
+
+        # A later call finds them too, as a single registration does.
+        again = client.registration.register_households([single(site_id, "Tomas", "Sitoe", "1985-06-01")])
+        assert [d["other_household_id"] for d in again[0]["possible_duplicates"]] == [ids[1]]
+    assert registration.count(PossibleDuplicate) == 2 * 4
+    recorder.wait_for("household_registered", count=6)
+
+
+def test_a_taken_registration_number_is_drawn_again(registration, make_household, monkeypatch):
+    site_id = registration.open_site()
+    with registration.client() as client:
+        taken = client.registration.register_household(make_household(site_id))["registration_number"]
+        monkeypatch.setattr(domain, "new_registration_number", numbers(taken, taken))
+        result = client.registration.register_household(make_household(site_id))
+        assert result["registration_number"] == "HV-TEST-0001"
+        assert client.registration.get_household(result["household_id"])["registration_number"] == "HV-TEST-0001"
+        assert len(client.registration.get_household(result["household_id"])["members"]) == 4
+
+        # In a bulk call: one household draws a taken number, two draw the same new one.
+        monkeypatch.setattr(domain, "new_registration_number", numbers(taken, "HV-SAME-0000", "HV-SAME-0000"))
+        results = client.registration.register_households([make_household(site_id) for _ in range(3)])
+        assert all("error" not in r for r in results)
+        assert len({r["registration_number"] for r in results} | {taken}) == 4
+        assert "HV-SAME-0000" in {r["registration_number"] for r in results}
+        for r in results:
+            household = client.registration.get_household(r["household_id"])
+            assert household["registration_number"] == r["registration_number"] and len(household["members"]) == 4
+    assert registration.count(Household) == 5 and registration.count(Member) == 20
+
+
+def test_no_number_after_five_draws_is_a_conflict_for_that_household_only(registration, make_household,
+                                                                         record_events, monkeypatch):
+    site_id = registration.open_site()
+    recorder = record_events(registration.amqp_uri, "registration")
+    with registration.client() as client:
+        taken = client.registration.register_household(make_household(site_id))["registration_number"]
+        monkeypatch.setattr(domain, "new_registration_number", lambda: taken)
+        with pytest.raises(Conflict):
+            client.registration.register_household(make_household(site_id))
+
+        # First draw of the call: a fresh number for the first household, the taken one for the second; the
+        # second keeps drawing the taken one.
+        monkeypatch.setattr(domain, "new_registration_number", numbers("HV-FRSH-0001", *[taken] * 5))
+        results = client.registration.register_households([make_household(site_id), make_household(site_id)])
+        assert results[0]["registration_number"] == "HV-FRSH-0001"
+        assert results[1] == {"error": {"type": "Conflict",
+                                        "message": "could not allocate a unique registration number; try again"}}
+    assert registration.count(Household) == 2 and registration.count(Member) == 8
+    recorder.wait_for("household_registered", count=2)
+    recorder.drain(1.0)
+    assert len(recorder.events("household_registered")) == 2
