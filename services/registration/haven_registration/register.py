@@ -212,7 +212,17 @@ class HouseholdRegister:
         return {household.id for household in pending}
     # -- reading -------------------------------------------------------------------------------------------------
     def get(self, household_id):
-        return self.describe(self._household(household_id))
+        """One statement for the household and its members, one for its possible-duplicate links."""
+        household_id = parse_uuid(household_id, "household_id")
+        rows = self.session.execute(
+            select(*_households.c, *[c.label(f"m_{c.key}") for c in _members.c])
+            .select_from(_households.outerjoin(_members, _members.c.household_id == _households.c.id))
+            .where(_households.c.id == household_id).order_by(_members.c.position)
+        ).all()
+        if not rows:
+            raise NotFound(f"household {household_id} does not exist")
+        members = [_MemberRow(row) for row in rows if row.m_id is not None]
+        return self._view(rows[0], members)
 
     def search(self, **criteria):
         data = load(SearchSchema(), criteria)
@@ -330,10 +340,14 @@ class HouseholdRegister:
         }
 
     def describe(self, household):
+        return self._view(household, household.members)
+
+    def _view(self, household, members):
         links = self.session.execute(
-            select(PossibleDuplicate, Household.registration_number)
-            .join(Household, Household.id == PossibleDuplicate.other_household_id)
-            .where(PossibleDuplicate.household_id == household.id)
+            select(_links.c.member_id, _links.c.other_household_id, _links.c.other_member_id, _links.c.score,
+                   _households.c.registration_number)
+            .join(_households, _households.c.id == _links.c.other_household_id)
+            .where(_links.c.household_id == household.id)
         ).all()
         return {
             "household_id": household.id,
@@ -361,14 +375,14 @@ class HouseholdRegister:
                 "age_years": age_on(m.date_of_birth, self.today),
                 "relationship": m.relationship_to_head,
                 "specific_needs": list(m.specific_needs or []),
-            } for m in household.members],
+            } for m in members],
             "possible_duplicates": [{
                 "member_id": link.member_id,
                 "other_household_id": link.other_household_id,
-                "other_registration_number": number,
+                "other_registration_number": link.registration_number,
                 "other_member_id": link.other_member_id,
                 "score": link.score,
-            } for link, number in links],
+            } for link in links],
         }
 
     # -- internals -----------------------------------------------------------------------------------------------
@@ -580,6 +594,15 @@ class _NewMember:
         row = dict(self.__dict__)
         row["relationship"] = row.pop("relationship_to_head")
         return row
+
+
+class _MemberRow:
+    """A member read with its household (columns labelled ``m_*``), with the attributes ``describe`` reads."""
+
+    def __init__(self, row):
+        self.id, self.given_name, self.family_name, self.sex = row.m_id, row.m_given_name, row.m_family_name, row.m_sex
+        self.date_of_birth, self.date_of_birth_estimated = row.m_date_of_birth, row.m_date_of_birth_estimated
+        self.relationship_to_head, self.specific_needs = row.m_relationship, row.m_specific_needs
 
 
 class _Candidate:

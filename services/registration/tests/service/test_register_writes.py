@@ -1,12 +1,16 @@
 """How registrations are written: bulk calls find duplicates among their own households, registration numbers that
-are taken are drawn again."""
+are taken are drawn again, and reading a household takes a bounded number of statements."""
 import itertools
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
+from haven_kernel.db import CALLER_CONTEXT_KEY
 from haven_kernel.errors import Conflict
 from haven_registration import domain
 from haven_registration.models import Household, Member, PossibleDuplicate
+from haven_registration.register import HouseholdRegister
 
 
 def single(site_id, given, family, born, phone=None):
@@ -102,3 +106,43 @@ def test_no_number_after_five_draws_is_a_conflict_for_that_household_only(regist
     recorder.wait_for("household_registered", count=2)
     recorder.drain(1.0)
     assert len(recorder.events("household_registered")) == 2
+
+
+@contextmanager
+def statements(engine):
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith(("SELECT outbox_events", "UPDATE outbox_events")):  # the relay, polling
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_reading_a_household_takes_two_statements_and_registering_one_five(registration, make_household):
+    site_id = registration.open_site()
+    database = registration.database
+    context = {CALLER_CONTEXT_KEY: {"sub": "test", "org": "IOM", "scopes": ["registration:write"]}}
+    unit = database.unit_of_work(context)
+    register = HouseholdRegister(unit)
+    first = register.register(make_household(site_id), field="household")
+    with statements(database.engine) as seen:
+        second = register.register(make_household(site_id), field="household")
+    # the site, duplicate candidates, household, members, links; the outbox row is flushed at commit
+    assert len(seen) == 5 and len(second["possible_duplicates"]) == 4
+    with statements(database.engine) as seen:
+        unit.commit()
+    assert len([s for s in seen if s.startswith("INSERT INTO outbox_events")]) == 1
+    unit.close()
+
+    unit = database.unit_of_work(context)
+    with statements(database.engine) as seen:
+        household = HouseholdRegister(unit).get(first["household_id"])
+    assert len(seen) == 2, [s[:60] for s in seen]
+    assert [m["given_name"] for m in household["members"]] == ["Amélia", "João", "Rosa", "Alberto"]
+    assert len(household["possible_duplicates"]) == 4
+    unit.close()
