@@ -60,9 +60,10 @@ class Allocator:
 
     @property
     def _locked(self):
-        """What this transaction holds locked already: ``{"sites": {id: Site or None}, "households": {ids}}``. A
-        lock lasts until the commit, so a batch of events locks each site and household once."""
-        return self.unit.scratch.setdefault("shelter.locked", {"sites": {}, "households": set()})
+        """What this transaction holds locked already: ``{"sites": {id: Site or None}, "households": {id: Household
+        or None (not in the database)}}``. A lock lasts until the commit, so a batch of events locks each site and
+        household once, and reads none twice."""
+        return self.unit.scratch.setdefault("shelter.locked", {"sites": {}, "households": {}, "taken": set()})
 
     def _lock_sites(self, site_ids):
         """Lock several sites in id order (those not locked yet, in one query); unknown ids map to None."""
@@ -91,10 +92,13 @@ class Allocator:
         self._lock_sites(set(facts.values()) | {site for site in seen.values() if site})
         rows = self.session.execute(self._fresh(select(Household).where(Household.id.in_(sorted(seen)))
                                                 .order_by(Household.id), lock=True)).scalars().all()
+        known = self._locked["households"]
         for household in rows:
             if household.site_id == seen[household.id]:  # not moved meanwhile: its sites are the ones locked
-                self._locked["households"].add(household.id)
-        self._locked["households"].update(h for h in facts if h not in seen)  # new: its site's lock covers it
+                known[household.id] = household
+        for household_id in facts:
+            if household_id not in seen:
+                known[household_id] = None  # new: the lock on its site covers it
 
     def _household(self, household_id, lock=False):
         return self.session.execute(
@@ -130,11 +134,15 @@ class Allocator:
         number, id) is read in that order and the first unit nobody holds is the answer, so a site with thousands
         of free units costs a few index entries, not a row each (bench: the window over every free unit was
         the largest share of shelter's database time per household)."""
-        return self.session.execute(
-            self._free_units_query(site_id).where(ShelterUnit.capacity_persons >= persons)
-            .order_by(ShelterUnit.capacity_persons, ShelterUnit.covered_area_m2, ShelterUnit.number, ShelterUnit.id)
-            .limit(1).execution_options(populate_existing=True)
-        ).scalar_one_or_none()
+        query = self._free_units_query(site_id).where(ShelterUnit.capacity_persons >= persons)
+        taken = self._locked["taken"]
+        if taken:  # given out in this transaction and perhaps not flushed yet
+            query = query.where(ShelterUnit.id.not_in(sorted(taken)))
+        with self.session.no_autoflush:  # nothing pending changes the answer: one flush per batch, not per event
+            return self.session.execute(
+                query.order_by(ShelterUnit.capacity_persons, ShelterUnit.covered_area_m2, ShelterUnit.number,
+                               ShelterUnit.id).limit(1)
+            ).scalar_one_or_none()
 
     def unit_counts(self, site_id):
         """(units_total, units_available, units_free, capacity_persons, covered_area_m2) of a site."""
@@ -154,8 +162,9 @@ class Allocator:
         household_id = str(uuid.UUID(str(data["household_id"])))
         facts = domain.Facts(site_id=str(uuid.UUID(str(data["site_id"]))), persons=data["size"],
                              version=data["version"], registration_status=data["status"])
-        if household_id in self._locked["households"]:  # prepared with its batch: locked, and so are its sites
-            household = self.session.get(Household, household_id)
+        held = self._locked["households"]
+        if household_id in held:  # prepared with its batch (or seen earlier in it): locked, and so are its sites
+            household = held[household_id]
             sites = self._lock_sites({facts.site_id} | ({household.site_id} if household is not None else set()))
         else:
             for _ in range(5):
@@ -167,7 +176,7 @@ class Allocator:
                     break
             else:  # moved by another transaction five times in a row: let the retry machinery try again later
                 raise Conflict(f"household {household_id} is changing concurrently")
-            self._locked["households"].add(household_id)
+            held[household_id] = household
 
         known = None if household is None else domain.Known(
             site_id=household.site_id, persons=household.persons, version=household.version,
@@ -181,6 +190,7 @@ class Allocator:
                                   version=facts.version, registration_status=facts.registration_status,
                                   status=RELEASED, since=now, updated_at=now)
             self.session.add(household)
+            held[household_id] = household
         serve = []  # sites whose queue may move: a unit was freed there, or a waiting household changed size
         if plan.leave_reason:
             old_site = sites[household.site_id]
@@ -305,8 +315,7 @@ class Allocator:
                 self._set(household, UNALLOCATED)
                 self._history(household, site.id, "unallocated", reason="site_closed")
             return False
-        with self.session.no_autoflush:  # a new household is inserted once, already placed
-            unit = self.smallest_fitting_unit(site.id, household.persons)
+        unit = self.smallest_fitting_unit(site.id, household.persons)
         if unit is not None:
             self._allocate(household, site, unit, manual=False)
             return True
@@ -316,7 +325,7 @@ class Allocator:
     def _allocate(self, household, site, unit, manual, reason=None):
         self._set(household, ALLOCATED, unit_id=unit.id)
         household.site_id = site.id
-        self.session.flush()
+        self._locked["taken"].add(unit.id)  # written with the next flush; until then a query must not offer it
         self.unit.emit("shelter_allocated", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "manual": manual, "covered_area_m2": unit.covered_area_m2})
@@ -347,6 +356,7 @@ class Allocator:
         unit = self.session.get(ShelterUnit, household.unit_id)
         self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
         self.session.flush()  # the unit is free before anyone else can be given it (unique households.unit_id)
+        self._locked["taken"].discard(unit.id)
         self.unit.emit("shelter_released", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "reason": reason, "covered_area_m2": unit.covered_area_m2})
