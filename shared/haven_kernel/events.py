@@ -26,6 +26,9 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+_ENVELOPE = EnvelopeSchema(unknown=EXCLUDE)
+
+
 @dataclass(frozen=True)
 class Event:
     """An event as a consumer sees it: envelope fields plus the validated JSON ``data``."""
@@ -63,6 +66,18 @@ class EventType:
     @property
     def key(self):
         return (self.source, self.name)
+
+    @property
+    def validator(self):
+        """One instance of the schema, made once and reused (building a marshmallow schema copies its fields: it
+        cost a tenth of a consumer's CPU per event). ``validate`` keeps no state between calls."""
+        found = _VALIDATORS.get(self.schema)
+        if found is None:
+            found = _VALIDATORS[self.schema] = self.schema()
+        return found
+
+
+_VALIDATORS = {}
 
 
 @dataclass
@@ -105,7 +120,7 @@ class Catalogue:
     def envelope(self, source, name, data, correlation_id=None, occurred_at=None, event_id=None):
         """Build a validated envelope (a JSON-ready dict). Invalid data raises EventContractError: never published."""
         entry = self.get(source, name)
-        errors = entry.schema().validate(data) if isinstance(data, dict) else {"_schema": ["Must be an object."]}
+        errors = entry.validator.validate(data) if isinstance(data, dict) else {"_schema": ["Must be an object."]}
         if errors:
             raise EventContractError(f"{source}.{name} data does not match its schema: {flatten_messages(errors)}")
         occurred_at = occurred_at or datetime.now(timezone.utc)
@@ -125,11 +140,11 @@ class Catalogue:
         if not isinstance(body, dict):
             raise EventContractError("event body is not an object")
         try:
-            envelope = EnvelopeSchema(unknown=EXCLUDE).load(body)
+            envelope = _ENVELOPE.load(body)
         except MarshmallowError as exc:
             raise EventContractError(f"malformed envelope: {flatten_messages(exc.messages)}") from None
         entry = self.get(envelope["source"], envelope["event_type"], envelope["schema_version"])
-        errors = entry.schema().validate(body["data"])
+        errors = entry.validator.validate(body["data"])
         if errors:
             raise EventContractError(
                 f"{entry.source}.{entry.name} v{entry.version} data does not match its schema: {flatten_messages(errors)}")

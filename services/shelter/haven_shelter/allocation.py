@@ -134,7 +134,8 @@ class Allocator:
         number, id) is read in that order and the first unit nobody holds is the answer, so a site with thousands
         of free units costs a few index entries, not a row each (bench: the window over every free unit was
         the largest share of shelter's database time per household)."""
-        query = self._free_units_query(site_id).where(ShelterUnit.capacity_persons >= persons)
+        query = self._free_units_query(site_id, ShelterUnit.id, ShelterUnit.unit_type, ShelterUnit.covered_area_m2
+                                       ).where(ShelterUnit.capacity_persons >= persons)
         taken = self._locked["taken"]
         if taken:  # given out in this transaction and perhaps not flushed yet
             query = query.where(ShelterUnit.id.not_in(sorted(taken)))
@@ -142,7 +143,7 @@ class Allocator:
             return self.session.execute(
                 query.order_by(ShelterUnit.capacity_persons, ShelterUnit.covered_area_m2, ShelterUnit.number,
                                ShelterUnit.id).limit(1)
-            ).scalar_one_or_none()
+            ).one_or_none()  # (id, unit_type, covered_area_m2): what an allocation records of its unit
 
     def unit_counts(self, site_id):
         """(units_total, units_available, units_free, capacity_persons, covered_area_m2) of a site."""
