@@ -108,6 +108,31 @@ def test_no_number_after_five_draws_is_a_conflict_for_that_household_only(regist
     assert len(recorder.events("household_registered")) == 2
 
 
+def test_an_update_links_a_new_member_once(registration, make_household):
+    site_id = registration.open_site()
+    with registration.client() as client:
+        first = client.registration.register_household(make_household(site_id))
+        rosa = client.registration.get_household(first["household_id"])["members"][2]
+        second = client.registration.register_household(single(site_id, "Tomás", "Sitoe", "1985-06-01"))
+        head = client.registration.get_household(second["household_id"])["members"][0]["member_id"]
+
+        added = client.registration.update_household(second["household_id"], {"members": {"add": [
+            {"given_name": "Rosa", "family_name": "Nhantumbo", "sex": "female", "date_of_birth": "2024-01-15",
+             "relationship": "child"}]}})
+        assert [(d["other_member_id"], d["score"], d["member_index"]) for d in added["new_possible_duplicates"]] \
+            == [(rosa["member_id"], 5, 1)]
+        assert [d["other_member_id"] for d in added["possible_duplicates"]] == [rosa["member_id"]]
+
+        # Changing the members again finds the same pair, already linked: not linked twice.
+        again = client.registration.update_household(second["household_id"], {"members": {"update": [
+            {"member_id": head, "specific_needs": ["ER"]}]}})
+        assert again["new_possible_duplicates"] == [] and len(again["possible_duplicates"]) == 1
+        linked = client.registration.get_household(first["household_id"])["possible_duplicates"]
+        assert [(d["member_id"], d["other_household_id"]) for d in linked] \
+            == [(rosa["member_id"], second["household_id"])]
+    assert registration.count(PossibleDuplicate) == 2
+
+
 @contextmanager
 def statements(engine):
     seen = []
