@@ -209,14 +209,6 @@ class UnitOfWork:
             raise
         nested.commit()
 
-    @property
-    def _emitted(self):  # TODO(register_many): use savepoint() instead of saving and restoring this count
-        return len(self._outbox)
-
-    @_emitted.setter
-    def _emitted(self, count):
-        del self._outbox[count:]
-
     def _write_outbox(self):
         if self._outbox:
             self.session.execute(insert(OutboxEvent.__table__), self._outbox)
