@@ -113,11 +113,15 @@ class SqlStore:
             return
         ids = sorted(ids)
         key = model.__table__.primary_key.columns.values()[0]
-        _many(self.session, self.insert(model).on_conflict_do_nothing(index_elements=[key.name]),
-              [{key.name: i, **blank} for i in ids], key)
-        rows = self.session.execute(_locking(self.session, select(model).where(key.in_(ids)).order_by(key)))
-        for row in rows.scalars():
-            into[getattr(row, key.name)] = _to_state(state_cls, row)
+        created = set(_many(self.session, self.insert(model).on_conflict_do_nothing(index_elements=[key.name]),
+                            [{key.name: i, **blank} for i in ids], key))
+        for new_id in created:  # inserted (and so locked) by this transaction: blank, nothing to read
+            into[new_id] = state_cls(new_id)
+        existing = [i for i in ids if i not in created]
+        if existing:
+            rows = self.session.execute(_locking(self.session, select(model).where(key.in_(existing)).order_by(key)))
+            for row in rows.scalars():
+                into[getattr(row, key.name)] = _to_state(state_cls, row)
 
     # -- what the projection handlers use ------------------------------------------------------------------------
     def household(self, household_id):
@@ -175,10 +179,11 @@ class SqlStore:
 
 
 def _many(session, statement, rows, column):
-    """Execute an INSERT ... ON CONFLICT for many rows as one multi-row statement. The statement is compiled once
-    (the rows are parameters) and SQLAlchemy batches the rows into VALUES lists only when the statement has a
-    RETURNING clause; without one, psycopg2 would send one statement per row."""
-    session.execute(statement.returning(column), rows).all()
+    """Execute an INSERT ... ON CONFLICT for many rows as one multi-row statement; returns ``column`` of the rows
+    inserted or updated. The statement is compiled once (the rows are parameters) and SQLAlchemy batches the rows
+    into VALUES lists only when the statement has a RETURNING clause; without one, psycopg2 would send one statement
+    per row."""
+    return session.execute(statement.returning(column), rows).scalars().all()
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -79,26 +79,27 @@ class Allocator:
     def prepare(self, events):
         """Before a batch of household events: read their households, lock every site they are at or going to and
         then the households, one query each, so that applying each event needs no locking round trips of its own."""
-        facts = {}
+        households, sites = set(), set()
         for event in events:
             try:
-                facts[str(uuid.UUID(str(event.data["household_id"])))] = str(uuid.UUID(str(event.data["site_id"])))
+                households.add(str(uuid.UUID(str(event.data["household_id"]))))
+                sites.add(str(uuid.UUID(str(event.data["site_id"]))))
             except (KeyError, TypeError, ValueError):
                 continue  # the event is refused when applied on its own
-        if not facts:
+        if not households:
             return
         seen = dict(self.session.execute(select(Household.id, Household.site_id)
-                                         .where(Household.id.in_(sorted(facts)))).all())
-        self._lock_sites(set(facts.values()) | {site for site in seen.values() if site})
-        rows = self.session.execute(self._fresh(select(Household).where(Household.id.in_(sorted(seen)))
-                                                .order_by(Household.id), lock=True)).scalars().all()
+                                         .where(Household.id.in_(sorted(households)))).all())
+        self._lock_sites(sites | {site for site in seen.values() if site})
         known = self._locked["households"]
-        for household in rows:
-            if household.site_id == seen[household.id]:  # not moved meanwhile: its sites are the ones locked
-                known[household.id] = household
-        for household_id in facts:
-            if household_id not in seen:
-                known[household_id] = None  # new: the lock on its site covers it
+        if seen:
+            rows = self.session.execute(self._fresh(select(Household).where(Household.id.in_(sorted(seen)))
+                                                    .order_by(Household.id), lock=True)).scalars().all()
+            for household in rows:
+                if household.site_id == seen[household.id]:  # not moved meanwhile: its sites are the ones locked
+                    known[household.id] = household
+        for household_id in households - set(seen):
+            known[household_id] = None  # new: the lock on its site covers it
 
     def _household(self, household_id, lock=False):
         return self.session.execute(
