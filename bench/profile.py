@@ -55,6 +55,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=("sustained", "bulk", "get", "register"))
     parser.add_argument("--households", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=100, help="households registered (in bulk) before the workload")
+    parser.add_argument("--analyze", action="store_true",
+                        help="ANALYZE like autovacuum every 10 s, as make bench does on a server without autovacuum")
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--units", type=int, default=600, help="shelter units per site")
     parser.add_argument("--top", type=int, default=25)
@@ -77,8 +80,11 @@ def main(argv=None):
         haven.wait_sites_known(site_ids)
         households = workload.Households(site_ids)
         partner = haven.proxy(haven.partners[0], timeout=600)
-        seed = workload.bulk(haven, partner, households, 100, 100, 100)
-        print(f"seeded 100 households ({seed[1]:.1f}/s end to end)")
+        if args.analyze:
+            from .run import _analyze_like_autovacuum
+            eventlet.spawn(_analyze_like_autovacuum, list(urls.values()))
+        seed = workload.bulk(haven, partner, households, args.seed, min(args.seed, 500), args.seed)
+        print(f"seeded {args.seed} households ({seed[1]:.1f}/s end to end)")
         ids = [h["household_id"] for h in partner.registration.search_households(site_id=site_ids[0])["items"]]
         meter = CpuMeter(processes, f"haven_bench_p{tag}")
         spies = []
@@ -94,9 +100,9 @@ def main(argv=None):
         n = args.households
         if args.workload == "sustained":
             clients = [haven.proxy(token) for token in haven.partners]
-            figure = workload.sustained(haven, clients, households, n, 100 + n)["households_per_s"]
+            figure = workload.sustained(haven, clients, households, n, args.seed + n)["households_per_s"]
         elif args.workload == "bulk":
-            figure = workload.bulk(haven, partner, households, n, 500, 100 + n)[1]
+            figure = workload.bulk(haven, partner, households, n, 500, args.seed + n)[1]
         elif args.workload == "get":
             import random
             figure = workload.percentile(workload.get_household_latency(partner, ids, n, random.Random(1)), 50)

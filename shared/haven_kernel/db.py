@@ -199,15 +199,17 @@ class UnitOfWork:
     @contextlib.contextmanager
     def savepoint(self):
         """A SAVEPOINT: what the block changes, events it emits included, is undone if it raises (and re-raised)."""
-        emitted = len(self._outbox)
+        emitted, callbacks = len(self._outbox), set(self._before_commit)
         nested = self.session.begin_nested()
         try:
             yield
+            nested.commit()  # inside: a row that conflicts only when flushed here undoes the block too
         except BaseException:
-            nested.rollback()
+            nested.rollback()  # also after a failed flush, which leaves it inactive but not yet rolled back
             del self._outbox[emitted:]
+            for key in set(self._before_commit) - callbacks:
+                del self._before_commit[key]
             raise
-        nested.commit()
 
     def _write_outbox(self):
         if self._outbox:
@@ -259,14 +261,14 @@ class UnitOfWork:
         self._before_commit.setdefault(key, callback)
 
     def commit(self):
-        if self._session is None:
+        if self._session is None and not self._outbox and not self._before_commit:
             self._forget()
             return
         while self._before_commit:
             key = next(iter(self._before_commit))
             self._before_commit.pop(key)()
         self._write_outbox()
-        self._session.commit()
+        self.session.commit()
         if self._outbox and self._on_commit:
             self._on_commit()
         self._forget()

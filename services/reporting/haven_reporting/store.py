@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from haven_kernel.catalogue import catalogue as default_catalogue
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
-from .projection import STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
+from .projection import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
 
 CHUNK = 2000
 
@@ -84,6 +84,8 @@ class SqlStore:
         self._archived |= archive_many(self.session, events)
         household_ids, site_ids = set(), set()
         for event in events:
+            if (event.source, event.event_type) not in HANDLERS:
+                continue  # archived only: no projection reads or writes a row for it
             data = event.data
             try:
                 if "household_id" in data:
