@@ -117,3 +117,37 @@ def test_a_rolled_back_savepoint_takes_its_events_with_it(toys, record_events):
     assert [e["data"]["amount"] for e in recorder.events()] == [1, 3, 5], "no event for what was rolled back"
     assert sorted(row.amount for row in toys.rows("ledger", toys.Entry)) == [1, 3, 5]
     assert len(toys.rows("ledger", OutboxEvent)) == 3
+
+
+def test_a_savepoint_whose_own_flush_fails_takes_its_events_with_it(toys):
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import sessionmaker
+
+    from haven_kernel.db import UnitOfWork
+
+    engine = sa.create_engine(toys.url("ledger"))
+    factory = sessionmaker(engine, expire_on_commit=False)
+    try:
+        unit = UnitOfWork(factory, "ledger", {}, toys.catalogue)
+        taken = str(uuid.uuid4())
+        with unit.savepoint():
+            unit.session.add(toys.Entry(id=taken, amount=1))
+            unit.emit("entry_recorded", {"entry_id": taken, "amount": 1})
+        with pytest.raises(IntegrityError):
+            with unit.savepoint():
+                unit.session.add(toys.Entry(id=taken, amount=2))  # conflicts only when the savepoint is released
+                unit.emit("entry_recorded", {"entry_id": taken, "amount": 2})
+        unit.commit()  # the transaction goes on without the block
+        unit.close()
+
+        alone = UnitOfWork(factory, "ledger", {}, toys.catalogue)
+        alone.emit("entry_recorded", {"entry_id": str(uuid.uuid4()), "amount": 3})  # no table touched
+        alone.commit()
+        alone.close()
+    finally:
+        engine.dispose()
+    assert [row.amount for row in toys.rows("ledger", toys.Entry)] == [1]
+    assert sorted(row.envelope["data"]["amount"] for row in toys.rows("ledger", OutboxEvent)) == [1, 3]
