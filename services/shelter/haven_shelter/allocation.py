@@ -60,9 +60,10 @@ class Allocator:
 
     @property
     def _locked(self):
-        """What this transaction holds locked already: ``{"sites": {id: Site or None}, "households": {id: Household
-        or None (not in the database)}}``. A lock lasts until the commit, so a batch of events locks each site and
-        household once, and reads none twice."""
+        """What this transaction knows beyond the database's rows, kept in the unit of work's ``scratch`` until it
+        commits or rolls back: ``sites`` {id: Site or None} and ``households`` {id: Household or None (not in the
+        database)} it holds locked (a lock lasts until the commit, so a batch of events locks and reads each once),
+        ``taken``: units given out and perhaps not flushed yet, ``settle``: sites to settle before the commit."""
         return self.unit.scratch.setdefault("shelter.locked",
                                             {"sites": {}, "households": {}, "taken": set(), "settle": {}})
 
@@ -189,7 +190,7 @@ class Allocator:
         if plan.ignore:
             return "stale"
         now = utcnow()
-        if household is None:  # inserted with what the placement decides (flushed by _allocate or the commit)
+        if household is None:  # inserted with what the placement decides, by the next flush
             household = Household(id=household_id, site_id=facts.site_id, persons=facts.persons,
                                   version=facts.version, registration_status=facts.registration_status,
                                   status=RELEASED, since=now, updated_at=now)
