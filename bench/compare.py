@@ -5,6 +5,8 @@
 import json
 import sys
 
+from .stats import fmt
+
 
 def load(path):
     with open(path) as handle:
@@ -25,13 +27,13 @@ def main(argv=None):
         verdict = ""
         if "target" in a:
             verdict = f"{a['target']}: {'met' if b.get('met') else 'missed'} -> {'met' if a['met'] else 'missed'}"
-        rows.append((a.get("label", key), _fmt(b.get("median")), _fmt(a["median"]), a["unit"], verdict))
+        rows.append((a.get("label", key), fmt(b.get("median")), fmt(a["median"]), a["unit"], verdict))
     for phase in ("sustained", "bulk"):
         cpu_b = before["figures"].get(f"cpu_ms_per_household_{phase}", {})
         cpu_a = after["figures"].get(f"cpu_ms_per_household_{phase}", {})
         for name in sorted(set(cpu_a) | set(cpu_b), key=lambda n: -cpu_a.get(n, {}).get("median", 0)):
-            rows.append((f"CPU ms/household, {phase}: {name}", _fmt(cpu_b.get(name, {}).get("median")),
-                         _fmt(cpu_a.get(name, {}).get("median")), "ms", ""))
+            rows.append((f"CPU ms/household, {phase}: {name}", fmt(cpu_b.get(name, {}).get("median")),
+                         fmt(cpu_a.get(name, {}).get("median")), "ms", ""))
     print(f"before: {argv[0]} ({before['scale']}, load {before['machine']['load_average_start']})")
     print(f"after:  {argv[1]} ({after['scale']}, load {after['machine']['load_average_start']})")
     print("| " + " | ".join(rows[0]) + " |")
@@ -39,16 +41,6 @@ def main(argv=None):
     for row in rows[1:]:
         print("| " + " | ".join(row) + " |")
     return 0
-
-
-def _fmt(value):
-    if value is None:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
 
 
 if __name__ == "__main__":

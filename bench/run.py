@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from . import baselines, infra, workload
 from .cpu import CpuMeter
-from .stats import percentile, summary
+from .stats import fmt, percentile, summary
 
 SCALES = {
     # rounds, raw messages, round trips, naive ops, sequential calls, sustained households, bulk calls x batch,
@@ -333,7 +333,7 @@ def table(result):
         target = ""
         if "target" in fig:
             target = f"{fig['target']} {'met' if fig['met'] else 'MISSED'}"
-        rows.append((fig.get("label", key), _fmt(fig["median"]), _fmt(fig["min"]), _fmt(fig["max"]), fig["unit"],
+        rows.append((fig.get("label", key), fmt(fig["median"]), fmt(fig["min"]), fmt(fig["max"]), fig["unit"],
                      target))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     machine = result["machine"]
@@ -361,16 +361,6 @@ def table(result):
     for note in result["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
-
-
-def _fmt(value):
-    if value is None:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
 
 
 def _engine(url, pooled=True):

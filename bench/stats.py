@@ -18,3 +18,14 @@ def summary(values, unit, **extra):
               "reps": [round(v, 4) for v in values]}
     result.update(extra)
     return result
+
+
+def fmt(value):
+    """A figure for the table: thousands separated above 100, one decimal above 10, two below."""
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
