@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.reference import age_on, estimated_birth_date
@@ -253,10 +254,12 @@ class HouseholdRegister:
             query = query.where(Household.id.in_(matching))
         total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = self.session.execute(
-            query.order_by(Household.registered_at, Household.id).limit(data["limit"]).offset(data["offset"])
+            query.options(selectinload(Household.members))  # one query for every listed household's members
+            .order_by(Household.registered_at, Household.id).limit(data["limit"]).offset(data["offset"])
         ).scalars().all()
+        links = self._links([h.id for h in rows])
         return {"total": total, "limit": data["limit"], "offset": data["offset"],
-                "items": [self.describe(h) for h in rows]}
+                "items": [self._view(h, h.members, links.get(h.id, [])) for h in rows]}
 
     # -- changes -------------------------------------------------------------------------------------------------
     def update(self, household_id, changes):
@@ -354,13 +357,22 @@ class HouseholdRegister:
     def describe(self, household):
         return self._view(household, household.members)
 
-    def _view(self, household, members):
-        links = self.session.execute(
-            select(_links.c.member_id, _links.c.other_household_id, _links.c.other_member_id, _links.c.score,
-                   _households.c.registration_number)
-            .join(_households, _households.c.id == _links.c.other_household_id)
-            .where(_links.c.household_id == household.id)
-        ).all()
+    def _links(self, household_ids):
+        """{household id: [its possible-duplicate links, oldest first]} for several households, in one statement."""
+        found = {}
+        if household_ids:
+            for link in self.session.execute(
+                    select(_links.c.household_id, _links.c.member_id, _links.c.other_household_id,
+                           _links.c.other_member_id, _links.c.score, _households.c.registration_number)
+                    .join(_households, _households.c.id == _links.c.other_household_id)
+                    .where(_links.c.household_id.in_(household_ids))
+                    .order_by(_links.c.created_at, _links.c.id)):  # oldest first; the same order every time
+                found.setdefault(link.household_id, []).append(link)
+        return found
+
+    def _view(self, household, members, links=None):
+        if links is None:
+            links = self._links([household.id]).get(household.id, [])
         return {
             "household_id": household.id,
             "registration_number": household.registration_number,

@@ -170,3 +170,26 @@ def test_reading_a_household_takes_two_statements_and_registering_one_five(regis
     assert [m["given_name"] for m in household["members"]] == ["Amélia", "João", "Rosa", "Alberto"]
     assert len(household["possible_duplicates"]) == 4
     unit.close()
+
+
+def test_a_page_of_search_results_takes_four_statements_whatever_its_length(registration, make_household):
+    site_id = registration.open_site()
+    database = registration.database
+    context = {CALLER_CONTEXT_KEY: {"sub": "test", "org": "IOM", "scopes": ["registration:write"]}}
+    unit = database.unit_of_work(context)
+    register = HouseholdRegister(unit)
+    registered = [register.register(make_household(site_id), field="household") for _ in range(6)]
+    unit.commit()
+    unit.close()
+
+    unit = database.unit_of_work(context)
+    with statements(database.engine) as seen:
+        page = HouseholdRegister(unit).search(site_id=site_id, limit=50)
+    # the total, the page of households, their members, their possible-duplicate links
+    assert len(seen) == 4, [s[:60] for s in seen]
+    assert [h["household_id"] for h in page["items"]] == [r["household_id"] for r in registered]
+    assert all([m["given_name"] for m in h["members"]] == ["Amélia", "João", "Rosa", "Alberto"]
+               for h in page["items"])
+    for item in page["items"]:
+        assert item == HouseholdRegister(unit).get(item["household_id"]), "a search item reads as get shows it"
+    unit.close()
