@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, timezone
 
-from sqlalchemy import bindparam, func, insert, or_, select, text
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -31,23 +31,17 @@ _HOUSEHOLD_SCHEMA = HouseholdSchema()  # holds no state between loads; building 
 # planner from flattening them) make each key an index lookup on members and each match a primary-key lookup on
 # households, whatever the table statistics say: a flat join planned on the statistics of a freshly loaded table
 # scanned every active household for each registration.
-_PG_CANDIDATES = text(f"""
-SELECT 'n' AS kind, k.key, c.* FROM unnest(CAST(:names AS text[])) AS k(key) CROSS JOIN LATERAL (
+_CANDIDATES_BY_KEY = """
+SELECT '{kind}' AS kind, k.key, c.* FROM unnest(CAST(:{keys} AS text[])) AS k(key) CROSS JOIN LATERAL (
     SELECT m.id, m.household_id, m.name_key, m.phonetic_key, m.date_of_birth, m.date_of_birth_estimated,
            h.phone, h.registration_number
     FROM members m CROSS JOIN LATERAL (
         SELECT hh.phone, hh.registration_number FROM households hh
         WHERE hh.id = m.household_id AND hh.status = 'active' AND hh.id <> :exclude OFFSET 0) h
-    WHERE m.name_key = k.key LIMIT {MAX_CANDIDATES}) c
-UNION ALL
-SELECT 'p' AS kind, k.key, c.* FROM unnest(CAST(:phonetics AS text[])) AS k(key) CROSS JOIN LATERAL (
-    SELECT m.id, m.household_id, m.name_key, m.phonetic_key, m.date_of_birth, m.date_of_birth_estimated,
-           h.phone, h.registration_number
-    FROM members m CROSS JOIN LATERAL (
-        SELECT hh.phone, hh.registration_number FROM households hh
-        WHERE hh.id = m.household_id AND hh.status = 'active' AND hh.id <> :exclude OFFSET 0) h
-    WHERE m.phonetic_key = k.key LIMIT {MAX_CANDIDATES}) c
-""")
+    WHERE m.{column} = k.key LIMIT {limit}) c"""
+_PG_CANDIDATES = text("\nUNION ALL".join(
+    _CANDIDATES_BY_KEY.format(kind=kind, keys=keys, column=column, limit=MAX_CANDIDATES)
+    for kind, keys, column in (("n", "names", "name_key"), ("p", "phonetics", "phonetic_key"))))
 
 
 def utcnow():
