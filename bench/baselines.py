@@ -8,6 +8,8 @@ import uuid
 import eventlet
 from kombu import Connection, Consumer, Producer, Queue
 
+from haven_kernel.testing import stop_process
+
 from .stats import percentile
 
 PAYLOAD = os.urandom(150).hex().encode()  # 300 bytes
@@ -67,8 +69,7 @@ class Responder:
         self.pid = self.process.pid
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
+        stop_process(self.process, 10)
         self.log.close()
 
 

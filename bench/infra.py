@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_database, free_port,
+from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_database, free_port, stop_process,
                                   with_database, with_vhost)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,13 +118,7 @@ class Process:
     def stop(self, timeout=20):
         if self.popen is None:
             return
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        stop_process(self.popen, timeout)
         self.log.close()
 
 

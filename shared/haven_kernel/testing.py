@@ -189,6 +189,18 @@ def with_database(url, name):
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
 
 
+def stop_process(process, timeout=20):
+    """Ask a child process to stop (SIGTERM); kill it if it has not exited after ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def admin_sql(admin_url, sql):
     """Run one statement outside a transaction (CREATE / DROP DATABASE) on the server of ``admin_url``."""
     import sqlalchemy as sa
@@ -463,13 +475,7 @@ class ServiceProcess:
         return self
 
     def stop(self, timeout=20):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
         if getattr(self, "log", None):
             self.log.close()
 
