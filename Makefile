@@ -13,13 +13,18 @@ PYTEST_ARGS ?=
 
 SERVICE_PYPROJECTS := $(sort $(wildcard services/*/pyproject.toml))
 SERVICES           := $(patsubst services/%/pyproject.toml,%,$(SERVICE_PYPROJECTS))
-# Test folders that exist: the kernel's, each service's, the cross-service ones.
-TEST_PATHS          = $(wildcard shared/tests $(patsubst %,services/%/tests,$(SERVICES)) tests)
+# The shared packages that exist, in install order: the partner client, the kernel, the contracts.
+SHARED_PYPROJECTS  := $(wildcard shared/client/pyproject.toml shared/kernel/pyproject.toml shared/contracts/pyproject.toml)
+SHARED             := $(patsubst %/pyproject.toml,%,$(SHARED_PYPROJECTS))
+# Test folders that exist: the shared packages', each service's, the cross-service ones.
+TEST_PATHS          = $(wildcard $(patsubst %,%/tests,$(SHARED)) $(patsubst %,services/%/tests,$(SERVICES)) tests)
 
-# Written after a successful install; holds the list of services installed, so a new service triggers a reinstall.
+# Written after a successful install; holds what was installed (shared packages and services), so a new package or
+# service, or one moved, triggers a reinstall.
 STAMP       := $(VENV)/.haven-installed
-STAMP_DEPS  := $(VENV_PY) shared/pyproject.toml $(SERVICE_PYPROJECTS)
-ifneq ($(strip $(file < $(STAMP))),$(strip $(SERVICES)))
+INSTALLED   := $(SHARED) $(SERVICES)
+STAMP_DEPS  := $(VENV_PY) $(SHARED_PYPROJECTS) $(SERVICE_PYPROJECTS)
+ifneq ($(strip $(file < $(STAMP))),$(strip $(INSTALLED)))
 STAMP_DEPS  += FORCE
 endif
 
@@ -28,11 +33,11 @@ endif
 
 help:
 	@echo "make run        start every service ($(SERVICES)) against RabbitMQ at AMQP_URI; Ctrl-C stops them"
-	@echo "make test       the whole test suite (needs AMQP_URI and DATABASE_URL, or a Docker engine; see README)"
+	@echo "make test       the whole test suite (RabbitMQ and PostgreSQL on their local ports, AMQP_URI/DATABASE_URL, or Docker)"
 	@echo "make bench      throughput and latency next to same-run baselines (BENCH_SCALE=short|full; see bench/)"
-	@echo "make install    (re)install the kernel and every service into $(VENV), editable"
+	@echo "make install    (re)install the shared packages ($(SHARED)) and every service into $(VENV), editable"
 	@echo "make migrate    bring every service's database to its latest revision"
-	@echo "make docs       regenerate docs/events.md from the event catalogue"
+	@echo "make docs       regenerate docs/events.md from the event contracts (shared/contracts)"
 	@echo "make venv       create $(VENV) with $(PYTHON)"
 	@echo "make clean      remove caches, build metadata and logs; 'make distclean' also removes $(VENV) and var/"
 
@@ -42,9 +47,11 @@ $(VENV_PY):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --upgrade pip
 
+# The kernel's [test] extra brings pytest and its plugins. One pip call, so pip resolves every pin together.
 define pip_install
-	$(VENV_PY) -m pip install --quiet -e 'shared[test]' $(foreach s,$(SERVICES),-e services/$(s))
-	@echo '$(SERVICES)' > $(STAMP)
+	$(VENV_PY) -m pip install --quiet $(foreach p,$(SHARED),-e '$(p)$(if $(filter shared/kernel,$(p)),[test])') \
+		$(foreach s,$(SERVICES),-e services/$(s))
+	@echo '$(INSTALLED)' > $(STAMP)
 endef
 
 install: $(VENV_PY)
