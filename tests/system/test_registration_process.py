@@ -6,6 +6,7 @@ import urllib.request
 
 import pytest
 
+from haven_contracts import catalogue
 from haven_kernel.testing import (ServiceProcess, free_port, make_token, publish_event, rpc_client,
                                   service_process_env, wait_until)
 
@@ -27,7 +28,7 @@ def test_event_committed_before_a_hard_kill_is_published_after_restart(amqp_uri,
                                                                          tmp_path):
     url = database_url("haven_registration")
     port = free_port()
-    publish_event(amqp_uri, "shelter", "site_opened", SITE)
+    publish_event(amqp_uri, catalogue, "shelter", "site_opened", SITE)
     recorder = record_events(amqp_uri, "registration")
 
     # The relay cannot reach its broker: registrations commit, their events wait in the outbox.

@@ -8,7 +8,7 @@ from datetime import date
 import jellyfish
 from unidecode import unidecode
 
-from haven_kernel.reference import age_band, age_on, empty_sex_age
+from haven_contracts.reference import age_band, age_on, empty_sex_age
 
 MAX_MEMBERS = 30
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from haven_kernel.errors import Conflict, NotFound, ValidationError
-from haven_kernel.reference import age_on, estimated_birth_date
+from haven_contracts.reference import age_on, estimated_birth_date
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain

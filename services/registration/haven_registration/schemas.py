@@ -3,8 +3,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from haven_kernel.catalogue import DEPARTURE_REASONS
-from haven_kernel.reference import SEXES, is_specific_need
+from haven_contracts.reference import SEXES, is_specific_need
+from haven_contracts.registration import DEPARTURE_REASONS
 from haven_kernel.validation import Text, UUIDString, choice
 
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "other_relative", "unrelated")

@@ -2,6 +2,7 @@
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
+from haven_contracts import catalogue
 from haven_kernel.errors import NotFound, ServiceUnavailable
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import ServiceRpc, rpc
@@ -13,6 +14,7 @@ from .register import HouseholdRegister
 
 class RegistrationService(HavenService):
     name = "registration"
+    catalogue = catalogue
 
     shelter = ServiceRpc("shelter", scopes=("shelter:read",), timeout=5.0)
 

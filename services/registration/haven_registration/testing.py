@@ -1,6 +1,7 @@
 """Registration under test, for registration's own tests and for other services' tests that need it running."""
 import uuid
 
+from haven_contracts import catalogue
 from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 
@@ -28,7 +29,7 @@ class RegistrationHarness(ServiceHarness):
     def open_site(self, **overrides):
         """Open a site as shelter would (its event), and wait until registration's replica has it."""
         data = site_event(**overrides)
-        publish_event(self.amqp_uri, "shelter", "site_opened", data)
+        publish_event(self.amqp_uri, catalogue, "shelter", "site_opened", data)
         wait_until(lambda: self.site_known(data["site_id"]), message="site in replica")
         return data["site_id"]
 

@@ -6,8 +6,8 @@ site table. Every value that came from a partner is escaped.
 """
 from html import escape
 
-from haven_kernel.reference import AGE_BANDS
-from haven_kernel.standards import INDICATORS
+from haven_contracts.reference import AGE_BANDS
+from haven_contracts.standards import INDICATORS
 
 INDICATOR_LABELS = {
     "covered_area_per_person_m2": ("Covered area", "m² per person", "at least"),

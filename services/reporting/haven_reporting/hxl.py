@@ -6,7 +6,7 @@ Written with the ``csv`` module; libhxl is what the tests read them back with.
 import csv
 import io
 
-from haven_kernel.reference import AGE_BANDS, SEXES
+from haven_contracts.reference import AGE_BANDS, SEXES
 
 from .sitrep import NEED_GROUPS
 

@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from haven_kernel.errors import NotFound, ValidationError
-from haven_kernel.standards import targets_from_config
+from haven_contracts.standards import targets_from_config
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
 from . import hxl, store

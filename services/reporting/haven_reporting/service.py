@@ -10,7 +10,7 @@ from nameko.web.handlers import http
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
@@ -22,6 +22,7 @@ from .reports import Reports, settings_from_config
 
 class ReportingService(HavenService):
     name = "reporting"
+    catalogue = catalogue
 
     settings = Settings(settings_from_config)  # (small-cell threshold, standards targets)
 

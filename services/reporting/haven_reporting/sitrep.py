@@ -6,8 +6,8 @@ costs the same at a thousand households as at a hundred thousand.
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
-from haven_kernel.reference import AGE_BANDS, SEXES, SPECIFIC_NEEDS, need_group
-from haven_kernel.standards import DEFAULT_TARGETS, site_standards, standards_summary
+from haven_contracts.reference import AGE_BANDS, SEXES, SPECIFIC_NEEDS, need_group
+from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary
 
 DEFAULT_THRESHOLD = 5
 NEED_GROUPS = tuple(SPECIFIC_NEEDS)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from haven_kernel.catalogue import catalogue as default_catalogue
+from haven_contracts import catalogue as default_catalogue
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
 from .projection import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id

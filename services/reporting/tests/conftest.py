@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from haven_kernel.catalogue import catalogue
-from haven_kernel.reference import AGE_BANDS, SEXES
+from haven_contracts import catalogue
+from haven_contracts.reference import AGE_BANDS, SEXES
 from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
@@ -75,7 +75,7 @@ class ReportingHarness(ServiceHarness):
     tokens = {"reader": (("reporting:read",), "OCHA", None), "admin": (("admin",), "IOM", None)}
 
     def publish(self, source, event_type, data, **kwargs):
-        return publish_event(self.amqp_uri, source, event_type, data, **kwargs)
+        return publish_event(self.amqp_uri, catalogue, source, event_type, data, **kwargs)
 
     def archived(self):
         from haven_reporting import store

@@ -4,8 +4,8 @@ indicators. Nothing here touches a database or a broker."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from haven_kernel.standards import DEFAULT_TARGETS, site_standards
-from haven_kernel.standards import standards_summary  # noqa: F401  (met, judged) of a standards block, used by views
+from haven_contracts.standards import DEFAULT_TARGETS, site_standards
+from haven_contracts.standards import standards_summary  # noqa: F401  (met, judged) of a standards block, used by views
 
 ALLOCATED, WAITLISTED, RELEASED, UNALLOCATED = "allocated", "waitlisted", "released", "unallocated"
 HOLDING = (ALLOCATED, WAITLISTED)  # statuses that hold a place (a unit or a queue position) at a site

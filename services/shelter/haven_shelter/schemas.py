@@ -3,7 +3,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from haven_kernel.catalogue import PHASES, SITE_STATUSES, SITE_TYPES, UNIT_TYPES
+from haven_contracts.shelter import PHASES, SITE_STATUSES, SITE_TYPES, UNIT_TYPES
 from haven_kernel.validation import Text, choice
 
 UNIT_STATUSES = ("available", "unavailable")

@@ -2,11 +2,12 @@
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
-from haven_kernel.catalogue import SITE_STATUSES, SITE_TYPES
+from haven_contracts import catalogue
+from haven_contracts.shelter import SITE_STATUSES, SITE_TYPES
+from haven_contracts.standards import targets_from_config
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
-from haven_kernel.standards import targets_from_config
 
 from .allocation import Allocator
 from .domain import ALLOCATED, WAITLISTED
@@ -16,6 +17,7 @@ from .sites import SiteRegistry
 
 class ShelterService(HavenService):
     name = "shelter"
+    catalogue = catalogue
 
     targets = Settings(targets_from_config)  # the SPHERE_* targets; a bad value stops the start
 

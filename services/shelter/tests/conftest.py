@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from haven_contracts import catalogue
 from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 
@@ -58,7 +59,7 @@ class ShelterHarness(ServiceHarness):
             return make(c)
 
     def household_event(self, event_type, data, event_id=None):
-        return publish_event(self.amqp_uri, "registration", event_type, data, event_id=event_id)
+        return publish_event(self.amqp_uri, catalogue, "registration", event_type, data, event_id=event_id)
 
     def register(self, site_id, size=4, **kwargs):
         """Publish household_registered as registration would; returns the event data."""

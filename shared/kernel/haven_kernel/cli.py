@@ -116,13 +116,32 @@ def cmd_wait_broker(args):
             time.sleep(0.5)
 
 
+CATALOGUES_ENTRY_POINT = "haven.catalogues"
+
+
+def load_catalogue(spec=None):
+    """``(where, catalogue)``: the catalogue at ``spec`` (``module:attribute``), or else the one package installed
+    under the ``haven.catalogues`` entry point (the kernel names no catalogue of its own)."""
+    import importlib
+    from importlib.metadata import entry_points
+    if spec:
+        module, _, attribute = spec.partition(":")
+        return spec, getattr(importlib.import_module(module), attribute or "catalogue")
+    found = list(entry_points(group=CATALOGUES_ENTRY_POINT))
+    if len(found) != 1:
+        raise SystemExit(f"{len(found)} packages declare a '{CATALOGUES_ENTRY_POINT}' entry point; "
+                         "name the catalogue with --catalogue module:attribute")
+    return found[0].value, found[0].load()
+
+
 def cmd_events_doc(args):
-    from .catalogue import catalogue
-    lines = ["# Haven events", "", "Generated from `haven_kernel.catalogue` by `haven events-doc`; do not edit.", "",
+    where, catalogue = load_catalogue(args.catalogue)
+    lines = ["# Haven events", "", f"Generated from `{where}` by `haven events-doc`; do not edit.", "",
              "Every event travels in the envelope `{event_id, event_type, schema_version, occurred_at, source, "
              "correlation_id, data}` on the exchange `<source>.events` with the event type as routing key.", ""]
     for entry in catalogue.all():
         lines += [f"## `{entry.source}.{entry.name}` v{entry.version}", "", entry.description, "",
+                  f"Schema: `{entry.schema.__module__}.{entry.schema.__name__}`. "
                   f"Consumed by: {', '.join(entry.consumers) or 'nobody yet'}", "", "| field | type | required |",
                   "| --- | --- | --- |"]
         for name, field in entry.schema().fields.items():
@@ -161,6 +180,7 @@ def main(argv=None):
     wait.set_defaults(func=cmd_wait_broker)
 
     doc = sub.add_parser("events-doc", help="print the event catalogue as Markdown")
+    doc.add_argument("--catalogue", default=None, help="module:attribute (default: the installed contracts)")
     doc.set_defaults(func=cmd_events_doc)
 
     args = parser.parse_args(argv)

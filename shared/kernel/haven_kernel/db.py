@@ -21,7 +21,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from .auth import Caller
-from .catalogue import catalogue as default_catalogue
+from .events import catalogue_of
 
 log = logging.getLogger(__name__)
 
@@ -297,13 +297,13 @@ class Database(DependencyProvider):
     ``<SERVICE>_DATABASE_URL``); unset, it is a SQLite file under ``var/``.
     """
 
-    def __init__(self, catalogue=None):
-        self.catalogue = catalogue or default_catalogue
+    def __init__(self):
         self._units = weakref.WeakKeyDictionary()
         self._commit_listeners = []
 
     def setup(self):
         service = self.container.service_name
+        self.catalogue = catalogue_of(self.container.service_cls)
         self.url = self.container.config.get("DATABASE_URL") or default_database_url(service)
         config = self.container.config
         self.engine = make_engine(self.url, pool_size=int(config.get("DATABASE_POOL_SIZE", 10)),

@@ -1,7 +1,8 @@
-"""The event contract: one envelope, one marshmallow schema per event type, one catalogue.
+"""The event contract mechanism: one envelope, one marshmallow schema per event type, a catalogue of them.
 
-Every event Haven publishes is registered in :mod:`haven_kernel.catalogue` with its schema, its version and the
-services that consume it. The catalogue is the single source for three things: validating events at the source
+The kernel holds no event type of its own. A catalogue (:class:`Catalogue`) is built from :class:`EventType`
+entries, each with its schema, its version and the services that consume it, and a service names its catalogue
+(``HavenService.catalogue``). The catalogue is the single source for three things: validating events at the source
 (an invalid event is refused, never published), validating them at the consumer, and declaring every consumer's
 queue before the first publish so that no event is lost because its consumer had not started yet.
 """
@@ -56,12 +57,20 @@ class Event:
 
 @dataclass(frozen=True)
 class EventType:
+    """One event type: ``source``'s ``name`` at ``version``, its data checked by ``schema`` (a marshmallow Schema
+    class), consumed by the services in ``consumers``. ``description`` defaults to the schema's docstring."""
+
     source: str
     name: str
     schema: type
     version: int = 1
     consumers: tuple = ()
     description: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "consumers", tuple(self.consumers))
+        if not self.description:
+            object.__setattr__(self, "description", (self.schema.__doc__ or "").strip())
 
     @property
     def key(self):
@@ -84,13 +93,23 @@ _VALIDATORS = {}
 class Catalogue:
     entries: dict = field(default_factory=dict)
 
-    def register(self, source, name, schema, version=1, consumers=(), description=""):
-        key = (source, name, version)
+    @classmethod
+    def of(cls, *event_types):
+        """A catalogue holding ``event_types`` (:class:`EventType`)."""
+        catalogue = cls()
+        for entry in event_types:
+            catalogue.add(entry)
+        return catalogue
+
+    def add(self, entry):
+        key = (entry.source, entry.name, entry.version)
         if key in self.entries:
-            raise ValueError(f"event {source}.{name} v{version} registered twice")
-        entry = EventType(source, name, schema, version, tuple(consumers), description or (schema.__doc__ or "").strip())
+            raise ValueError(f"event {entry.source}.{entry.name} v{entry.version} registered twice")
         self.entries[key] = entry
         return entry
+
+    def register(self, source, name, schema, version=1, consumers=(), description=""):
+        return self.add(EventType(source, name, schema, version, consumers, description))
 
     def get(self, source, name, version=None):
         if version is None:
@@ -158,6 +177,15 @@ class Catalogue:
             data=body["data"],
             origin_org=origin_org,
         )
+
+
+def catalogue_of(service_cls):
+    """The catalogue a service class names (``HavenService.catalogue``): what it may emit and handle."""
+    catalogue = getattr(service_cls, "catalogue", None)
+    if not isinstance(catalogue, Catalogue):
+        raise RuntimeError(f"{service_cls.__name__}.catalogue is not set: give the service the Catalogue of the events "
+                           "it emits and handles")
+    return catalogue
 
 
 def consumer_queue_name(consumer, source, event_type):

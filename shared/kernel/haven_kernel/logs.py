@@ -1,7 +1,8 @@
 """Structured logs: one JSON object a line, with the correlation id, and nothing personal.
 
 Exception messages from outside Haven (a database driver's, say) can quote the values that failed, so only their
-type and stack frames are logged; Haven's own errors are written to be safe to log.
+type and stack frames are logged; Haven's own errors are written to be safe to log. A record's extra values under a
+personal-data name (``personal_keys``, given by the service's logging config) are written as ``[redacted]``.
 """
 import contextvars
 import json
@@ -11,7 +12,6 @@ from datetime import datetime, timezone
 
 correlation_id_var = contextvars.ContextVar("haven_correlation_id", default=None)
 
-PERSONAL_KEYS = {"given_name", "family_name", "name", "date_of_birth", "phone", "narrative", "notes", "members"}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -20,6 +20,12 @@ def set_correlation_id(value):
 
 
 class JsonFormatter(logging.Formatter):
+    """``personal_keys``: names of extra values never written (config.yml: ``personal_keys: ext://module.NAMES``)."""
+
+    def __init__(self, personal_keys=(), **kwargs):
+        super().__init__(**kwargs)
+        self.personal_keys = frozenset(personal_keys)
+
     def format(self, record):
         entry = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
@@ -39,7 +45,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _STANDARD or key.startswith("_") or key == "correlation_id":
                 continue
-            entry[key] = "[redacted]" if key in PERSONAL_KEYS else value
+            entry[key] = "[redacted]" if key in self.personal_keys else value
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             from .errors import HavenError
@@ -51,9 +57,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level="INFO"):
+def configure(level="INFO", personal_keys=()):
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(personal_keys))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -31,10 +31,9 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select, update
 
 from .auth import Caller
-from .catalogue import catalogue as default_catalogue
 from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, Database, OutboxEvent, unit_of_work_of, utcnow
 from .errors import EventContractError
-from .events import consumer_queue_name, dead_letter_queue_name, events_exchange_name
+from .events import catalogue_of, consumer_queue_name, dead_letter_queue_name, events_exchange_name
 from .logs import set_correlation_id
 from .metrics import metrics_for
 
@@ -68,7 +67,7 @@ def dead_letter_queue(service):
     return Queue(dead_letter_queue_name(service), durable=True)
 
 
-def producer_topology(source, catalogue=default_catalogue):
+def producer_topology(source, catalogue):
     """Everything a producer declares before publishing: its exchange and every consumer's queue."""
     entities = [events_exchange(source)]
     for entry in catalogue.produced_by(source):
@@ -369,17 +368,17 @@ class HavenEventHandler(EventHandler):
     queue_consumer = HavenQueueConsumer()
     batcher = None  # set below: EventBatcher is defined after this class
 
-    def __init__(self, source_service, event_type, catalogue=None, **kwargs):
-        self.catalogue = catalogue or default_catalogue
+    def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
 
     def setup(self):
         service = self.container.service_name
+        self.catalogue = catalogue_of(self.container.service_cls)
         entry = self.catalogue.get(self.source_service, self.event_type)
         if service not in entry.consumers:
             raise EventContractError(
                 f"{service} handles {self.source_service}.{self.event_type} but the catalogue does not list it as a "
-                f"consumer, so its queue would not exist before the first publish; add it to haven_kernel.catalogue")
+                f"consumer, so its queue would not exist before the first publish; add it to the event's consumers")
         self.queue_name = consumer_queue_name(service, self.source_service, self.event_type)
         self.queue = Queue(self.queue_name, exchange=get_event_exchange(self.source_service, self.container.config),
                            routing_key=self.event_type, durable=True, auto_delete=False, exclusive=False)
@@ -618,7 +617,7 @@ def _safe_error_text(error):
 DUPLICATE = object()
 
 
-def event_handler(source, event_type, catalogue=None):
+def event_handler(source, event_type):
     """Decorate a service method ``(self, event)`` as a Haven event handler.
 
     The handler's effect and its inbox row commit in one transaction; an event this handler has already applied is
@@ -651,7 +650,7 @@ def event_handler(source, event_type, catalogue=None):
                 raise
 
         run_once.haven_handler = (fn, handler_name)
-        return HavenEventHandler.decorator(source, event_type, catalogue=catalogue)(run_once)
+        return HavenEventHandler.decorator(source, event_type)(run_once)
 
     return decorate
 

@@ -1,6 +1,6 @@
 """What every Haven service has: its database, its outbox relay, ``GET /health`` and ``GET /metrics``.
 
-A service subclasses :class:`HavenService`, sets ``name``, and may override ``business_metrics``.
+A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and may override ``business_metrics``.
 """
 import json
 import logging
@@ -41,6 +41,7 @@ def broker_reachable(amqp_uri, timeout=2):
 
 class HavenService:
     name = None
+    catalogue = None  # the haven_kernel.events.Catalogue of the events this service emits and handles
 
     db = Database()
     outbox = OutboxRelay()

@@ -395,17 +395,17 @@ def record_events():
         recorder.close()
 
 
-def publish_event(amqp_uri, source, event_type, data, event_id=None, correlation_id=None, envelope=None,
+def publish_event(amqp_uri, catalogue, source, event_type, data, event_id=None, correlation_id=None, envelope=None,
                   headers=None):
-    """Publish an event as ``source``'s outbox relay would (declaring its consumers' queues first)."""
+    """Publish an event of ``catalogue`` as ``source``'s outbox relay would (declaring its consumers' queues first).
+    ``envelope``, when given, is published as it is (it may break the contract on purpose)."""
     from kombu import Producer
-    from .catalogue import catalogue
     from .messaging import events_exchange, producer_topology
     if envelope is None:
         envelope = catalogue.envelope(source, event_type, data, correlation_id=correlation_id, event_id=event_id)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         channel = connection.channel()
-        for entity in producer_topology(source):
+        for entity in producer_topology(source, catalogue):
             maybe_declare(entity, channel)
         Producer(channel).publish(envelope, exchange=events_exchange(source), routing_key=event_type,
                                   serializer="json", delivery_mode=2, headers=headers or {})

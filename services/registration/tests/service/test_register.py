@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.testing import wait_until
 
@@ -144,7 +144,8 @@ def test_bulk_registration_commits_valid_households_and_reports_each_error(regis
 def test_site_replica_follows_shelter_events(registration, make_household, make_site_event):
     site_id = registration.open_site()
     from haven_kernel.testing import publish_event
-    publish_event(registration.amqp_uri, "shelter", "site_closed", make_site_event(site_id, status="closed"))
+    publish_event(registration.amqp_uri, catalogue, "shelter", "site_closed",
+                  make_site_event(site_id, status="closed"))
     wait_until(lambda: registration.site_known(site_id, status="closed"), message="site closed in replica")
     with registration.client() as client:
         with pytest.raises(Conflict):

@@ -5,7 +5,7 @@ import uuid
 import pytest
 import requests
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_kernel.errors import Forbidden, NotFound, Unauthenticated, ValidationError
 from haven_kernel.events import dead_letter_queue_name
 from haven_kernel.testing import get_messages, make_token, rpc_client, wait_until

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_reporting.projection import HANDLERS, MemoryStore, Projector, household_cells
 from haven_reporting.sitrep import Reporter
 

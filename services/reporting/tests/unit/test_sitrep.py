@@ -5,7 +5,7 @@ import io
 import hxl
 import pytest
 
-from haven_kernel.standards import DEFAULT_TARGETS, site_standards, standards_summary, targets_from_config
+from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary, targets_from_config
 from haven_reporting import dashboard, hxl as hxl_export
 from haven_reporting.projection import MemoryStore, Projector
 from haven_reporting.reports import settings_from_config

@@ -6,8 +6,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from haven_contracts import catalogue
 from haven_kernel.auth import Caller
-from haven_kernel.catalogue import catalogue
 from haven_kernel.db import CALLER_CONTEXT_KEY, OutboxEvent, UnitOfWork
 from haven_shelter.service import ShelterService
 

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from haven_kernel.catalogue import SiteEvent, catalogue
+from haven_contracts import catalogue
+from haven_contracts.shelter import SiteEvent
 from haven_kernel.errors import Conflict, NotFound
 
 pytestmark = pytest.mark.service

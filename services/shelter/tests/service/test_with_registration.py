@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_kernel.errors import Conflict
 from haven_kernel.testing import wait_until
 

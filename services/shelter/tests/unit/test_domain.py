@@ -2,7 +2,7 @@
 events are reconciled, and the minimum-standards indicators."""
 import pytest
 
-from haven_kernel.standards import DEFAULT_TARGETS, targets_from_config
+from haven_contracts.standards import DEFAULT_TARGETS, targets_from_config
 from haven_shelter import domain
 from haven_shelter.domain import FreeUnit, Known, Facts, Plan, SiteFigures, Waiting
 
@@ -29,7 +29,7 @@ def test_the_service_config_sets_every_target_under_the_kernels_names():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "config.yml")
     with open(path) as handle:
         keys = set(yaml.safe_load(handle))
-    from haven_kernel.standards import CONFIG_KEYS
+    from haven_contracts.standards import CONFIG_KEYS
     assert set(CONFIG_KEYS.values()) <= keys
 
 

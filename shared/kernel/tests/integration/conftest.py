@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from haven_kernel.db import Database, KernelBase, metadata
+from haven_kernel.db import KernelBase, metadata
 from haven_kernel.errors import Conflict
 from haven_kernel.events import Catalogue
 from haven_kernel.messaging import event_handler
@@ -59,7 +59,7 @@ ATTEMPTS = {}
 
 class Ledger(HavenService):
     name = "ledger"
-    db = Database(catalogue=toy_catalogue)
+    catalogue = toy_catalogue
 
     @rpc(scope="ledger:write")
     def record(self, amount, then_fail=False):
@@ -97,7 +97,7 @@ class Ledger(HavenService):
 
 class Tally(HavenService):
     name = "tally"
-    db = Database(catalogue=toy_catalogue)
+    catalogue = toy_catalogue
 
     def prepare_event_batch(self, events):
         self.db.scratch["tally"] = {"prepared": len(events), "events": 0, "total": 0}
@@ -105,7 +105,7 @@ class Tally(HavenService):
     def _write_batch(self):
         self.db.session.add(Batch(**self.db.scratch["tally"]))
 
-    @event_handler("ledger", "entry_recorded", catalogue=toy_catalogue)
+    @event_handler("ledger", "entry_recorded")
     def on_entry_recorded(self, event):
         amount = event.data["amount"]
         ATTEMPTS[amount] = ATTEMPTS.get(amount, 0) + 1

@@ -19,7 +19,7 @@ def envelope(toys, amount, event_id=None):
 def publish(toys, body):
     with Connection(toys.amqp_uri) as connection:  # tally's queue, as the toy ledger's relay would declare it
         consumer_queue("tally", "ledger", "entry_recorded")(connection.channel()).declare()
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=body)
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=body)
 
 
 def test_waiting_events_are_applied_once_each_in_order_with_duplicates_skipped(toys):

@@ -16,9 +16,9 @@ def envelope(toys, amount, event_id=None):
 def test_same_event_delivered_twice_has_one_effect(toys):
     toys.start(toys.Tally)
     event = envelope(toys, 4)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=event)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=event)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(toys, 6))
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=event)
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=event)
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=envelope(toys, 6))
     wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 2, message="two distinct events applied")
     queue = consumer_queue_name("tally", "ledger", "entry_recorded")
     wait_until(lambda: queue_depth(toys.amqp_uri, queue) == 0, message="duplicate acknowledged")
@@ -66,8 +66,8 @@ def test_malformed_event_is_dead_lettered_at_once_and_never_applied(toys):
     unknown_version = envelope(toys, 22)
     unknown_version["schema_version"] = 9
     for body in (bad, unknown_version, {"not": "an envelope"}):
-        publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=body)
-    publish_event(toys.amqp_uri, "ledger", "entry_recorded", None, envelope=envelope(toys, 23))
+        publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=body)
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None, envelope=envelope(toys, 23))
     wait_until(lambda: queue_depth(toys.amqp_uri, DEAD_LETTERS) == 3, message="three dead letters")
     wait_until(lambda: [row.amount for row in toys.rows("tally", toys.Applied)] == [23], message="good event applied")
     errors = sorted(h["x-haven-error"] for _, h in get_messages(toys.amqp_uri, DEAD_LETTERS))

@@ -18,11 +18,21 @@ class Stranger(HavenService):
 
     name = "stranger"
 
-    @event_handler("registration", "household_registered")
-    def on_household_registered(self, event):
+    @event_handler("ledger", "entry_recorded")
+    def on_entry_recorded(self, event):
         pass
 
 
 def test_a_handler_missing_from_the_catalogue_does_not_start(toys):
+    Stranger.catalogue = toys.catalogue
     with pytest.raises(EventContractError, match="does not list it as a consumer"):
         toys.start(Stranger)
+
+
+class Nameless(HavenService):
+    name = "nameless"
+
+
+def test_a_service_without_a_catalogue_does_not_start(toys):
+    with pytest.raises(RuntimeError, match="Nameless.catalogue is not set"):
+        toys.start(Nameless)

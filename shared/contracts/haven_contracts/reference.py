@@ -1,4 +1,5 @@
-"""Reference lists every service shares (from ../shared/DOMAIN.md): specific-needs codes, age bands, sexes."""
+"""Reference lists every service shares (sources in docs/domain.md): sexes, age bands, UNHCR specific-needs codes,
+and the age helpers that put a person in a band."""
 import re
 from datetime import date
 

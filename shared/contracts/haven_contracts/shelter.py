@@ -1,77 +1,17 @@
-"""The catalogue of every event Haven publishes: schema, version, and which services consume it.
-
-This is the contract between services. Schemas refuse unknown fields, so an event carrying a name, a birth date,
-a phone number or a narrative cannot be published by mistake. ``docs/events.md`` is generated from this module
-(``haven events-doc``).
-"""
+"""The shelter service's events: sites, shelter units and allocations, waitlists and site services figures, and the
+vocabulary they use."""
 from marshmallow import Schema, fields, validate
 
-from .events import Catalogue
-from .reference import AGE_BANDS, SEXES
+from haven_kernel.events import EventType
 
-catalogue = Catalogue()
+SOURCE = "shelter"
 
 SITE_TYPES = ("planned_camp", "self_settled_camp", "collective_centre", "reception_centre", "transit_centre",
               "evacuation_centre")
 SITE_STATUSES = ("open", "closed")
-DEPARTURE_REASONS = ("returned_home", "moved_elsewhere", "resettled", "deceased", "other")
-
-_count = fields.Integer(strict=True, validate=validate.Range(min=0))
-
-
-class Origin(Schema):
-    adm1 = fields.String(allow_none=True, validate=validate.Length(max=100))
-    adm2 = fields.String(allow_none=True, validate=validate.Length(max=100))
-
-
-def _by_sex_age_field():
-    return fields.Dict(
-        keys=fields.String(validate=validate.OneOf(SEXES)),
-        values=fields.Dict(keys=fields.String(validate=validate.OneOf(AGE_BANDS)), values=_count),
-        required=True,
-    )
-
-
-class HouseholdSummary(Schema):
-    """What every household event carries: ids, site, size, counts by sex and age band, specific-needs counts,
-    origin admin areas and the registering organisation. Never names, birth dates or phone numbers."""
-
-    household_id = fields.UUID(required=True)
-    registration_number = fields.String(required=True, validate=validate.Length(max=20))
-    site_id = fields.UUID(required=True)
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
-    status = fields.String(required=True, validate=validate.OneOf(("active", "departed")))
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    by_sex_age = _by_sex_age_field()
-    specific_needs = fields.Dict(keys=fields.String(validate=validate.Length(max=10)), values=_count, required=True)
-    origin = fields.Nested(Origin, allow_none=True)
-    displacement_date = fields.Date(allow_none=True)
-    org = fields.String(required=True, validate=validate.Length(max=50))
-    registered_at = fields.AwareDateTime(required=True)
-
-
-class HouseholdRegistered(HouseholdSummary):
-    """A household was registered at a site."""
-
-
-class HouseholdUpdated(HouseholdSummary):
-    """A household's composition or details changed; carries the new summary and which parts changed."""
-
-    changed = fields.List(fields.String(validate=validate.Length(max=50)), required=True)
-
-
-class HouseholdDeparted(HouseholdSummary):
-    """A household left the response (returned home, moved elsewhere, resettled, deceased, other)."""
-
-    reason = fields.String(required=True, validate=validate.OneOf(DEPARTURE_REASONS))
-    departure_date = fields.Date(required=True)
-
-
-class HouseholdRelocated(HouseholdSummary):
-    """A household moved from one site to another; ``site_id`` is the new site."""
-
-    from_site_id = fields.UUID(required=True)
-    to_site_id = fields.UUID(required=True)
+UNIT_TYPES = ("family_tent", "transitional_shelter", "collective_room", "emergency_shelter_kit", "host_plot")
+RELEASE_REASONS = ("departed", "relocated", "reallocated", "manual", "site_closed")
+PHASES = ("emergency", "stabilised")
 
 
 class SiteEvent(Schema):
@@ -101,11 +41,6 @@ class SiteClosed(SiteEvent):
     """A site was closed; it takes no households."""
 
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
-
-
-UNIT_TYPES = ("family_tent", "transitional_shelter", "collective_room", "emergency_shelter_kit", "host_plot")
-RELEASE_REASONS = ("departed", "relocated", "reallocated", "manual", "site_closed")
-PHASES = ("emergency", "stabilised")
 
 
 class ShelterAllocated(Schema):
@@ -181,15 +116,17 @@ class SiteServicesUpdated(Schema):
     as_of = fields.Date(required=True)
 
 
-for _name, _schema in (("household_registered", HouseholdRegistered), ("household_updated", HouseholdUpdated),
-                       ("household_departed", HouseholdDeparted), ("household_relocated", HouseholdRelocated)):
-    catalogue.register("registration", _name, _schema, consumers=("shelter", "reporting"))
+SITE_CONSUMERS = ("registration", "reporting")  # registration keeps a replica of the sites
 
-for _name, _schema in (("site_opened", SiteOpened), ("site_updated", SiteUpdated), ("site_closed", SiteClosed)):
-    catalogue.register("shelter", _name, _schema, consumers=("registration", "reporting"))
-
-for _name, _schema in (("shelter_allocated", ShelterAllocated), ("shelter_released", ShelterReleased),
-                       ("allocation_waitlisted", AllocationWaitlisted), ("waitlist_left", WaitlistLeft),
-                       ("site_full", SiteFull), ("site_capacity_changed", SiteCapacityChanged),
-                       ("site_services_updated", SiteServicesUpdated)):
-    catalogue.register("shelter", _name, _schema, consumers=("reporting",))
+EVENTS = (
+    EventType(SOURCE, "site_opened", SiteOpened, consumers=SITE_CONSUMERS),
+    EventType(SOURCE, "site_updated", SiteUpdated, consumers=SITE_CONSUMERS),
+    EventType(SOURCE, "site_closed", SiteClosed, consumers=SITE_CONSUMERS),
+    EventType(SOURCE, "shelter_allocated", ShelterAllocated, consumers=("reporting",)),
+    EventType(SOURCE, "shelter_released", ShelterReleased, consumers=("reporting",)),
+    EventType(SOURCE, "allocation_waitlisted", AllocationWaitlisted, consumers=("reporting",)),
+    EventType(SOURCE, "waitlist_left", WaitlistLeft, consumers=("reporting",)),
+    EventType(SOURCE, "site_full", SiteFull, consumers=("reporting",)),
+    EventType(SOURCE, "site_capacity_changed", SiteCapacityChanged, consumers=("reporting",)),
+    EventType(SOURCE, "site_services_updated", SiteServicesUpdated, consumers=("reporting",)),
+)

@@ -1,13 +1,11 @@
-"""CCCM minimum-standards indicators (Sphere, ../shared/DOMAIN.md) as one pure function every service can share.
-
-The rules are those of the shelter service's site view (``haven_shelter.domain.standards_block``), so that a site
-reads the same wherever it is shown: people are the site's occupants; each indicator is ``{"value", "target",
-"met"}``, or ``None`` when the data it needs is missing (never a made-up value); a site with people and no latrine
-fails; zero taps is "not this kind of water point" when the site has hand pumps (and the other way round), zero of
-both fails both.
+"""CCCM minimum-standards indicators (Sphere; figures and sources in docs/domain.md) as one pure function, so that
+a site reads the same in every service that shows it: people are the site's occupants; each indicator is
+``{"value", "target", "met"}``, or ``None`` when the data it needs is missing (never a made-up value); a site with
+people and no latrine fails; zero taps is "not this kind of water point" when the site has hand pumps (and the other
+way round), zero of both fails both.
 
 Targets are configuration, not code: :func:`targets_from_config` reads the ``SPHERE_*`` keys of a service's
-``config.yml`` (the names shelter uses), keeping the Sphere figure for any key that is not set.
+``config.yml``, keeping the Sphere figure for any key that is not set.
 """
 import math
 
