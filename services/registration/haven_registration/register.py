@@ -2,15 +2,16 @@
 tables and writes its event to the outbox; the entrypoint commits both together."""
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import func, insert, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_contracts.reference import age_on, estimated_birth_date
+from haven_kernel import dialect
+from haven_kernel.clock import aware, iso, utcnow
+from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain
@@ -23,7 +24,6 @@ NUMBER_ATTEMPTS = 5
 
 _households, _members, _links = Household.__table__, Member.__table__, PossibleDuplicate.__table__
 _sites = SiteReplica.__table__
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _HOUSEHOLD_SCHEMA = HouseholdSchema()  # holds no state between loads; building one per household cost 0.3 ms
 
 # Candidates for duplicate detection on PostgreSQL, for many households in one statement: for each name key and each
@@ -42,10 +42,6 @@ SELECT '{kind}' AS kind, k.key, c.* FROM unnest(CAST(:{keys} AS text[])) AS k(ke
 _PG_CANDIDATES = text("\nUNION ALL".join(
     _CANDIDATES_BY_KEY.format(kind=kind, keys=keys, column=column, limit=MAX_CANDIDATES)
     for kind, keys, column in (("n", "names", "name_key"), ("p", "phonetics", "phonetic_key"))))
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 class HouseholdRegister:
@@ -75,7 +71,7 @@ class HouseholdRegister:
         """Upsert the replica from a site event (or a lookup); an older event never overwrites a newer one."""
         site = self.session.get(SiteReplica, str(data["site_id"]))
         as_of = as_of or utcnow()
-        if site is not None and site.as_of is not None and _aware(site.as_of) > as_of:
+        if site is not None and site.as_of is not None and aware(site.as_of) > as_of:
             return site
         if site is None:
             site = SiteReplica(site_id=str(data["site_id"]))
@@ -194,7 +190,6 @@ class HouseholdRegister:
         """Give each household a registration number and insert it; numbers are random, so one taken (by
         another household or one in the same statement) is simply drawn again, NUMBER_ATTEMPTS times at most.
         Returns the ids of households that could not be numbered (and were not inserted)."""
-        dialect = self.session.bind.dialect.name
         pending = list(households)
         for _ in range(NUMBER_ATTEMPTS):
             if not pending:
@@ -202,9 +197,9 @@ class HouseholdRegister:
             for household in pending:
                 household.registration_number = domain.new_registration_number()
             rows = [household.row() for household in pending]
-            if dialect in _INSERT:
-                statement = (_INSERT[dialect](_households).on_conflict_do_nothing(
-                    index_elements=[_households.c.registration_number]).returning(_households.c.id))
+            if dialect.has_on_conflict(self.session):
+                statement = dialect.insert_or_ignore(self.session, _households, [_households.c.registration_number]
+                                                     ).returning(_households.c.id)
                 inserted = set(self.session.execute(statement, rows).scalars())
             else:  # one at a time, each in a savepoint
                 inserted = set()
@@ -298,7 +293,7 @@ class HouseholdRegister:
         household = self._household(household_id, for_update=True)
         data = load(DepartureSchema(), {"reason": reason, "date": on})
         self._active(household)
-        if data["date"] < _aware(household.registered_at).date():
+        if data["date"] < aware(household.registered_at).date():
             raise ValidationError({"date": ["Must not be before the household was registered."]})
         household.status = "departed"
         household.departure_reason = data["reason"]
@@ -345,7 +340,7 @@ class HouseholdRegister:
             "origin": origin,
             "displacement_date": household.displacement_date.isoformat() if household.displacement_date else None,
             "org": household.org,
-            "registered_at": _aware(household.registered_at).isoformat(),
+            "registered_at": iso(household.registered_at),
         }
 
     def describe(self, household):
@@ -379,8 +374,8 @@ class HouseholdRegister:
             "consent": household.consent,
             "org": household.org,
             "version": household.version,
-            "registered_at": _aware(household.registered_at).isoformat(),
-            "updated_at": _aware(household.updated_at).isoformat(),
+            "registered_at": iso(household.registered_at),
+            "updated_at": iso(household.updated_at),
             "departure": ({"reason": household.departure_reason, "date": household.departure_date.isoformat()}
                           if household.status == "departed" else None),
             "members": [{
@@ -407,8 +402,8 @@ class HouseholdRegister:
     def _household(self, household_id, for_update=False):
         household_id = parse_uuid(household_id, "household_id")
         query = select(Household).where(Household.id == household_id)
-        if for_update and self.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
+        if for_update:
+            query = dialect.for_update(self.session, query)
         household = self.session.execute(query).scalar_one_or_none()
         if household is None:
             raise NotFound(f"household {household_id} does not exist")
@@ -531,7 +526,7 @@ class HouseholdRegister:
     def _candidates(self, key_sets, exclude=None):
         """For each (name keys, phonetic keys): members of other active households (not ``exclude``) with one of
         those keys, as _Candidates; at most MAX_CANDIDATES per key (and _first keeps MAX_CANDIDATES in all)."""
-        if self.session.bind.dialect.name != "postgresql":
+        if dialect.dialect_name(self.session) != "postgresql":  # the candidates query below is PostgreSQL's
             return [self._candidates_one(keys, phonetics, exclude) if keys else [] for keys, phonetics in key_sets]
         names = set().union(*(keys for keys, _ in key_sets if keys))
         phonetics = set().union(*(phonetics for keys, phonetics in key_sets if keys))
@@ -678,9 +673,3 @@ def _first(candidates):
 
 def _error(exc):
     return {"error": {"type": type(exc).__name__, "message": str(exc)}}
-
-
-def _aware(value):
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value

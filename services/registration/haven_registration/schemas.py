@@ -1,18 +1,11 @@
 """What partners send, validated field by field (marshmallow 4). Unknown fields are refused."""
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from haven_contracts.reference import SEXES, is_specific_need
 from haven_contracts.registration import DEPARTURE_REASONS
-from haven_kernel.validation import Text, UUIDString, choice
+from haven_kernel.validation import Text, UUIDString, choice, not_in_future
 
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "other_relative", "unrelated")
-
-
-def _not_future(value):
-    if value > date.today():
-        raise ValidationError("Must not be in the future.")
 
 
 def _specific_need(code):
@@ -30,7 +23,7 @@ class MemberSchema(Schema):
     given_name = Text(max_length=100)
     family_name = Text(max_length=100)
     sex = choice(SEXES, required=True)
-    date_of_birth = fields.Date(validate=_not_future)
+    date_of_birth = fields.Date(validate=not_in_future)
     age_years = fields.Integer(strict=True, validate=validate.Range(min=0, max=120))
     date_of_birth_estimated = fields.Boolean(load_default=False)
     relationship = choice(RELATIONSHIPS, required=True)
@@ -62,7 +55,7 @@ class HouseholdSchema(Schema):
     site_id = UUIDString(required=True)
     members = fields.List(fields.Nested(MemberSchema), required=True)
     origin = fields.Nested(OriginSchema, allow_none=True)
-    displacement_date = fields.Date(allow_none=True, validate=_not_future)
+    displacement_date = fields.Date(allow_none=True, validate=not_in_future)
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 ()\-]{6,20}$",
                                                                    error="Must be a phone number (digits, 6 to 20)."))
     consent = fields.Boolean(load_default=False)
@@ -76,7 +69,7 @@ class MemberChangesSchema(Schema):
 
 class HouseholdChangesSchema(Schema):
     origin = fields.Nested(OriginSchema, allow_none=True)
-    displacement_date = fields.Date(allow_none=True, validate=_not_future)
+    displacement_date = fields.Date(allow_none=True, validate=not_in_future)
     phone = HouseholdSchema._declared_fields["phone"]
     consent = fields.Boolean()
     members = fields.Nested(MemberChangesSchema)
@@ -84,7 +77,7 @@ class HouseholdChangesSchema(Schema):
 
 class DepartureSchema(Schema):
     reason = choice(DEPARTURE_REASONS, required=True)
-    date = fields.Date(required=True, validate=_not_future)
+    date = fields.Date(required=True, validate=not_in_future)
 
 
 class SearchSchema(Schema):

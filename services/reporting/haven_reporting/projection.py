@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 
+from haven_kernel.clock import aware
+
 HANDLERS = {}
 
 
@@ -154,14 +156,8 @@ def stamp(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _aware(moment):
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 def _newer(moment, than):
-    return than is None or _aware(moment) > _aware(than)
+    return than is None or aware(moment) > aware(than)
 
 
 def _date(value):
@@ -313,7 +309,7 @@ def services_updated(store, event):
     site = _site(store, event.data)
     as_of = _date(event.data["as_of"])
     if site.services_as_of is not None:
-        if (as_of, _aware(event.occurred_at)) <= (site.services_as_of, _aware(site.services_occurred_at)):
+        if (as_of, aware(event.occurred_at)) <= (site.services_as_of, aware(site.services_occurred_at)):
             return
     site.services = {name: event.data.get(name) for name in SERVICE_FIGURES}
     site.services_as_of = as_of

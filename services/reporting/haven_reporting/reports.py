@@ -1,8 +1,7 @@
 """Reporting's use cases over a unit of work: record an event, answer a report, export it, rebuild everything."""
-from datetime import datetime, timezone
-
-from haven_kernel.errors import NotFound, ValidationError
 from haven_contracts.standards import targets_from_config
+from haven_kernel.clock import iso, utcnow
+from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
 from . import hxl, store
@@ -65,18 +64,18 @@ class Reports:
             raise NotFound(f"site {site_id} is not known to reporting")
         last = store.last_event(self.session)
         return {**reporter.site_entry(site_id), "presence": reporter.three_w(),
-                "as_of_event": None if last is None else {k: (v.isoformat() if isinstance(v, datetime) else v)
+                "as_of_event": None if last is None else {k: (iso(v) if k in ("occurred_at", "received_at") else v)
                                                           for k, v in last.items()}}
 
     def three_w(self):
-        return {"generated_at": datetime.now(timezone.utc).isoformat(), "rows": self._reporter().three_w()}
+        return {"generated_at": utcnow().isoformat(), "rows": self._reporter().three_w()}
 
     def export_hxl(self, table):
         if not isinstance(table, str):
             raise ValidationError({"table": [f"Must be one of: {', '.join(hxl.TABLES)}."]})
         one_of("table", table, hxl.TABLES)
         reporter = self._reporter()
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         if table == "3w":
             rows = reporter.three_w()
         else:

@@ -4,13 +4,12 @@ It subscribes to every event the catalogue lists ``reporting`` as a consumer of 
 generated below), archives each one and applies it to the projections; a new producer's events are archived as
 soon as the catalogue lists them, and counted once a projection for them exists (``projection.projects``).
 """
-from datetime import datetime, timezone
-
 from nameko.web.handlers import http
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from haven_contracts import catalogue
+from haven_kernel.clock import utcnow
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
@@ -97,7 +96,7 @@ class ReportingService(HavenService):
         lag = GaugeMetricFamily("haven_reporting_projection_lag_seconds",
                                 "Now minus occurred_at of the last event applied to the projections")
         lag.add_metric([], 0.0 if last is None else
-                       max(0.0, (datetime.now(timezone.utc) - last["occurred_at"]).total_seconds()))
+                       max(0.0, (utcnow() - last["occurred_at"]).total_seconds()))
         archived = GaugeMetricFamily("haven_reporting_archived_events", "Events kept in the archive")
         archived.add_metric([], store.archived_count(session))
         sites = GaugeMetricFamily("haven_reporting_sites", "Sites known to reporting by status", labels=["status"])

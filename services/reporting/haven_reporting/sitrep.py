@@ -4,10 +4,9 @@ Everything here reads per-site rows (site profiles and counters), never househol
 costs the same at a thousand households as at a hundred thousand.
 """
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
-
 from haven_contracts.reference import AGE_BANDS, SEXES, SPECIFIC_NEEDS, need_group
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary
+from haven_kernel.clock import aware, iso, utcnow
 
 DEFAULT_THRESHOLD = 5
 NEED_GROUPS = tuple(SPECIFIC_NEEDS)
@@ -45,16 +44,6 @@ def group_cells(cells):
         if value:
             grouped[site][dimension][key] = value
     return grouped
-
-
-def _iso(moment):
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).isoformat()
-    return moment.isoformat()
 
 
 class Reporter:
@@ -114,7 +103,7 @@ class Reporter:
             "lon": state.lon if known else None,
             "status": state.status if known else "unknown",
             "managing_agency": state.managing_agency if known else None,
-            "opened_on": _iso(state.opened_on) if known else None,
+            "opened_on": iso(state.opened_on) if known else None,
             "households": population.get("households", 0),
             "individuals": individuals,
             "by_sex_age": by_sex_age,
@@ -133,11 +122,11 @@ class Reporter:
             "occupancy_rate": round(occupants / capacity, 3) if capacity else None,
             "covered_area_per_person_m2": (standards["covered_area_per_person_m2"] or {}).get("value"),
             "services": dict(services) if services else None,
-            "services_as_of": _iso(state.services_as_of) if state is not None else None,
+            "services_as_of": iso(state.services_as_of) if state is not None else None,
             "standards": standards,
             "standards_met": met,
             "standards_assessed": assessed,
-            "last_full_at": _iso(state.last_full_at) if state is not None else None,
+            "last_full_at": iso(state.last_full_at) if state is not None else None,
         }
 
     def site_entry(self, site_id):
@@ -189,7 +178,7 @@ class Reporter:
 
     # -- the reports ---------------------------------------------------------------------------------------------
     def sitrep(self, adm1=None, adm2=None, last_event=None, now=None):
-        now = now or datetime.now(timezone.utc)
+        now = now or utcnow()
         figures = [self.figures(site_id) for site_id in self.site_ids()]
         if adm1 is not None:
             figures = [f for f in figures if f["adm1"] == adm1]
@@ -201,9 +190,7 @@ class Reporter:
             totals["specific_needs"] = suppressed_needs(totals["specific_needs"], self.threshold)
         lag = None
         if last_event is not None:
-            occurred = last_event["occurred_at"]
-            if occurred.tzinfo is None:
-                occurred = occurred.replace(tzinfo=timezone.utc)
+            occurred = aware(last_event["occurred_at"])
             lag = round(max(0.0, (now - occurred).total_seconds()), 3)
         areas = self.admin_areas(figures)
         sites = [{**entry, "specific_needs": suppressed_needs(entry["specific_needs"], self.threshold)}
@@ -257,5 +244,5 @@ class Reporter:
 def _event_reference(last_event):
     if last_event is None:
         return None
-    return {key: (_iso(value) if key in ("occurred_at", "received_at") else value)
+    return {key: (iso(value) if key in ("occurred_at", "received_at") else value)
             for key, value in last_event.items()}

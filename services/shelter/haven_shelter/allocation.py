@@ -8,29 +8,18 @@ serialised on the site row: the second sees the unit taken and gets ``Conflict``
 ``households.unit_id`` backs this up.
 """
 import uuid
-from datetime import datetime, timezone
 from functools import partial
 
 from sqlalchemy import case, func, select
 
+from haven_kernel import dialect
+from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import parse_uuid
 
 from . import domain
 from .domain import ALLOCATED, RELEASED, UNALLOCATED, WAITLISTED
 from .models import AllocationHistory, Household, ShelterUnit, Site
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
-
-
-def iso(value):
-    if value is None:
-        return None
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
 
 
 class Allocator:
@@ -41,15 +30,9 @@ class Allocator:
         self.actor = actor or (caller.sub if caller else "system")
 
     # -- locks and reads ---------------------------------------------------------------------------------------------
-    @property
-    def _postgres(self):
-        return self.session.bind.dialect.name == "postgresql"
-
     def _fresh(self, query, lock):
         query = query.execution_options(populate_existing=True)
-        if lock and self._postgres:
-            query = query.with_for_update()
-        return query
+        return dialect.for_update(self.session, query) if lock else query
 
     def site(self, site_id, lock=False):
         """The site (row-locked when ``lock``), or NotFound."""

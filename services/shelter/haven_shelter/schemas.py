@@ -1,10 +1,8 @@
 """What partners send, validated field by field (marshmallow 4). Unknown fields are refused."""
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from haven_contracts.shelter import PHASES, SITE_STATUSES, SITE_TYPES, UNIT_TYPES
-from haven_kernel.validation import Text, choice
+from haven_kernel.validation import Text, choice, not_in_future
 
 UNIT_STATUSES = ("available", "unavailable")
 MAX_UNITS_PER_CALL = 1000
@@ -21,11 +19,6 @@ class Code(Text):
         self.validators = [*self.validators, pattern]
 
 
-def _not_future(value):
-    if value > date.today():
-        raise ValidationError("Must not be in the future.")
-
-
 def _count(maximum, **kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=0, max=maximum), **kwargs)
 
@@ -38,7 +31,7 @@ class SiteSchema(Schema):
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     managing_agency = Code(50, ORG_PATTERN, required=True)
-    opened_on = fields.Date(allow_none=True, validate=_not_future)
+    opened_on = fields.Date(allow_none=True, validate=not_in_future)
     area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1e9, min_inclusive=False))
     code = Code(50, CODE_PATTERN, allow_none=True)
 
@@ -53,7 +46,7 @@ class SiteChangesSchema(Schema):
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     managing_agency = Code(50, ORG_PATTERN)
-    opened_on = fields.Date(allow_none=True, validate=_not_future)
+    opened_on = fields.Date(allow_none=True, validate=not_in_future)
     area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1e9, min_inclusive=False))
     code = Code(50, CODE_PATTERN, allow_none=True)
 
@@ -96,7 +89,7 @@ class ServicesSchema(Schema):
     water_litres_per_day = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1e10))
     showers = _count(100_000, allow_none=True)
     phase = choice(PHASES, required=True)
-    as_of = fields.Date(required=True, validate=_not_future)
+    as_of = fields.Date(required=True, validate=not_in_future)
 
     @validates_schema
     def _female_within_total(self, data, **kwargs):

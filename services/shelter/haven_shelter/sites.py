@@ -5,11 +5,12 @@ import uuid
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain
-from .allocation import Allocator, iso, utcnow
+from .allocation import Allocator
 from .domain import ALLOCATED, WAITLISTED
 from .models import Household, ShelterUnit, Site, SiteServices
 from .schemas import (AddUnitsSchema, CloseSchema, ServicesSchema, SiteChangesSchema, SiteFilterSchema, SiteSchema,

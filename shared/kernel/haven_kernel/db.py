@@ -11,16 +11,17 @@ import os
 import threading
 import time
 import weakref
-from datetime import datetime, timezone
+from datetime import datetime
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text, create_engine, event,
                         insert, select)
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from . import dialect
 from .auth import Caller
+from .clock import utcnow
 from .events import catalogue_of
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ NAMING_CONVENTION = {
 
 CALLER_CONTEXT_KEY = "haven.caller"
 ORIGIN_ORG_CONTEXT_KEY = "haven.origin_org"
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def metadata():
@@ -83,8 +80,6 @@ class ProcessedEvent(KernelBase):
     handler: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-
-_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _psycopg_patched = False
 _patch_lock = threading.Lock()
@@ -218,12 +213,10 @@ class UnitOfWork:
     def already_processed(self, event_id, handler):
         """Inbox check-and-claim. True means this handler has applied this event before: skip it."""
         session = self.session
-        dialect = session.bind.dialect.name
-        if dialect in _UPSERT:
+        if dialect.has_on_conflict(session):
             # One statement: claim the row, or find it claimed (a concurrent claim is waited for, as a flush would).
-            claim = (_UPSERT[dialect](ProcessedEvent.__table__)
+            claim = (dialect.insert_or_ignore(session, ProcessedEvent, ["event_id", "handler"])
                      .values(event_id=event_id, handler=handler, processed_at=utcnow())
-                     .on_conflict_do_nothing(index_elements=["event_id", "handler"])
                      .returning(ProcessedEvent.__table__.c.event_id))
             return session.execute(claim).first() is None
         if session.get(ProcessedEvent, (event_id, handler)) is not None:
@@ -243,13 +236,12 @@ class UnitOfWork:
         if not keys:
             return set()
         session = self.session
-        dialect = session.bind.dialect.name
-        if dialect not in _UPSERT:
+        if not dialect.has_on_conflict(session):
             return {key for key in keys if not self.already_processed(*key)}
         now = utcnow()
         table = ProcessedEvent.__table__
         # One statement compiled once and cached (executemany: SQLAlchemy sends the rows as multi-row VALUES).
-        claim = (_UPSERT[dialect](table).on_conflict_do_nothing(index_elements=["event_id", "handler"])
+        claim = (dialect.insert_or_ignore(session, table, ["event_id", "handler"])
                  .returning(table.c.event_id, table.c.handler))
         rows = session.execute(claim, [{"event_id": e, "handler": h, "processed_at": now} for e, h in keys])
         return {(row.event_id, row.handler) for row in rows}

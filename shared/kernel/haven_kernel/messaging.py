@@ -15,7 +15,6 @@ import logging
 import time
 import traceback
 from collections import deque
-from datetime import datetime, timezone
 from functools import partial, wraps
 
 import eventlet
@@ -30,8 +29,10 @@ from nameko.messaging import Consumer, QueueConsumer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select, update
 
+from . import dialect
 from .auth import Caller
-from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, Database, OutboxEvent, unit_of_work_of, utcnow
+from .clock import aware, utcnow
+from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, Database, OutboxEvent, unit_of_work_of
 from .errors import EventContractError
 from .events import catalogue_of, consumer_queue_name, dead_letter_queue_name, events_exchange_name
 from .logs import set_correlation_id
@@ -206,9 +207,7 @@ class OutboxRelay(DependencyProvider):
             table = OutboxEvent.__table__  # rows as plain tuples: the relay never changes them through the ORM
             query = (select(table.c.id, table.c.event_id, table.c.event_type, table.c.envelope, table.c.origin_org)
                      .where(table.c.published_at.is_(None)).order_by(table.c.id).limit(self.batch_size))
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
+            rows = session.execute(dialect.for_update(session, query, skip_locked=True)).all()
             if not rows:
                 session.rollback()
                 return 0
@@ -253,11 +252,7 @@ class OutboxRelay(DependencyProvider):
         count, oldest = session.execute(
             select(func.count(OutboxEvent.id), func.min(OutboxEvent.created_at))
             .where(OutboxEvent.published_at.is_(None))).one()
-        age = 0.0
-        if oldest is not None:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=timezone.utc)
-            age = max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+        age = 0.0 if oldest is None else max(0.0, (utcnow() - aware(oldest)).total_seconds())
         return count, age
 
 

@@ -1,5 +1,6 @@
 """Input validation helpers: every RPC argument goes through one of these before anything is read or written."""
 import uuid
+from datetime import date
 
 from marshmallow import Schema, ValidationError as MarshmallowError, fields, validate
 
@@ -68,6 +69,13 @@ class UUIDString(fields.String):
             return str(uuid.UUID(value))
         except ValueError:
             raise MarshmallowError("Must be a uuid string.") from None
+
+
+def not_in_future(value):
+    """A marshmallow validator for a date (or datetime) field: today at the latest."""
+    day = value.date() if hasattr(value, "date") else value
+    if day > date.today():
+        raise MarshmallowError("Must not be in the future.")
 
 
 def choice(values, **kwargs):
