@@ -30,11 +30,7 @@ class Reports:
     # -- events --------------------------------------------------------------------------------------------------
     def _store(self):
         """The projection store of this transaction: one for a whole batch of events, written before the commit."""
-        sql = self.unit.scratch.get("reporting.store")
-        if sql is None:
-            sql = self.unit.scratch["reporting.store"] = store.SqlStore(self.session)
-            self.unit.before_commit("reporting.store", sql.write)
-        return sql
+        return self.unit.state(store.SqlStore, self.session)
 
     def prepare(self, events):
         """Archive a batch of events and read what they concern, in one statement each."""

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select, text
 from haven_contracts import catalogue as default_catalogue
 from haven_kernel import dialect
 from haven_kernel.clock import aware, utcnow
+from haven_kernel.db import TransactionState
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
 from .projection import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
@@ -40,8 +41,9 @@ def _site_row(state):
     return {name: getattr(state, name) for name in STATE_FIELDS[SiteState]}
 
 
-class SqlStore:
-    """The projection store for one transaction, which may apply a whole batch of events.
+class SqlStore(TransactionState):
+    """The projection store for one transaction, which may apply a whole batch of events (kept as the unit of work's
+    transaction state).
 
     ``prepare(events)`` archives the events in one statement and reads (row-locking, in id order) every household
     and site they concern in one query each; the handlers then change those states in memory, and ``write()``,
@@ -133,6 +135,9 @@ class SqlStore:
         """Called after each event; the writing waits for :meth:`write`."""
 
     # -- writing, once per transaction -------------------------------------------------------------------------
+    def before_commit(self, unit):
+        self.write()
+
     def write(self):
         self._upsert(HouseholdFact, "household_id",
                      [_household_row(self.households[i]) for i in sorted(self._dirty_households)])

@@ -8,12 +8,13 @@ serialised on the site row: the second sees the unit taken and gets ``Conflict``
 ``households.unit_id`` backs this up.
 """
 import uuid
-from functools import partial
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
 from haven_kernel import dialect
 from haven_kernel.clock import iso, utcnow
+from haven_kernel.db import TransactionState
 from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import parse_uuid
 
@@ -43,16 +44,12 @@ class Allocator:
 
     @property
     def _locked(self):
-        """What this transaction knows beyond the database's rows, kept in the unit of work's ``scratch`` until it
-        commits or rolls back: ``sites`` {id: Site or None} and ``households`` {id: Household or None (not in the
-        database)} it holds locked (a lock lasts until the commit, so a batch of events locks and reads each once),
-        ``taken``: units given out and perhaps not flushed yet, ``settle``: sites to settle before the commit."""
-        return self.unit.scratch.setdefault("shelter.locked",
-                                            {"sites": {}, "households": {}, "taken": set(), "settle": {}})
+        """What this transaction knows beyond the database's rows (:class:`Locked`)."""
+        return self.unit.state(Locked)
 
     def _lock_sites(self, site_ids):
         """Lock several sites in id order (those not locked yet, in one query); unknown ids map to None."""
-        locked = self._locked["sites"]
+        locked = self._locked.sites
         wanted = sorted(set(site_ids) - set(locked))
         if wanted:
             found = {site.id: site for site in self.session.execute(
@@ -76,7 +73,7 @@ class Allocator:
         seen = dict(self.session.execute(select(Household.id, Household.site_id)
                                          .where(Household.id.in_(sorted(households)))).all())
         self._lock_sites(sites | {site for site in seen.values() if site})
-        known = self._locked["households"]
+        known = self._locked.households
         # Read them again, locked, now that their sites are: one may have been inserted or moved meanwhile by a
         # transaction that held a site's lock. Those take the one-by-one path of apply_household_event.
         rows = self.session.execute(self._fresh(select(Household).where(Household.id.in_(sorted(households)))
@@ -125,7 +122,7 @@ class Allocator:
         the largest share of shelter's database time per household)."""
         query = self._free_units_query(site_id, ShelterUnit.id, ShelterUnit.unit_type, ShelterUnit.covered_area_m2
                                        ).where(ShelterUnit.capacity_persons >= persons)
-        taken = self._locked["taken"]
+        taken = self._locked.taken
         if taken:  # given out in this transaction and perhaps not flushed yet
             query = query.where(ShelterUnit.id.not_in(sorted(taken)))
         with self.session.no_autoflush:  # nothing pending changes the answer: one flush per batch, not per event
@@ -150,7 +147,7 @@ class Allocator:
         household_id = str(uuid.UUID(str(data["household_id"])))
         facts = domain.Facts(site_id=str(uuid.UUID(str(data["site_id"]))), persons=data["size"],
                              version=data["version"], registration_status=data["status"])
-        held = self._locked["households"]
+        held = self._locked.households
         if household_id in held:  # prepared with its batch (or seen earlier in it): locked, and so are its sites
             household = held[household_id]
             sites = self._lock_sites({facts.site_id} | ({household.site_id} if household is not None else set()))
@@ -209,19 +206,15 @@ class Allocator:
         """Settle ``site`` as the transaction commits (once for a whole batch of events), under the context of the
         last event that may have filled it, or earlier if a unit of the site is about to be freed: a site that
         filled up is reported full even when a departure later in the same batch frees a unit."""
-        self._locked["settle"][site.id] = (site, self.unit.context_data)
-        self.unit.before_commit(("shelter.settle", site.id), partial(self._settle_pending, site.id))
+        locked = self._locked
+        locked.settle[site.id] = (site, self.unit.context())
+        locked.settle_order.setdefault(site.id)
 
     def _settle_pending(self, site_id):
-        pending = self._locked["settle"].pop(site_id, None)
-        if pending is None:
-            return
-        site, context = pending
-        current, self.unit.context_data = self.unit.context_data, context
-        try:
-            self.settle(site)
-        finally:
-            self.unit.context_data = current
+        pending = self._locked.settle.pop(site_id, None)
+        if pending is not None:
+            site, context = pending
+            self.settle(site, context=context)
 
     # -- the camp manager's override -----------------------------------------------------------------------------
     def allocate_manually(self, household_id, unit_id):
@@ -278,7 +271,7 @@ class Allocator:
             self._allocate(by_id[household_id], site, free[choice.unit_id], manual=False, reason="waitlist")
         return [household_id for household_id, _ in served]
 
-    def settle(self, site):
+    def settle(self, site, context=None):
         """Emit ``site_full`` when the site has just become full (once per filling). Whether any unit is available
         and whether any is free is all ``domain.full_transition`` needs; the counts are read only for the event."""
         # The first unit of each kind in the allocation-order index, not EXISTS: for an EXISTS PostgreSQL may plan a
@@ -295,7 +288,8 @@ class Allocator:
             site.full = is_full
         if emit:
             total, _, _, capacity, _ = self.unit_counts(site.id)
-            self.unit.emit("site_full", {"site_id": site.id, "units_total": total, "capacity_persons": capacity})
+            self.unit.emit("site_full", {"site_id": site.id, "units_total": total, "capacity_persons": capacity},
+                           context=context)
         self.session.flush()
 
     def empty_waitlist(self, site, reason):
@@ -336,7 +330,7 @@ class Allocator:
     def _allocate(self, household, site, unit, manual, reason=None):
         self._set(household, ALLOCATED, unit_id=unit.id)
         household.site_id = site.id
-        self._locked["taken"].add(unit.id)  # written with the next flush; until then a query must not offer it
+        self._locked.taken.add(unit.id)  # written with the next flush; until then a query must not offer it
         self.unit.emit("shelter_allocated", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "manual": manual, "covered_area_m2": unit.covered_area_m2})
@@ -368,7 +362,7 @@ class Allocator:
         unit = self.session.get(ShelterUnit, household.unit_id)
         self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
         self.session.flush()  # the unit is free before anyone else can be given it (unique households.unit_id)
-        self._locked["taken"].discard(unit.id)
+        self._locked.taken.discard(unit.id)
         self.unit.emit("shelter_released", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "reason": reason, "covered_area_m2": unit.covered_area_m2})
@@ -436,6 +430,26 @@ class Allocator:
             .order_by(Household.queue_number)).scalars().all()
         return [{"household_id": h.id, "persons": h.persons, "position": i, "since": iso(h.since)}
                 for i, h in enumerate(rows, start=1)]
+
+
+@dataclass
+class Locked(TransactionState):
+    """What an allocation transaction knows beyond the database's rows, until it commits or rolls back (a batch of
+    household events is one transaction): ``sites`` {id: Site or None} and ``households`` {id: Household or None
+    (not in the database)} it holds locked (a lock lasts until the commit, so a batch locks and reads each once);
+    ``taken``: units given out and perhaps not flushed yet; ``settle``: sites to settle before the commit, each with
+    the context of the last event that may have filled it, settled in the order they were first asked for."""
+
+    sites: dict = field(default_factory=dict)
+    households: dict = field(default_factory=dict)
+    taken: set = field(default_factory=set)
+    settle: dict = field(default_factory=dict)
+    settle_order: dict = field(default_factory=dict)
+
+    def before_commit(self, unit):
+        allocator = Allocator(unit)
+        for site_id in self.settle_order:
+            allocator._settle_pending(site_id)
 
 
 # The order units are chosen in (smallest capacity that fits, then area, then the older unit): the trailing columns of

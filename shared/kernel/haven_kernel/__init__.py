@@ -1,11 +1,17 @@
 """Haven platform kernel: what every Haven service stands on.
 
-- :mod:`.events` and :mod:`.catalogue` — the event envelope and the catalogue of every event type;
-- :mod:`.db` — the database provider, the unit of work, the outbox and inbox tables;
-- :mod:`.messaging` — the outbox relay and the event handler with retries and dead letters;
+It names no service and holds no event type: each service names its catalogue (``HavenService.catalogue``), built
+from ``EventType`` entries (Haven's are in the contracts package).
+
+- :mod:`.events` — the event envelope, ``EventType`` and ``Catalogue`` (the mechanism), queue names;
+- :mod:`.context` — who a worker works for, and the ``EventContext`` an emitted event carries;
+- :mod:`.db` — tables (outbox, inbox), engines, the unit of work (``self.db``), the ``Database`` provider;
+- :mod:`.messaging` — topology, the outbox relay, event handlers with retries and dead letters, batching;
 - :mod:`.rpc` — the partner-facing RPC entrypoint (tokens, scopes, typed errors) and service-to-service calls;
-- :mod:`.service` — ``HavenService``: health and metrics endpoints;
-- :mod:`.auth`, :mod:`.errors`, :mod:`.validation`, :mod:`.logs`, :mod:`.metrics`, :mod:`.migrations`, :mod:`.cli`.
+- :mod:`.service` — ``HavenService``: ``self.db``, the relay, ``apply_events``, health and metrics endpoints;
+- :mod:`.clock`, :mod:`.dialect`, :mod:`.validation` — time in UTC, PostgreSQL/SQLite differences, input checks;
+- :mod:`.auth`, :mod:`.errors`, :mod:`.logs`, :mod:`.metrics`, :mod:`.migrations`, :mod:`.cli`;
+- :mod:`.testing` — the pytest plugin and test helpers.
 """
 __version__ = "0.1.0"
 

@@ -1,9 +1,9 @@
 """``haven``: the operator's command.
 
-    haven token --org IOM --scope registration:write --scope registration:read --ttl 8h
-    haven migrate registration [--url URL]
-    haven dead-letters list registration [--limit 20]
-    haven dead-letters replay registration [--limit N]
+    haven token --org IOM --scope <service>:write --scope <service>:read --ttl 8h
+    haven migrate <service> [--url URL]
+    haven dead-letters list <service> [--limit 20]
+    haven dead-letters replay <service> [--limit N]
     haven wait-broker [--timeout 30]
     haven events-doc > docs/events.md
 """

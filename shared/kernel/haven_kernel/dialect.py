@@ -29,7 +29,7 @@ def has_on_conflict(bind):
 
 def insert(bind, table):
     """The dialect's INSERT on ``table`` (a Table or a mapped class), with ``on_conflict_*``. Core statements:
-    they skip the ORM's bulk-insert path, which cost a quarter of reporting's CPU per event."""
+    they skip the ORM's bulk-insert path, which cost a quarter of a projection's CPU per event (bench)."""
     name = dialect_name(bind)
     try:
         make = _INSERTS[name]

@@ -1,5 +1,5 @@
 """Alembic, once for every service: each service keeps its own revisions in ``<package>/migrations``; this module
-runs them and gives them the kernel's tables (outbox, inbox) so no service writes that DDL again."""
+runs them and gives them the kernel's tables (outbox, inbox) from their one definition in :mod:`.db.tables`."""
 import importlib
 import os
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from .db import BigId, KernelBase
+from .db.tables import KernelBase
 
 
 def alembic_config(package, url):
@@ -50,31 +50,33 @@ def run_env(target_metadata):
 
 
 def create_kernel_tables(op):
-    """Create the outbox and inbox tables (call from a service's first revision)."""
-    op.create_table(
-        "outbox_events",
-        sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.String(36), nullable=False),
-        sa.Column("event_type", sa.String(100), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("origin_org", sa.String(50)),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
-        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("last_error", sa.Text()),
-        sa.UniqueConstraint("event_id", name="uq_outbox_events_event_id"),
-    )
-    op.create_index("ix_outbox_events_unsent", "outbox_events", ["id"],
-                    postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(36), primary_key=True),
-        sa.Column("handler", sa.String(200), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    """Create the outbox and inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
+    service's first revision). DDL through ``op.execute``, so ``alembic upgrade --sql`` prints it too."""
+    for table in KernelBase.metadata.sorted_tables:
+        op.execute(sa.schema.CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: index.name):
+            op.execute(sa.schema.CreateIndex(index))
 
 
 def drop_kernel_tables(op):
-    op.drop_table("processed_events")
-    op.drop_index("ix_outbox_events_unsent", table_name="outbox_events")
-    op.drop_table("outbox_events")
+    for table in reversed(KernelBase.metadata.sorted_tables):
+        for index in table.indexes:
+            op.drop_index(index.name, table_name=table.name)
+        op.drop_table(table.name)
+
+
+def _columns(op, table):
+    return {column["name"] for column in sa.inspect(op.get_bind()).get_columns(table)}
+
+
+def drop_outbox_last_error(op):
+    """Drop ``outbox_events.last_error``, which nothing wrote: present in databases whose kernel tables were created
+    before it was removed, absent from those created since."""
+    if "last_error" in _columns(op, "outbox_events"):
+        op.drop_column("outbox_events", "last_error")
+
+
+def restore_outbox_last_error(op):
+    """The downgrade of :func:`drop_outbox_last_error`."""
+    if "last_error" not in _columns(op, "outbox_events"):
+        op.add_column("outbox_events", sa.Column("last_error", sa.Text()))

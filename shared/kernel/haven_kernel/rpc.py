@@ -11,8 +11,9 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from .auth import Caller, auth_secret, authorize, service_token, verify_token
-from .db import CALLER_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, unit_of_work_of
+from .auth import auth_secret, authorize, service_token, verify_token
+from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
+from .db import Database
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
 from .metrics import metrics_for
@@ -28,6 +29,7 @@ class HavenRpc(Rpc):
 
     def setup(self):
         auth_secret()  # outside development a service without HAVEN_AUTH_SECRET refuses to start
+        Database.of(self.container)  # the method's unit of work is self.db: a HavenService's
         self.metrics = metrics_for(self.container)
         method = getattr(self.container.service_cls, self.method_name)
         self.signature = inspect.signature(getattr(method, "__wrapped__", method))
@@ -63,14 +65,10 @@ class HavenRpc(Rpc):
         origin_org = caller.org
         if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
             origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
-        worker_context = {
-            "correlation_id": correlation_id,
-            CALLER_CONTEXT_KEY: caller.as_context(),
-            ORIGIN_ORG_CONTEXT_KEY: origin_org,
-        }
         handle_result = partial(self._handle_result, message, started)
         try:
-            self.container.spawn_worker(self, args, kwargs, context_data=worker_context, handle_result=handle_result)
+            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result,
+                                        context_data=worker_context(correlation_id, caller.as_context(), origin_org))
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 
@@ -89,22 +87,20 @@ class HavenRpc(Rpc):
 
 
 def rpc(scope=None):
-    """Decorate a partner-facing service method. ``scope`` is required of the caller's token (``admin`` passes)."""
+    """Decorate a partner-facing method of a ``HavenService``. ``scope`` is required of the caller's token (``admin``
+    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error."""
 
     def decorate(fn):
         @wraps(fn)
         def call(self, *args, **kwargs):
-            unit = unit_of_work_of(self)
-            if unit is not None:
-                set_correlation_id(unit.correlation_id)
+            unit = self.db
+            set_correlation_id(unit.correlation_id)
             try:
                 result = fn(self, *args, **kwargs)
-                if unit is not None:
-                    unit.commit()
+                unit.commit()
                 return result
             except BaseException:
-                if unit is not None:
-                    unit.rollback()
+                unit.rollback()
                 raise
 
         return HavenRpc.decorator(scope=scope)(call)
@@ -159,8 +155,3 @@ class _RemoteService:
             if isinstance(exc, RemoteError):
                 raise
             raise ServiceUnavailable(f"{provider.target}.{method_name} did not answer: {type(exc).__name__}") from None
-
-
-def caller_of(service) -> Caller | None:
-    unit = unit_of_work_of(service)
-    return unit.caller if unit else None

@@ -1,6 +1,8 @@
-"""What every Haven service has: its database, its outbox relay, ``GET /health`` and ``GET /metrics``.
+"""What every Haven service has: its database (``self.db``), its outbox relay, the kernel's ``apply_events``
+entrypoint that applies the events its handlers receive, ``GET /health`` and ``GET /metrics``.
 
-A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and may override ``business_metrics``.
+A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and may override
+``prepare_event_batch`` and ``business_metrics``.
 """
 import json
 import logging
@@ -14,7 +16,7 @@ from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from .db import Database
-from .messaging import OutboxRelay
+from .messaging import EventApplier, OutboxRelay, apply_batch
 from .metrics import metrics_for
 
 log = logging.getLogger(__name__)
@@ -46,14 +48,28 @@ class HavenService:
     db = Database()
     outbox = OutboxRelay()
 
+    def prepare_event_batch(self, events):
+        """Called with the new events of a batch (in order; one event outside batches) before their handlers run, in
+        the same transaction: read and lock what they concern in one query, and keep it in a transaction state
+        (``self.db.state(...)``) for the handlers; write what they gathered from the state's ``before_commit``."""
+
     def business_metrics(self, session):
         """The service's own gauges (a list of prometheus ``*MetricFamily``), read at scrape time."""
         return []
 
     def __init_subclass__(cls, **kwargs):
-        """Give each concrete service its own /health and /metrics entrypoints. The base class itself has none,
-        so ``nameko run haven_<name>.service`` finds exactly one service in a module that imports it."""
+        """Give each concrete service its own /health and /metrics entrypoints and its ``apply_events`` (the
+        kernel's, see ``haven_kernel.messaging.batching``). The base class itself has none, so ``nameko run
+        haven_<name>.service`` finds exactly one service in a module that imports it."""
         super().__init_subclass__(**kwargs)
+        if "apply_events" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}.apply_events: the name belongs to the kernel's event applier")
+
+        def apply_events(self, batch):
+            return apply_batch(self, batch)
+
+        apply_events.__qualname__ = f"{cls.__name__}.apply_events"
+        cls.apply_events = EventApplier.decorator(apply_events)
         for attr, path in (("health", "/health"), ("metrics", "/metrics")):
             if attr not in cls.__dict__:
                 base = getattr(HavenService, "_" + attr)

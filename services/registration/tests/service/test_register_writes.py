@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from haven_kernel.db import CALLER_CONTEXT_KEY
+from haven_kernel.context import CALLER_CONTEXT_KEY
 from haven_kernel.errors import Conflict
 from haven_registration import domain
 from haven_registration.models import Household, Member, PossibleDuplicate

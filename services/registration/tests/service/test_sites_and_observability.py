@@ -4,9 +4,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from nameko.rpc import rpc
 
 from haven_kernel.errors import NotFound
-from haven_kernel.rpc import rpc
 from haven_kernel.testing import service_config
 
 KNOWN_SITE = "22222222-2222-4222-8222-222222222222"
@@ -14,11 +14,11 @@ LOOKUPS = []
 
 
 class FakeShelter:
-    """Stands in for the shelter service on the same broker (a real nameko service answering get_site)."""
+    """Stands in for the shelter service on the same broker (a plain nameko service answering get_site)."""
 
     name = "shelter"
 
-    @rpc(scope="shelter:read")
+    @rpc(expected_exceptions=NotFound)
     def get_site(self, site_id):
         LOOKUPS.append(site_id)
         if site_id != KNOWN_SITE:

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from haven_contracts import catalogue
 from haven_kernel.auth import Caller
-from haven_kernel.db import CALLER_CONTEXT_KEY, OutboxEvent, UnitOfWork
+from haven_kernel.context import CALLER_CONTEXT_KEY
+from haven_kernel.db import OutboxEvent, UnitOfWork
 from haven_shelter.service import ShelterService
 
 pytestmark = pytest.mark.service
@@ -29,7 +30,7 @@ def apply_as_one_batch(shelter, changes):
     try:
         service.prepare_event_batch(events)
         for event in events:
-            unit.context_data = {"correlation_id": event.correlation_id, CALLER_CONTEXT_KEY: caller}
+            unit.use_context({"correlation_id": event.correlation_id, CALLER_CONTEXT_KEY: caller})
             service._apply(event)
         unit.commit()
     finally:

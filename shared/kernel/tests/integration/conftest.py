@@ -1,13 +1,14 @@
 """Two toy services on the real kernel: ``ledger`` records entries and emits ``entry_recorded``; ``tally`` applies
 them. They have their own event catalogue, so the kernel is tested apart from Haven's services."""
 import uuid
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from haven_kernel.db import KernelBase, metadata
+from haven_kernel.db import KernelBase, TransactionState, metadata
 from haven_kernel.errors import Conflict
 from haven_kernel.events import Catalogue
 from haven_kernel.messaging import event_handler
@@ -95,15 +96,24 @@ class Ledger(HavenService):
         self.db.emit("entry_recorded", {"entry_id": "not-a-uuid", "amount": "x"})
 
 
+@dataclass
+class Gathered(TransactionState):
+    """What tally's handlers gather in one transaction (a batch of events, or one), written once as it commits."""
+
+    prepared: int = 0
+    events: int = 0
+    total: int = 0
+
+    def before_commit(self, unit):
+        unit.session.add(Batch(prepared=self.prepared, events=self.events, total=self.total))
+
+
 class Tally(HavenService):
     name = "tally"
     catalogue = toy_catalogue
 
     def prepare_event_batch(self, events):
-        self.db.scratch["tally"] = {"prepared": len(events), "events": 0, "total": 0}
-
-    def _write_batch(self):
-        self.db.session.add(Batch(**self.db.scratch["tally"]))
+        self.db.state(Gathered).prepared = len(events)
 
     @event_handler("ledger", "entry_recorded")
     def on_entry_recorded(self, event):
@@ -111,10 +121,9 @@ class Tally(HavenService):
         ATTEMPTS[amount] = ATTEMPTS.get(amount, 0) + 1
         self.db.session.add(Applied(entry_id=event.data["entry_id"], amount=amount))
         self.db.session.flush()
-        gathered = self.db.scratch["tally"]
-        gathered["events"] += 1
-        gathered["total"] += amount
-        self.db.before_commit("tally", self._write_batch)
+        gathered = self.db.state(Gathered)
+        gathered.events += 1
+        gathered.total += amount
         behaviour = BEHAVIOUR.get(amount, {})
         if behaviour.get("fail_always") or ATTEMPTS[amount] <= behaviour.get("fail_times", 0):
             raise RuntimeError(f"tally cannot apply amount {amount} (attempt {ATTEMPTS[amount]})")

@@ -1,0 +1,17 @@
+"""Persistence: one database per service, a unit of work per worker, and the kernel's own tables.
+
+* :mod:`.tables`: the outbox and inbox tables (one definition, used by the migrations), ``metadata()``, ``BigId``;
+* :mod:`.engine`: engines (eventlet-cooperative PostgreSQL, SQLite for a laptop);
+* :mod:`.unit`: :class:`UnitOfWork` (``self.db``) and :class:`TransactionState`;
+* :mod:`.provider`: :class:`Database`, the nameko dependency provider.
+
+The Haven entrypoints commit the unit of work *before* nameko replies or acknowledges, so a partner never sees
+success for a change that was not committed.
+"""
+from .engine import default_database_url, make_engine
+from .provider import Database
+from .tables import NAMING_CONVENTION, BigId, KernelBase, OutboxEvent, ProcessedEvent, metadata
+from .unit import TransactionState, UnitOfWork
+
+__all__ = ["BigId", "Database", "KernelBase", "NAMING_CONVENTION", "OutboxEvent", "ProcessedEvent",
+           "TransactionState", "UnitOfWork", "default_database_url", "make_engine", "metadata"]

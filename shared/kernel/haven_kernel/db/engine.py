@@ -1,0 +1,75 @@
+"""Engines: one per service container, cooperative with eventlet on PostgreSQL, checking a pooled connection only
+after it sat idle; SQLite with foreign keys and WAL for ``make run`` on a laptop."""
+import os
+import threading
+import time
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DisconnectionError
+
+_psycopg_patched = False
+_patch_lock = threading.Lock()
+
+
+def _cooperative_postgres():
+    """psycopg2 blocks the eventlet hub unless patched; patch once per process, only when eventlet is in use."""
+    global _psycopg_patched
+    with _patch_lock:
+        if _psycopg_patched:
+            return
+        import eventlet.patcher
+        if eventlet.patcher.is_monkey_patched("socket"):
+            from psycogreen.eventlet import patch_psycopg
+            patch_psycopg()
+        _psycopg_patched = True
+
+
+def default_database_url(service_name):
+    root = os.environ.get("HAVEN_VAR_DIR", os.path.join(os.getcwd(), "var"))
+    return f"sqlite:///{os.path.join(root, service_name + '.db')}"
+
+
+def make_engine(url, pool_size=10, ping_after_idle=1.0):
+    if url.startswith("postgresql"):
+        _cooperative_postgres()
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        _ping_after_idle(engine, ping_after_idle)
+        return engine
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _ping_after_idle(engine, seconds):
+    """Check a pooled connection before use only when it has been idle ``seconds`` or more (SQLAlchemy's
+    ``pool_pre_ping`` would ping before every transaction: one more round trip for each call and each event). A
+    dead connection is replaced before the caller sees it; a connection in steady use needs no ping, and one that
+    breaks mid-use makes SQLAlchemy recycle the whole pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["haven_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        idle_since = record.info.pop("haven_idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("pooled connection is gone") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection is gone")
+

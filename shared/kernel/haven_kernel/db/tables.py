@@ -1,0 +1,63 @@
+"""The kernel's own tables, defined once: the outbox and the inbox. Services' migrations create them from these
+definitions (``haven_kernel.migrations.create_kernel_tables``, in their first revision).
+
+A change to a kernel table is a change here plus a helper in ``haven_kernel.migrations`` that brings an existing
+database to it and finds nothing to do on one created after the change (as ``drop_outbox_last_error``); each
+service calls that helper from a revision of its own.
+"""
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def metadata():
+    """A MetaData with Haven's naming convention, for a service's own declarative base."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class KernelBase(DeclarativeBase):
+    metadata = metadata()
+
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class OutboxEvent(KernelBase):
+    """An event written in the same transaction as the change that caused it; the relay publishes and marks it."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    envelope: Mapped[dict] = mapped_column(JSON)
+    origin_org: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (
+        Index("ix_outbox_events_unsent", "id", postgresql_where=published_at.is_(None),
+              sqlite_where=published_at.is_(None)),
+    )
+
+
+class ProcessedEvent(KernelBase):
+    """The inbox: one row per (event, handler) applied, written in the same transaction as the handler's effect."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    handler: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

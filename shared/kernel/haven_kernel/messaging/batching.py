@@ -1,0 +1,176 @@
+"""Applying events: every event a service's handlers receive is applied by the kernel's own entrypoint,
+:class:`EventApplier` (the service method ``apply_events`` that ``HavenService`` gives every service), in batches.
+
+One worker applies one batch, of one event or many, in one transaction: the inbox rows of the whole batch claimed
+in one statement, the service's ``prepare_event_batch(events)`` called with the new events, each event handed to
+its handler method (``self.db`` then works under that event's context), and one commit, after which each delivery
+is acknowledged. While a batch is being applied the deliveries that arrive wait; the next batch takes up to
+``EVENT_BATCH_SIZE`` of them (default 100), in arrival order, whatever their handler. If a batch of several fails
+it is rolled back and its events are applied again one by one, so a retry or a dead letter concerns the failing
+event alone.
+"""
+import logging
+import time
+from collections import deque
+from functools import partial
+
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import Entrypoint, SharedExtension
+
+from ..db import Database
+from ..logs import set_correlation_id
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVENT_BATCH_SIZE = 100
+DUPLICATE = object()  # the outcome of an event its handler had applied before (skipped)
+
+
+def event_batch_size(config):
+    return max(1, int(config.get("EVENT_BATCH_SIZE") or DEFAULT_EVENT_BATCH_SIZE))
+
+
+class Delivery:
+    """One event received by one handler, with what settling it needs."""
+
+    __slots__ = ("handler", "event", "body", "message", "attempt", "context_data")
+
+    def __init__(self, handler, event, body, message, attempt, context_data):
+        self.handler, self.event, self.body, self.message = handler, event, body, message
+        self.attempt, self.context_data = attempt, context_data
+
+
+class EventBatch:
+    """What an ``apply_events`` worker receives: deliveries, in arrival order."""
+
+    def __init__(self, deliveries):
+        self.deliveries = deliveries
+
+
+def apply_batch(service, batch):
+    """The body of an ``apply_events`` worker: every event with its inbox row, in one transaction, committed once.
+    Returns each delivery's outcome (its handler's result, or DUPLICATE)."""
+    unit = service.db
+    deliveries = batch.deliveries
+    keys = [(delivery.event.event_id, delivery.handler.inbox_name) for delivery in deliveries]
+    try:
+        claimed = unit.claim(keys)
+        fresh = []
+        for key, delivery in zip(keys, deliveries):
+            if key in claimed:
+                claimed.discard(key)  # a second delivery of the same event in this batch is a duplicate
+                fresh.append(delivery)
+        if fresh:
+            service.prepare_event_batch([delivery.event for delivery in fresh])
+        fresh = set(map(id, fresh))
+        outcomes = []
+        for delivery in deliveries:
+            if id(delivery) not in fresh:
+                outcomes.append(DUPLICATE)
+                continue
+            event = delivery.event
+            set_correlation_id(event.correlation_id)
+            unit.use_context(delivery.context_data)
+            outcomes.append(getattr(service, delivery.handler.method_name)(event))
+        unit.commit()
+    except BaseException:
+        unit.rollback()
+        raise
+    return outcomes
+
+
+class EventBatcher(SharedExtension):
+    """One per service container: where the handlers' deliveries wait, and what hands them to ``apply_events``
+    workers, one batch at a time."""
+
+    def __init__(self):
+        super().__init__()
+        self.applier = None  # registered at set-up, in whatever order the container sets extensions up
+        self.handlers = {}
+
+    def setup(self):
+        self.size = event_batch_size(self.container.config)
+        self._enabled = None
+        self.waiting = deque()
+        self.busy = False
+
+    def register(self, handler):
+        """A Haven event handler of this service, at its setup."""
+        self.handlers[handler.method_name] = handler
+
+    def register_applier(self, applier):
+        self.applier = applier
+
+    @property
+    def enabled(self):
+        """Batches need the service's database to claim inbox rows in one statement (PostgreSQL, SQLite)."""
+        if self._enabled is None:
+            url = Database.of(self.container).url or ""
+            self._enabled = self.size > 1 and url.startswith(("postgresql", "sqlite"))
+        return self._enabled
+
+    def add(self, delivery):
+        if not self.enabled:  # each event in a worker of its own, side by side
+            self._spawn([delivery], then=None)
+            return
+        self.waiting.append(delivery)
+        if not self.busy:
+            self._next()
+
+    def _next(self):
+        if not self.waiting:
+            self.busy = False
+            return
+        self.busy = True
+        take = min(self.size, len(self.waiting))
+        self._spawn([self.waiting.popleft() for _ in range(take)], then=self._next)
+
+    def _spawn(self, deliveries, then):
+        """Apply ``deliveries`` in a worker of their own; ``then()`` runs once they are settled."""
+        if self.applier is None:
+            raise RuntimeError(f"{self.container.service_name} has event handlers but no apply_events entrypoint: "
+                               "a Haven service is a HavenService")
+        started = time.perf_counter()
+        try:
+            self.container.spawn_worker(self.applier, (EventBatch(deliveries),), {},
+                                        context_data=deliveries[0].context_data,
+                                        handle_result=partial(self._settle, deliveries, started, then))
+        except ContainerBeingKilled:
+            for delivery in deliveries + (list(self.waiting) if then is not None else []):
+                delivery.handler.queue_consumer.requeue_message(delivery.message)
+            self.waiting.clear()
+            self.busy = False
+
+    def _settle(self, deliveries, started, then, worker_ctx, result, exc_info):
+        elapsed = time.perf_counter() - started
+        if exc_info is None:
+            for delivery, outcome in zip(deliveries, result):
+                delivery.handler.applied(delivery, outcome, elapsed)
+        elif len(deliveries) == 1:
+            deliveries[0].handler.failed(deliveries[0], exc_info[1], elapsed)
+        else:
+            # Nothing of the batch was committed: apply its events one at a time, each settling on its own.
+            log.info("event batch rolled back; applying its %d events one by one", len(deliveries),
+                     extra={"error_type": exc_info[0].__name__})
+            self._singly(deliveries, then)
+            return result, exc_info
+        if then is not None:
+            then()
+        return result, exc_info
+
+    def _singly(self, deliveries, then):
+        if not deliveries:
+            if then is not None:
+                then()
+            return
+        self._spawn(deliveries[:1], then=partial(self._singly, deliveries[1:], then))
+
+
+class EventApplier(Entrypoint):
+    """The kernel's entrypoint that applies a service's events: a worker of its own for each batch.
+    ``HavenService`` gives every service one, as the method ``apply_events``."""
+
+    batcher = EventBatcher()
+
+    def setup(self):
+        self.batcher.register_applier(self)
