@@ -113,7 +113,7 @@ class HouseholdRegister:
         """A household validated and its site open, or the error that refuses it; nothing written yet (except
         a site replica learnt from shelter)."""
         data = load(_HOUSEHOLD_SCHEMA, payload, field=field)
-        members = self._members_from(data["members"], prefix=(f"{field}." if field else "") + "members")
+        members = self._members_from(data["members"])
         self._check_composition(members, field)
         self._check_consent(data, members, field)
         site = self._open_site_for(data["site_id"], in_batch)
@@ -414,10 +414,10 @@ class HouseholdRegister:
         if household.status != "active":
             raise Conflict(f"household {household.id} has departed; it cannot be changed")
 
-    def _members_from(self, members, prefix):
+    def _members_from(self, members):
         """Resolve ages to (estimated) birth dates."""
         resolved = []
-        for index, member in enumerate(members):
+        for member in members:
             member = dict(member)
             if "age_years" in member:
                 member["date_of_birth"] = estimated_birth_date(member.pop("age_years"), self.today)
@@ -494,7 +494,7 @@ class HouseholdRegister:
             member.name_key = domain.normalize_name(f"{member.given_name or ''} {member.family_name or ''}")
             member.phonetic_key = domain.phonetic_key(member.given_name, member.family_name)
         next_position = max([m.position for m in household.members], default=-1) + 1
-        for offset, member in enumerate(self._members_from(changes["add"], "changes.members.add")):
+        for offset, member in enumerate(self._members_from(changes["add"])):
             household.members.append(self._new_member(member, next_position + offset))
 
     @staticmethod

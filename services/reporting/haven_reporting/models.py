@@ -92,6 +92,3 @@ class HouseholdFact(Base):
     specific_needs: Mapped[dict | None] = mapped_column(JSON)
     # Shelter's placements of this household (units held, queues waited in), each with its latest event time.
     shelter: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-PROJECTION_TABLES = (SiteProfile.__table__, SiteCounter.__table__, HouseholdFact.__table__)

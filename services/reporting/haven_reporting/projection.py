@@ -35,10 +35,6 @@ def projects(source, *event_types):
     return register
 
 
-def projected_events():
-    return sorted(HANDLERS)
-
-
 class Projector:
     """Applies events to a store (the database in the service, a :class:`MemoryStore` in tests and rebuilds)."""
 

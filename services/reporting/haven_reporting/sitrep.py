@@ -4,13 +4,12 @@ Everything here reads per-site rows (site profiles and counters), never househol
 costs the same at a thousand households as at a hundred thousand.
 """
 from collections import Counter, defaultdict
-from haven_contracts.reference import AGE_BANDS, SEXES, SPECIFIC_NEEDS, need_group
+from haven_contracts.reference import SPECIFIC_NEEDS, empty_sex_age, need_group
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary
 from haven_kernel.clock import aware, iso, utcnow
 
 DEFAULT_THRESHOLD = 5
 NEED_GROUPS = tuple(SPECIFIC_NEEDS)
-SHELTER_KEYS = ("allocated_households", "occupants", "waitlisted_households", "waitlisted_persons")
 
 
 def suppress(count, threshold=DEFAULT_THRESHOLD):
@@ -31,10 +30,6 @@ def needs_by_group(by_code):
             groups[need_group(code)] += count
     order = {group: index for index, group in enumerate(NEED_GROUPS)}
     return {group: groups[group] for group in sorted(groups, key=lambda g: (order.get(g, len(order)), g))}
-
-
-def empty_sex_age():
-    return {sex: {band: 0 for band in AGE_BANDS} for sex in SEXES}
 
 
 def group_cells(cells):

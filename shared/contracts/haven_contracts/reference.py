@@ -19,8 +19,6 @@ SPECIFIC_NEEDS = {
     # Groups whose sub-codes are not verified: the group code alone, or any two-letter sub-code, is accepted.
     "WR": (), "ER": (), "SP": (), "PG": (),
 }
-OPEN_GROUPS = ("WR", "ER", "SP", "PG")
-PROTECTION_FOLLOW_UP_GROUPS = ("SC", "CR", "SV")
 _OPEN_PATTERN = re.compile(r"^(WR|ER|SP|PG)-[A-Z]{2}$")
 
 

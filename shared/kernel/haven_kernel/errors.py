@@ -29,10 +29,6 @@ class ValidationError(HavenError):
         self.errors = {str(k): list(v) if isinstance(v, (list, tuple)) else [str(v)] for k, v in errors.items()}
         super().__init__(json.dumps(self.errors, sort_keys=True))
 
-    @classmethod
-    def field(cls, name, reason):
-        return cls({name: [reason]})
-
 
 @deserialize_to_instance
 class NotFound(HavenError):

@@ -73,10 +73,6 @@ class EventType:
             object.__setattr__(self, "description", (self.schema.__doc__ or "").strip())
 
     @property
-    def key(self):
-        return (self.source, self.name)
-
-    @property
     def validator(self):
         """One instance of the schema, made once and reused (building a marshmallow schema copies its fields: it
         cost a tenth of a consumer's CPU per event). ``validate`` keeps no state between calls."""

@@ -37,12 +37,6 @@ def one_of(field, value, choices):
     return value
 
 
-def bounded_int(field, value, minimum, maximum):
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValidationError({field: [f"Must be a whole number from {minimum} to {maximum}."]})
-    return value
-
-
 def optional_text(field, value, max_length=MAX_TEXT):
     if value is None:
         return None
