@@ -1,5 +1,5 @@
 """HXL exports: CSV whose first row names the columns and whose second row holds HXL hashtags
-(https://hxlstandard.org; tags as in ../shared/DOMAIN.md), so that HDX, libhxl and the HXL Proxy can read them.
+(https://hxlstandard.org; tags as in docs/domain.md), so that HDX, libhxl and the HXL Proxy can read them.
 
 Written with the ``csv`` module; libhxl is what the tests read them back with.
 """

@@ -567,7 +567,7 @@ def _suppressed(count, threshold):
 
 
 def _standards(people, covered_area, services, targets):
-    """Sphere indicators for the figures the scenario planned (see ../shared/DOMAIN.md)."""
+    """Sphere indicators for the figures the scenario planned (see docs/domain.md)."""
     def whole(x):
         return int(x) if float(x) == int(x) else x
 
