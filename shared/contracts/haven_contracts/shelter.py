@@ -43,28 +43,27 @@ class SiteClosed(SiteEvent):
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
-class ShelterAllocated(Schema):
-    """A household was given a shelter unit at a site."""
+class UnitEvent(Schema):
+    """What an allocation event says of the household and its unit."""
 
     household_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
     unit_id = fields.UUID(required=True)
     unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
     persons = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
-    manual = fields.Boolean(load_default=False)
     covered_area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0))  # the unit's: for m² per person
 
 
-class ShelterReleased(Schema):
+class ShelterAllocated(UnitEvent):
+    """A household was given a shelter unit at a site."""
+
+    manual = fields.Boolean(load_default=False)
+
+
+class ShelterReleased(UnitEvent):
     """A household's shelter unit was freed (departure, relocation, reallocation or a manager's decision)."""
 
-    household_id = fields.UUID(required=True)
-    site_id = fields.UUID(required=True)
-    unit_id = fields.UUID(required=True)
-    unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
-    persons = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
     reason = fields.String(required=True, validate=validate.OneOf(RELEASE_REASONS))
-    covered_area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0))
 
 
 class AllocationWaitlisted(Schema):
