@@ -9,12 +9,14 @@ from haven_contracts.standards import standards_summary  # noqa: F401  (met, jud
 
 ALLOCATED, WAITLISTED, RELEASED, UNALLOCATED = "allocated", "waitlisted", "released", "unallocated"
 HOLDING = (ALLOCATED, WAITLISTED)  # statuses that hold a place (a unit or a queue position) at a site
+# The services figures a site reports (CCCM site monitoring: WASH), each optional.
+SERVICE_FIELDS = ("latrines", "latrines_female", "water_taps", "hand_pumps", "water_litres_per_day", "showers")
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Standards: targets are configuration (the SPHERE_* keys of config.yml), read by the kernel's
-# ``haven_kernel.standards.targets_from_config``; the indicators are the kernel's ``site_standards``, which reporting
-# uses too, so a site reads the same wherever it is shown.
+# Standards: targets are configuration (the SPHERE_* keys of config.yml), read by
+# ``haven_contracts.standards.targets_from_config``; the indicators are the contracts' ``site_standards``, which
+# reporting uses too, so a site reads the same wherever it is shown.
 # ------------------------------------------------------------------------------------------------------------------
 def derived_capacity(covered_area_m2, targets=DEFAULT_TARGETS):
     """Persons a unit shelters by the covered-area standard: floor(area / m² per person), at least 1."""
@@ -167,7 +169,7 @@ def covered_area_per_person(figures):
 
 
 def standards_block(figures, services, targets=DEFAULT_TARGETS):
-    """The site's minimum-standards indicators (``haven_kernel.standards.site_standards``): each ``{value, target,
+    """The site's minimum-standards indicators (``haven_contracts.standards.site_standards``): each ``{value, target,
     met}``, or None when the data it needs is missing (never a made-up value).
 
     Covered living space is that of the units households live in, per person in them (empty tents give nobody

@@ -111,6 +111,6 @@ class SiteServices(Base):
 
 
 Index("ix_households_site_id_status_queue_number", Household.site_id, Household.status, Household.queue_number)
-# The order allocation picks units in (``Allocator.smallest_fitting_unit``); also serves (site_id, status) lookups.
+# The order allocation picks units in (``Repository.smallest_fitting_unit``); also serves (site_id, status) lookups.
 Index("ix_shelter_units_allocation_order", ShelterUnit.site_id, ShelterUnit.status, ShelterUnit.capacity_persons,
       ShelterUnit.covered_area_m2, ShelterUnit.number, ShelterUnit.id)

@@ -1,17 +1,13 @@
-"""The shelter service: thin nameko entrypoints over :class:`SiteRegistry` and :class:`Allocator`."""
-from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
-
+"""The shelter service: nameko entrypoints only, each handing over to a use case (``sites.py``, ``allocation.py``)
+or an event handler (``handlers.py``)."""
 from haven_contracts import catalogue
-from haven_contracts.shelter import SITE_STATUSES, SITE_TYPES
 from haven_contracts.standards import targets_from_config
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
 
+from . import handlers, repository, views
 from .allocation import Allocator
-from .domain import ALLOCATED, WAITLISTED
-from .models import Household, ShelterUnit, Site
 from .sites import SiteRegistry
 
 
@@ -24,8 +20,8 @@ class ShelterService(HavenService):
     def _sites(self):
         return SiteRegistry(self.db, self.targets)
 
-    def _allocator(self, actor=None):
-        return Allocator(self.db, actor=actor)
+    def _allocator(self):
+        return Allocator(self.db)
 
     # -- sites ---------------------------------------------------------------------------------------------------
     @rpc(scope="shelter:write")
@@ -87,76 +83,25 @@ class ShelterService(HavenService):
         return self._allocator().waitlist(site_id)
 
     # -- registration's households -------------------------------------------------------------------------------
-    def _apply(self, event):
-        self._allocator(actor=f"event:{event.source}.{event.event_type}").apply_household_event(
-            event.event_type, event.data)
-
     def prepare_event_batch(self, events):
-        self._allocator().prepare([e for e in events if e.source == "registration"])
+        handlers.prepare(self.db, [e for e in events if e.source == "registration"])
 
     @event_handler("registration", "household_registered")
     def on_household_registered(self, event):
-        self._apply(event)
+        handlers.household_changed(self.db, event)
 
     @event_handler("registration", "household_updated")
     def on_household_updated(self, event):
-        self._apply(event)
+        handlers.household_changed(self.db, event)
 
     @event_handler("registration", "household_relocated")
     def on_household_relocated(self, event):
-        self._apply(event)
+        handlers.household_changed(self.db, event)
 
     @event_handler("registration", "household_departed")
     def on_household_departed(self, event):
-        self._apply(event)
+        handlers.household_changed(self.db, event)
 
     # -- metrics -------------------------------------------------------------------------------------------------
     def business_metrics(self, session):
-        sites = GaugeMetricFamily("haven_shelter_sites", "Sites by status and type", labels=["status", "site_type"])
-        counts = {(status, site_type): 0 for status in SITE_STATUSES for site_type in SITE_TYPES}
-        for status, site_type, count in session.execute(
-                select(Site.status, Site.site_type, func.count()).group_by(Site.status, Site.site_type)):
-            counts[(status, site_type)] = count
-        for (status, site_type), count in sorted(counts.items()):
-            sites.add_metric([status, site_type], count)
-
-        by_type = lambda: {site_type: 0 for site_type in SITE_TYPES}  # noqa: E731
-        capacity, units_free = by_type(), by_type()
-        for site_type, people in session.execute(
-                select(Site.site_type, func.coalesce(func.sum(ShelterUnit.capacity_persons), 0))
-                .join(ShelterUnit, ShelterUnit.site_id == Site.id)
-                .where(Site.status == "open", ShelterUnit.status == "available").group_by(Site.site_type)):
-            capacity[site_type] = int(people)
-        for site_type, count in session.execute(
-                select(Site.site_type, func.count(ShelterUnit.id))
-                .join(ShelterUnit, ShelterUnit.site_id == Site.id)
-                .outerjoin(Household, Household.unit_id == ShelterUnit.id)
-                .where(Site.status == "open", ShelterUnit.status == "available", Household.id.is_(None))
-                .group_by(Site.site_type)):
-            units_free[site_type] = count
-        occupants, households, waitlisted = by_type(), by_type(), by_type()
-        for site_type, status, count, people in session.execute(
-                select(Site.site_type, Household.status, func.count(Household.id),
-                       func.coalesce(func.sum(Household.persons), 0))
-                .join(Site, Site.id == Household.site_id)
-                .where(Household.status.in_((ALLOCATED, WAITLISTED)))
-                .group_by(Site.site_type, Household.status)):
-            if status == ALLOCATED:
-                households[site_type], occupants[site_type] = count, int(people)
-            else:
-                waitlisted[site_type] = count
-
-        def family(name, documentation, values):
-            metric = GaugeMetricFamily(name, documentation, labels=["site_type"])
-            for site_type, value in sorted(values.items()):
-                metric.add_metric([site_type], value)
-            return metric
-
-        return [
-            sites,
-            family("haven_shelter_capacity_persons", "Persons the available units of open sites shelter", capacity),
-            family("haven_shelter_units_free", "Available, unoccupied units at open sites", units_free),
-            family("haven_shelter_households_allocated", "Households holding a shelter unit", households),
-            family("haven_shelter_occupants", "Persons in households holding a shelter unit", occupants),
-            family("haven_shelter_waitlisted_households", "Households waiting for a shelter unit", waitlisted),
-        ]
+        return views.gauges(repository.gauge_figures(session))

@@ -31,7 +31,7 @@ def apply_as_one_batch(shelter, changes):
         service.prepare_event_batch(events)
         for event in events:
             unit.use_context({"correlation_id": event.correlation_id, CALLER_CONTEXT_KEY: caller})
-            service._apply(event)
+            getattr(service, f"on_{event.event_type}")(event)  # the handler entrypoint's method
         unit.commit()
     finally:
         unit.rollback()
