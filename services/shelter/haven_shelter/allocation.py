@@ -8,7 +8,7 @@
 
 Every move is made while the site's row is locked (``repository.py`` says how and in which order). A site's
 fullness (``site_full``) is settled once per transaction, as it commits (:class:`PendingSettle`), under the context
-of the event that last may have filled it.
+of the last event that may have filled it.
 """
 from dataclasses import dataclass, field
 
@@ -24,35 +24,35 @@ from .repository import Repository
 
 
 # -- what sites.py asks of allocation (the site is locked by the caller) ---------------------------------------------
-def capacity_changed(unit, site):
+def capacity_changed(work, site):
     """Units were added to ``site`` or changed status: serve its queue, then settle its fullness now."""
-    allocator = Allocator(unit)
+    allocator = Allocator(work)
     allocator.serve_queue(site)
     allocator.settle(site)
 
 
-def site_closing(unit, site):
+def site_closing(work, site):
     """``site`` is closing (nobody holds a unit there any more): everyone waiting leaves its queue, in queue order,
     with the reason ``site_closed``, and stays unallocated at the site until it reopens."""
-    allocator = Allocator(unit)
+    allocator = Allocator(work)
     for household in allocator.repo.waiting(site.id):
         allocator.leave(household, site, "site_closed")
 
 
-def site_reopened(unit, site):
+def site_reopened(work, site):
     """``site`` has reopened: place the active households still registered there (each gets a unit or queues),
     then settle its fullness."""
-    allocator = Allocator(unit)
+    allocator = Allocator(work)
     for household in allocator.repo.stranded(site.id):
         allocator.place(household, site)
     allocator.settle(site)
 
 
 class Allocator:
-    def __init__(self, unit, actor=None):
-        self.unit = unit
-        self.repo = Repository(unit)
-        caller = unit.caller
+    def __init__(self, work, actor=None):
+        self.work = work  # the unit of work
+        self.repo = Repository(work)
+        caller = work.caller
         self.actor = actor or (caller.sub if caller else "system")
 
     # -- the camp manager's override -----------------------------------------------------------------------------
@@ -137,7 +137,7 @@ class Allocator:
         elif household.status == WAITLISTED:
             self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
             self.repo.flush()
-            self.unit.emit("waitlist_left", {"household_id": household.id, "site_id": site.id, "reason": reason})
+            self.work.emit("waitlist_left", {"household_id": household.id, "site_id": site.id, "reason": reason})
             self._history(household, site.id, "waitlist_left", reason=reason)
 
     def serve_queue(self, site):
@@ -167,7 +167,7 @@ class Allocator:
             site.full = is_full
         if emit:
             total, _, _, capacity, _ = self.repo.unit_counts(site.id)
-            self.unit.emit("site_full", {"site_id": site.id, "units_total": total, "capacity_persons": capacity},
+            self.work.emit("site_full", {"site_id": site.id, "units_total": total, "capacity_persons": capacity},
                            context=context)
         self.repo.flush()
 
@@ -175,12 +175,12 @@ class Allocator:
         """Settle ``site`` as the transaction commits (once for a whole batch of events), under the context of the
         last event that may have filled it, or earlier if a unit of the site is about to be freed: a site that
         filled up is reported full even when a departure later in the same batch frees a unit."""
-        pending = self.unit.state(PendingSettle)
-        pending.sites[site.id] = (site, self.unit.context())
+        pending = self.work.state(PendingSettle)
+        pending.sites[site.id] = (site, self.work.context())
         pending.order.setdefault(site.id)
 
     def settle_pending(self, site_id):
-        pending = self.unit.state(PendingSettle).sites.pop(site_id, None)
+        pending = self.work.state(PendingSettle).sites.pop(site_id, None)
         if pending is not None:
             site, context = pending
             self.settle(site, context=context)
@@ -189,7 +189,7 @@ class Allocator:
         self._set(household, ALLOCATED, unit_id=unit.id)
         household.site_id = site.id
         self.repo.unit_taken(unit.id)
-        self.unit.emit("shelter_allocated", {
+        self.work.emit("shelter_allocated", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "manual": manual, "covered_area_m2": unit.covered_area_m2})
         self._history(household, site.id, "allocated", unit=unit, manual=manual,
@@ -200,7 +200,7 @@ class Allocator:
         self._set(household, WAITLISTED, queue_number=site.queue_counter)
         self.repo.flush()
         position = domain.queue_position(self.repo.queue_numbers(site.id), household.queue_number)
-        self.unit.emit("allocation_waitlisted", {"household_id": household.id, "site_id": site.id,
+        self.work.emit("allocation_waitlisted", {"household_id": household.id, "site_id": site.id,
                                                  "persons": household.persons, "position": position})
         self._history(household, site.id, "waitlisted")
 
@@ -210,7 +210,7 @@ class Allocator:
         self._set(household, UNALLOCATED if reason == "site_closed" else RELEASED)
         self.repo.flush()  # the unit is free before anyone else can be given it (unique households.unit_id)
         self.repo.unit_freed(unit.id)
-        self.unit.emit("shelter_released", {
+        self.work.emit("shelter_released", {
             "household_id": household.id, "site_id": site.id, "unit_id": unit.id, "unit_type": unit.unit_type,
             "persons": household.persons, "reason": reason, "covered_area_m2": unit.covered_area_m2})
         self._history(household, site.id, "released", unit=unit, reason=reason)
@@ -239,8 +239,8 @@ class PendingSettle(TransactionState):
     sites: dict = field(default_factory=dict)
     order: dict = field(default_factory=dict)
 
-    def before_commit(self, unit):
-        allocator = Allocator(unit)
+    def before_commit(self, work):
+        allocator = Allocator(work)
         for site_id in self.order:
             allocator.settle_pending(site_id)
 

@@ -18,7 +18,7 @@ from .models import Household
 from .repository import Repository
 
 
-def prepare(unit, events):
+def prepare(work, events):
     """Before a batch of household events: lock every site they are at or going to, then their households, one
     query each (``Repository.prepare_batch``). An event whose ids do not parse is left to be refused on its own."""
     households, sites = set(), set()
@@ -29,17 +29,17 @@ def prepare(unit, events):
         except (KeyError, TypeError, ValueError):
             continue  # the event is refused when applied on its own
     if households:
-        Repository(unit).prepare_batch(households, sites)
+        Repository(work).prepare_batch(households, sites)
 
 
-def household_changed(unit, event):
+def household_changed(work, event):
     """Bring shelter's record of a household to what the event says (see ``domain.reconcile``); returns the
     household's allocation status, or "stale" for an event older than what shelter has."""
     data = event.data
     household_id = str(uuid.UUID(str(data["household_id"])))
     facts = domain.Facts(site_id=str(uuid.UUID(str(data["site_id"]))), persons=data["size"],
                          version=data["version"], registration_status=data["status"])
-    repo = Repository(unit)
+    repo = Repository(work)
     locked = repo.lock_household(household_id, facts.site_id)
     if locked is None:  # moved by another transaction five times in a row: let the retry machinery try again later
         raise Conflict(f"household {household_id} is changing concurrently")
@@ -51,7 +51,7 @@ def household_changed(unit, event):
     plan = domain.reconcile(known, facts)
     if plan.ignore:
         return "stale"
-    allocator = Allocator(unit, actor=f"event:{event.source}.{event.event_type}")
+    allocator = Allocator(work, actor=f"event:{event.source}.{event.event_type}")
     now = utcnow()
     if household is None:  # inserted with what the placement decides, by the next flush
         household = Household(id=household_id, site_id=facts.site_id, persons=facts.persons,

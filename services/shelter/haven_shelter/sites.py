@@ -21,9 +21,9 @@ SITE_EVENT_FIELDS = ("name", "site_type", "adm1", "adm2", "lat", "lon", "status"
 
 
 class SiteRegistry:
-    def __init__(self, unit, targets):
-        self.unit = unit
-        self.repo = Repository(unit)
+    def __init__(self, work, targets):
+        self.work = work  # the unit of work
+        self.repo = Repository(work)
         self.targets = targets  # minimum-standards targets (haven_contracts.standards.targets_from_config)
 
     # -- sites ---------------------------------------------------------------------------------------------------
@@ -33,7 +33,7 @@ class SiteRegistry:
         site = Site(id=str(uuid.uuid4()), status="open", full=False, queue_counter=0, unit_counter=0,
                     created_at=now, updated_at=now, **data)
         self._save(site)
-        self.unit.emit("site_opened", site_event_data(site))
+        self.work.emit("site_opened", site_event_data(site))
         return self.view(site)
 
     def update(self, site_id, changes):
@@ -44,7 +44,7 @@ class SiteRegistry:
             setattr(site, key, value)
         site.updated_at = utcnow()
         self._save(site)
-        self.unit.emit("site_updated", site_event_data(site))
+        self.work.emit("site_updated", site_event_data(site))
         return self.view(site)
 
     def close(self, site_id, reason):
@@ -57,11 +57,11 @@ class SiteRegistry:
         if allocated:
             raise Conflict(f"site {site_id} still shelters {allocated} household(s): relocate them or record their "
                            "departure first")
-        site_closing(self.unit, site)
+        site_closing(self.work, site)
         now = utcnow()
         site.status, site.closed_reason, site.closed_at, site.full, site.updated_at = "closed", reason, now, False, now
         self.repo.flush()
-        self.unit.emit("site_closed", {**site_event_data(site), "reason": reason})
+        self.work.emit("site_closed", {**site_event_data(site), "reason": reason})
         return self.view(site)
 
     def reopen(self, site_id):
@@ -71,8 +71,8 @@ class SiteRegistry:
             raise Conflict(f"site {site_id} is open")
         site.status, site.closed_reason, site.closed_at, site.updated_at = "open", None, None, utcnow()
         self.repo.flush()
-        self.unit.emit("site_opened", site_event_data(site))
-        site_reopened(self.unit, site)
+        self.work.emit("site_opened", site_event_data(site))
+        site_reopened(self.work, site)
         return self.view(site)
 
     def get(self, site_id):
@@ -143,12 +143,12 @@ class SiteRegistry:
         site_id = parse_uuid(site_id, "site_id")
         data = load(ServicesSchema(), services, field="services")
         site = self.repo.site(site_id)
-        caller = self.unit.caller
+        caller = self.work.caller
         row = SiteServices(site_id=site.id, recorded_at=utcnow(), recorded_by=caller.org if caller else "HAVEN",
                            **{key: data.get(key) for key in SERVICE_FIELDS}, phase=data["phase"], as_of=data["as_of"])
         self.repo.add(row)
         self.repo.flush()
-        self.unit.emit("site_services_updated", {
+        self.work.emit("site_services_updated", {
             "site_id": site.id, **{key: getattr(row, key) for key in SERVICE_FIELDS}, "phase": row.phase,
             "as_of": row.as_of.isoformat()})
         return self.view(site)
@@ -162,10 +162,10 @@ class SiteRegistry:
     def _capacity_changed(self, site):
         """Announce the site's new capacity, then let allocation serve the queue and settle the site."""
         total, available, _, capacity, area = self.repo.unit_counts(site.id)
-        self.unit.emit("site_capacity_changed", {"site_id": site.id, "units_total": total,
+        self.work.emit("site_capacity_changed", {"site_id": site.id, "units_total": total,
                                                  "units_available": available, "capacity_persons": capacity,
                                                  "covered_area_m2": round(area, 2)})
-        capacity_changed(self.unit, site)
+        capacity_changed(self.work, site)
 
     def _save(self, site):
         """Add or flush a site; a code another site already uses is a Conflict."""

@@ -26,20 +26,20 @@ class Shelter:
 
     def __init__(self, engine):
         self.engine = engine
-        self.unit = UnitOfWork(sessionmaker(engine, expire_on_commit=False), "shelter", {}, catalogue)
+        self.work = UnitOfWork(sessionmaker(engine, expire_on_commit=False), "shelter", {}, catalogue)
         self.events = []
         self._seen = 0
 
-    def _transaction(self, context, work):
-        self.unit.use_context(context)
+    def _transaction(self, context, body):
+        self.work.use_context(context)
         try:
-            result = work()
-            self.unit.commit()
+            result = body()
+            self.work.commit()
         except BaseException:
-            self.unit.rollback()
+            self.work.rollback()
             raise
         finally:
-            self.unit.close()
+            self.work.close()
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(OutboxEvent.id, OutboxEvent.envelope)
                                       .where(OutboxEvent.id > self._seen).order_by(OutboxEvent.id)).all()
@@ -52,12 +52,12 @@ class Shelter:
         """A call of ``SiteRegistry`` by a camp manager (as an RPC method makes it)."""
         return self._transaction(
             {CALLER_CONTEXT_KEY: CAMP_MANAGER.as_context(), "correlation_id": "rpc"},
-            lambda: getattr(SiteRegistry(self.unit, DEFAULT_TARGETS), method)(*args, **kwargs))
+            lambda: getattr(SiteRegistry(self.work, DEFAULT_TARGETS), method)(*args, **kwargs))
 
     def allocation(self, method, *args, **kwargs):
         """A call of ``Allocator`` by a camp manager (as an RPC method makes it)."""
         return self._transaction({CALLER_CONTEXT_KEY: CAMP_MANAGER.as_context(), "correlation_id": "rpc"},
-                                 lambda: getattr(Allocator(self.unit), method)(*args, **kwargs))
+                                 lambda: getattr(Allocator(self.work), method)(*args, **kwargs))
 
     def apply(self, *changes):
         """Registration's household events ``(event_type, data)`` applied as the kernel applies a batch: prepared
@@ -66,11 +66,11 @@ class Shelter:
                   for i, (event_type, data) in enumerate(changes)]
 
         def batch():
-            handlers.prepare(self.unit, events)
+            handlers.prepare(self.work, events)
             for event in events:
-                self.unit.use_context({CALLER_CONTEXT_KEY: SHELTER.as_context(),
+                self.work.use_context({CALLER_CONTEXT_KEY: SHELTER.as_context(),
                                        "correlation_id": event.correlation_id})
-                handlers.household_changed(self.unit, event)
+                handlers.household_changed(self.work, event)
         self._transaction({CALLER_CONTEXT_KEY: SHELTER.as_context()}, batch)
 
     def emitted(self, event_type):
