@@ -1,4 +1,5 @@
-"""The situation report, the site profile and the 3W, computed from the projections in plain Python.
+"""The sitrep builder: the situation report, a site's figures and the 3W, computed from the projections in plain
+Python (no session: the use cases in ``reports.py`` read the projections and hand them over).
 
 Everything here reads per-site rows (site profiles and counters), never household rows, so producing a report
 costs the same at a thousand households as at a hundred thousand.
@@ -41,7 +42,7 @@ def group_cells(cells):
     return grouped
 
 
-class Reporter:
+class SitrepBuilder:
     """Builds reports from the projections: ``sites`` (``{site_id: SiteState}``) and ``cells``
     (``{(site_id, dimension, key): n}``)."""
 
@@ -192,7 +193,7 @@ class Reporter:
                  for entry in figures]
         return {
             "generated_at": now.isoformat(),
-            "as_of_event": _event_reference(last_event),
+            "as_of_event": event_reference(last_event),
             "lag_seconds": lag,
             "filters": {"adm1": adm1, "adm2": adm2},
             "small_cell_threshold": self.threshold,
@@ -236,7 +237,8 @@ class Reporter:
         return result
 
 
-def _event_reference(last_event):
+def event_reference(last_event):
+    """The last event applied (``repository.last_event``) as published: its times in ISO 8601."""
     if last_event is None:
         return None
     return {key: (iso(value) if key in ("occurred_at", "received_at") else value)

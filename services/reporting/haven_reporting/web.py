@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from haven_kernel.auth import authorize, verify_token
 from haven_kernel.errors import Forbidden, HavenError, InternalError, NotFound, Unauthenticated, ValidationError
 
-from . import dashboard
+from . import dashboard, pages
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def html_response(page, status=200, nonce=None):
 
 
 def login_page(status=401, message=None, clear_cookie=False):
-    response = html_response(dashboard.login_page(message), status=status)
+    response = html_response(pages.login_page(message), status=status)
     if clear_cookie:
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
     return response

@@ -228,8 +228,24 @@ def test_http_needs_a_token_and_the_dashboard_shows_the_figures(reporting, event
     assert 'haven_reporting_population{figure="households"} 2.0' in metrics
 
 
-def test_every_event_reporting_consumes_has_a_handler(reporting):
+def test_every_event_reporting_consumes_has_a_handler_under_the_inbox_key_databases_already_hold(reporting, events):
     from nameko.events import EventHandler
-    handled = {(e.source_service, e.event_type) for e in reporting.container.entrypoints
-               if isinstance(e, EventHandler)}
-    assert handled == {(e.source, e.name) for e in catalogue.consumed_by("reporting")}
+    from sqlalchemy import insert
+    from haven_kernel.clock import utcnow
+    from haven_kernel.db import ProcessedEvent
+    handlers = [e for e in reporting.container.entrypoints if isinstance(e, EventHandler)]
+    assert {(e.source_service, e.event_type) for e in handlers} == {
+        (e.source, e.name) for e in catalogue.consumed_by("reporting")}
+    # The handlers were generated once; written out, each keeps the name (and so the inbox key) it had.
+    assert {e.inbox_name for e in handlers} == {
+        f"ReportingService.on_{e.source}_{e.name}" for e in catalogue.consumed_by("reporting")}
+    applied, fresh = events.site(name="Applied before"), events.site(name="Fresh")
+    envelope = events.envelope("shelter", "site_opened", applied)
+    with reporting.database.session_factory() as session:  # the inbox row of an event applied before the change
+        session.execute(insert(ProcessedEvent), [{"event_id": envelope["event_id"], "processed_at": utcnow(),
+                                                  "handler": "ReportingService.on_shelter_site_opened"}])
+        session.commit()
+    reporting.publish("shelter", "site_opened", applied, envelope=envelope)
+    reporting.publish("shelter", "site_opened", fresh)
+    reporting.wait_archived(1)
+    assert [s["name"] for s in reporting.sitrep()["sites"]] == ["Fresh"], "the inbox skipped the old event"

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from haven_kernel.migrations import upgrade
-from haven_reporting import store
-from haven_reporting.projection import MemoryStore, Projector
+from haven_reporting import repository
+from haven_reporting.domain import MemoryStore, Projector
 
 
 def story(events, households=40):
@@ -60,14 +60,14 @@ def apply_in_batches(url, evts, sizes):
             batch = evts[position:position + size]
             position += size
             with Session(engine) as session:
-                sql = store.SqlStore(session)
+                sql = repository.SqlStore(session)
                 sql.prepare(batch)
                 applied = [sql.record(event) for event in batch]
                 sql.write()
                 session.commit()
                 yield applied
         with Session(engine) as session:
-            yield store.load_cells(session), store.load_sites(session), store.archived_count(session)
+            yield repository.load_cells(session), repository.load_sites(session), repository.archived_count(session)
     finally:
         engine.dispose()
 

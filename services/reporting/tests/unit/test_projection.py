@@ -5,8 +5,8 @@ import random
 import pytest
 
 from haven_contracts import catalogue
-from haven_reporting.projection import HANDLERS, MemoryStore, Projector, household_cells
-from haven_reporting.sitrep import Reporter
+from haven_reporting.domain import HANDLERS, MemoryStore, Projector, household_cells
+from haven_reporting.sitrep import SitrepBuilder
 
 pytestmark = pytest.mark.unit
 
@@ -165,8 +165,8 @@ def test_random_orders_of_a_busy_day_give_the_same_figures(events):
         rng.shuffle(shuffled)
         store = project(shuffled)
         assert cells(store) == cells(reference)
-        assert Reporter(store.sites, store.cells).sitrep(now=events.clock)["totals"] == \
-            Reporter(reference.sites, reference.cells).sitrep(now=events.clock)["totals"]
+        assert SitrepBuilder(store.sites, store.cells).sitrep(now=events.clock)["totals"] == \
+            SitrepBuilder(reference.sites, reference.cells).sitrep(now=events.clock)["totals"]
 
 
 def test_site_details_capacity_and_services_keep_the_latest(events):
@@ -198,5 +198,5 @@ def test_site_details_capacity_and_services_keep_the_latest(events):
 
 
 def test_household_cells_of_an_unknown_household_are_empty(events):
-    from haven_reporting.projection import HouseholdState
+    from haven_reporting.domain import HouseholdState
     assert household_cells(HouseholdState("x")) == {}

@@ -6,10 +6,10 @@ import hxl
 import pytest
 
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary, targets_from_config
-from haven_reporting import dashboard, hxl as hxl_export
-from haven_reporting.projection import MemoryStore, Projector
+from haven_reporting import dashboard, hxl as hxl_export, pages
+from haven_reporting.domain import MemoryStore, Projector
 from haven_reporting.reports import settings_from_config
-from haven_reporting.sitrep import Reporter, suppress
+from haven_reporting.sitrep import SitrepBuilder, suppress
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +55,7 @@ def test_suppression_bands_small_counts_only():
 
 def test_sitrep_totals_sites_and_admin_areas(events):
     store, guara, mandruzi, chimoio = build(events)
-    report = Reporter(store.sites, store.cells).sitrep(now=events.clock)
+    report = SitrepBuilder(store.sites, store.cells).sitrep(now=events.clock)
     totals = report["totals"]
     assert (totals["sites"], totals["sites_open"], totals["households"], totals["individuals"]) == (3, 3, 13, 31)
     assert totals["by_sex_age"]["female"]["60+"] == 7 and totals["by_sex_age"]["male"]["0-4"] == 6
@@ -76,19 +76,19 @@ def test_sitrep_totals_sites_and_admin_areas(events):
 
 def test_sitrep_filters_by_admin_area(events):
     store, guara, mandruzi, chimoio = build(events)
-    reporter = Reporter(store.sites, store.cells)
-    sofala = reporter.sitrep(adm1="Sofala", now=events.clock)
+    builder = SitrepBuilder(store.sites, store.cells)
+    sofala = builder.sitrep(adm1="Sofala", now=events.clock)
     assert [s["name"] for s in sofala["sites"]] == ["Guara Guara", "Mandruzi"]
     assert sofala["totals"]["households"] == 13 and sofala["totals"]["specific_needs"] == {"DS": "<5", "ER": 7,
                                                                                          "PG": "<5"}
-    buzi = reporter.sitrep(adm2="Buzi", now=events.clock)
+    buzi = builder.sitrep(adm2="Buzi", now=events.clock)
     assert [s["site_id"] for s in buzi["sites"]] == [guara] and buzi["totals"]["individuals"] == 24
-    assert reporter.sitrep(adm1="Niassa", now=events.clock)["totals"]["sites"] == 0
+    assert builder.sitrep(adm1="Niassa", now=events.clock)["totals"]["sites"] == 0
 
 
 def test_standards_compare_live_figures_with_configured_targets(events):
     store, guara, *_ = build(events)
-    site = {s["site_id"]: s for s in Reporter(store.sites, store.cells).sitrep(now=events.clock)["sites"]}[guara]
+    site = {s["site_id"]: s for s in SitrepBuilder(store.sites, store.cells).sitrep(now=events.clock)["sites"]}[guara]
     standards = site["standards"]
     # six 17.5 m² tents for 24 people: the units people live in, not the 175 m² of all the site's units
     assert standards["covered_area_per_person_m2"] == {"value": 4.38, "target": 3.5, "met": True}
@@ -98,7 +98,7 @@ def test_standards_compare_live_figures_with_configured_targets(events):
     assert standards["people_per_hand_pump"] is None, "a site served by taps does not fail for having no hand pump"
     assert standards["water_litres_per_person_per_day"] == {"value": 12.5, "target": 15, "met": False}
     assert (site["standards_met"], site["standards_assessed"]) == (4, 5)
-    stricter = Reporter(store.sites, store.cells, targets={**DEFAULT_TARGETS, "covered_area_m2_per_person": 4.5})
+    stricter = SitrepBuilder(store.sites, store.cells, targets={**DEFAULT_TARGETS, "covered_area_m2_per_person": 4.5})
     assert stricter.figures(guara)["standards"]["covered_area_per_person_m2"]["met"] is False
 
 
@@ -119,7 +119,7 @@ def test_targets_and_threshold_come_from_config():
     targets = targets_from_config({"SPHERE_COVERED_AREA_M2_PER_PERSON": "4.5", "SPHERE_PEOPLE_PER_TAP": 200})
     assert targets["covered_area_m2_per_person"] == 4.5 and targets["people_per_tap"] == 200
     assert targets["people_per_hand_pump"] == 500
-    assert settings_from_config({"SMALL_CELL_THRESHOLD": "3"})[0] == 3
+    assert settings_from_config({"SMALL_CELL_THRESHOLD": "3"}).threshold == 3
     with pytest.raises(ValueError):
         settings_from_config({"SMALL_CELL_THRESHOLD": "five"})
     for bad in ({"SPHERE_PEOPLE_PER_TAP": "-1"}, {"SPHERE_PEOPLE_PER_TAP": "many"},
@@ -130,7 +130,7 @@ def test_targets_and_threshold_come_from_config():
 
 def test_three_w_counts_registration_site_management_and_shelter(events):
     store, guara, mandruzi, chimoio = build(events)
-    rows = {(r["org"], r["sector"], r["adm2"], r["activity"]): r for r in Reporter(store.sites, store.cells).three_w()}
+    rows = {(r["org"], r["sector"], r["adm2"], r["activity"]): r for r in SitrepBuilder(store.sites, store.cells).three_w()}
     assert rows[("UNHCR", "CCCM", "Buzi", "Registration")]["households"] == 3
     assert rows[("IOM", "CCCM", "Buzi", "Registration")]["individuals"] == 12
     assert rows[("IOM", "CCCM", "Buzi", "Site management")]["households"] == 6
@@ -147,8 +147,8 @@ def _read_hxl(text):
 
 def test_hxl_exports_read_back_with_libhxl(events):
     store, guara, mandruzi, chimoio = build(events)
-    reporter = Reporter(store.sites, store.cells)
-    report = reporter.sitrep(now=events.clock)
+    builder = SitrepBuilder(store.sites, store.cells)
+    report = builder.sitrep(now=events.clock)
     text = hxl_export.write("sites", report["sites"], "2026-11-28")
     header, tags = list(csv.reader(io.StringIO(text)))[:2]
     assert header[0] == "Site ID" and tags[0] == "#loc+camp+id" and tags[-1] == "#date+reported"
@@ -167,7 +167,7 @@ def test_hxl_exports_read_back_with_libhxl(events):
         assert row.get("#population+ind+needs+ds") == str(site["specific_needs"].get("DS", 0))
     assert by_id[guara].get("#population+ind+needs+ds") == "<5"
     assert float(by_id[guara].get("#indicator+covered_area+num")) == 4.38
-    three_w = list(_read_hxl(hxl_export.write("3w", reporter.three_w(), "2026-11-28")))
+    three_w = list(_read_hxl(hxl_export.write("3w", builder.three_w(), "2026-11-28")))
     assert {(r.get("#org+impl"), r.get("#activity+name")) for r in three_w} >= {("UNHCR", "Registration"),
                                                                               ("IOM", "Shelter allocation")}
     areas = list(_read_hxl(hxl_export.write("admin_areas", report["admin_areas"], "2026-11-28")))
@@ -182,23 +182,23 @@ def test_hxl_cells_cannot_smuggle_a_spreadsheet_formula():
 def test_dashboard_escapes_partner_text_and_shows_the_figures(events):
     from haven_kernel.auth import Caller
     store, guara, mandruzi, chimoio = build(events)
-    reporter = Reporter(store.sites, store.cells)
-    page = dashboard.render({"sitrep": reporter.sitrep(now=events.clock), "three_w": reporter.three_w()},
+    builder = SitrepBuilder(store.sites, store.cells)
+    page = dashboard.render({"sitrep": builder.sitrep(now=events.clock), "three_w": builder.three_w()},
                             Caller("ocha", "OCHA", ("reporting:read",)), nonce="abc")
     assert "<Chimoio>" not in page and "Centro de Trânsito &lt;Chimoio&gt;" in page
     assert 'id="total-households">13<' in page and 'id="total-individuals">31<' in page
     assert f'data-site-id="{guara}"' in page and '<script nonce="abc">' in page
     assert "http://" not in page and "https://" not in page, "self-contained: nothing fetched from elsewhere"
-    login = dashboard.login_page("That token was refused <b>")
+    login = pages.login_page("That token was refused <b>")
     assert 'action="/login"' in login and "&lt;b&gt;" in login and "<script" not in login
 
 
 def test_an_empty_response_has_a_sitrep_and_a_dashboard():
     from haven_kernel.auth import Caller
-    reporter = Reporter({}, {})
-    report = reporter.sitrep()
+    builder = SitrepBuilder({}, {})
+    report = builder.sitrep()
     assert report["totals"]["sites"] == 0 and report["sites"] == [] and report["as_of_event"] is None
-    page = dashboard.render({"sitrep": report, "three_w": reporter.three_w()}, Caller("x", "OCHA", ()), "n")
+    page = dashboard.render({"sitrep": report, "three_w": builder.three_w()}, Caller("x", "OCHA", ()), "n")
     assert "no event received yet" in page and 'id="total-households">0<' in page
 
 
@@ -215,5 +215,5 @@ def test_covered_area_is_missing_not_guessed_when_an_allocation_did_not_say_its_
     projector.apply(events.event("shelter", "shelter_allocated", {
         "household_id": household["household_id"], "site_id": site["site_id"], "unit_id": events.site()["site_id"],
         "unit_type": "family_tent", "persons": household["size"]}))  # a producer that did not send the area
-    figures = Reporter(store.sites, store.cells).figures(site["site_id"])
+    figures = SitrepBuilder(store.sites, store.cells).figures(site["site_id"])
     assert figures["occupants"] == household["size"] and figures["standards"]["covered_area_per_person_m2"] is None

@@ -1,5 +1,5 @@
-"""The projections in the database: the store the projection handlers write through, the archive, and the reads
-the reports are built from.
+"""All of reporting's SQL: the projection store the event handlers write through (:class:`SqlStore`), the archive,
+the reads the reports and the metrics are built from, and the rebuild.
 
 Counters change only by ``INSERT ... ON CONFLICT DO UPDATE SET value = value + n`` (sorted, so that two transactions
 never wait on each other in opposite orders); a household's or a site's row is locked (PostgreSQL ``FOR UPDATE``, in
@@ -18,7 +18,7 @@ from haven_kernel.clock import aware, utcnow
 from haven_kernel.db import TransactionState
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
-from .projection import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
+from .domain import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
 
 CHUNK = 2000
 
@@ -217,6 +217,20 @@ def load_cells(session, site_id=None):
     if site_id is not None:
         query = query.where(SiteCounter.site_id == site_id)
     return {(row.site_id, row.dimension, row.key): row.value for row in session.execute(query)}
+
+
+def sites_by_status(session):
+    """``{status: number of sites}`` of the sites a site event has described."""
+    return dict(session.execute(select(SiteProfile.status, func.count())
+                                .where(SiteProfile.details_as_of.is_not(None))
+                                .group_by(SiteProfile.status)).all())
+
+
+def response_figures(session):
+    """Response-wide sums of the population and shelter counters: ``{key: total}``."""
+    return dict(session.execute(select(SiteCounter.key, func.sum(SiteCounter.value))
+                                .where(SiteCounter.dimension.in_(("population", "shelter")))
+                                .group_by(SiteCounter.key)).all())
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,26 @@
+"""Reporting's event handlers' bodies: every event it consumes is archived and applied to the projections (the
+rules are in ``domain.py``), through the transaction's :class:`~.repository.SqlStore`, so that a batch of events
+reads and writes each household, site and counter once; and the rebuild, which replays the archive.
+"""
+from . import repository
+
+
+def _store(unit):
+    """The projection store of this transaction: one for a whole batch of events, written before the commit."""
+    return unit.state(repository.SqlStore, unit.session)
+
+
+def prepare(unit, events):
+    """Archive a batch of events and read (locked) what they concern, in one statement each."""
+    _store(unit).prepare(events)
+
+
+def record(unit, event):
+    """Archive the event and apply it to the projections (committed with its inbox row); False if it was archived
+    before (an archived event was applied then)."""
+    return _store(unit).record(event)
+
+
+def rebuild(unit):
+    """Drop the projections and replay the whole archive into them (``repository.rebuild``)."""
+    return repository.rebuild(unit.session)
