@@ -14,6 +14,10 @@ class ServiceMetrics:
                                     ["method", "outcome"], registry=r)
         self.rpc_duration = Histogram("haven_rpc_duration_seconds", "RPC call latency", ["method"],
                                       buckets=LATENCY_BUCKETS, registry=r)
+        self.http_requests = Counter("haven_http_requests_total", "HTTP requests by route and outcome",
+                                     ["route", "outcome"], registry=r)
+        self.http_duration = Histogram("haven_http_duration_seconds", "HTTP request latency", ["route"],
+                                       buckets=LATENCY_BUCKETS, registry=r)
         self.events_published = Counter("haven_events_published_total", "Events published from the outbox",
                                         ["event_type"], registry=r)
         self.outbox_publish_failures = Counter("haven_outbox_publish_failures_total",

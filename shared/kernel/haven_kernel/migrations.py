@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from .db.tables import KernelBase
+from .db.tables import KernelBase, WebSessionBase
 
 
 def alembic_config(package, url):
@@ -28,13 +28,14 @@ def upgrade(package, url, revision="head"):
     command.upgrade(alembic_config(package, url), revision)
 
 
-def run_env(target_metadata):
-    """The body of every service's ``migrations/env.py``."""
+def run_env(target_metadata, *kernel_metadata):
+    """The body of every service's ``migrations/env.py``; ``kernel_metadata``: the optional kernel tables the
+    service has (``WebSessionBase.metadata``), besides the outbox and inbox."""
     from alembic import context
 
     config = context.config
     url = config.get_main_option("sqlalchemy.url")
-    metadata = [target_metadata, KernelBase.metadata]
+    metadata = [target_metadata, *kernel_metadata, KernelBase.metadata]
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True)
         with context.begin_transaction():
@@ -49,20 +50,39 @@ def run_env(target_metadata):
     engine.dispose()
 
 
-def create_kernel_tables(op):
-    """Create the outbox and inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
-    service's first revision). DDL through ``op.execute``, so ``alembic upgrade --sql`` prints it too."""
-    for table in KernelBase.metadata.sorted_tables:
+def _create_tables(op, metadata):
+    """DDL through ``op.execute``, so ``alembic upgrade --sql`` prints it too."""
+    for table in metadata.sorted_tables:
         op.execute(sa.schema.CreateTable(table))
         for index in sorted(table.indexes, key=lambda index: index.name):
             op.execute(sa.schema.CreateIndex(index))
 
 
-def drop_kernel_tables(op):
-    for table in reversed(KernelBase.metadata.sorted_tables):
+def _drop_tables(op, metadata):
+    for table in reversed(metadata.sorted_tables):
         for index in table.indexes:
             op.drop_index(index.name, table_name=table.name)
         op.drop_table(table.name)
+
+
+def create_kernel_tables(op):
+    """Create the outbox and inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
+    service's first revision)."""
+    _create_tables(op, KernelBase.metadata)
+
+
+def drop_kernel_tables(op):
+    _drop_tables(op, KernelBase.metadata)
+
+
+def create_web_sessions_table(op):
+    """Create ``web_sessions`` (``haven_kernel.web.Sessions``) as :mod:`.db.tables` defines it: from a revision of
+    a service that signs browsers in (and pass ``WebSessionBase.metadata`` to ``run_env``)."""
+    _create_tables(op, WebSessionBase.metadata)
+
+
+def drop_web_sessions_table(op):
+    _drop_tables(op, WebSessionBase.metadata)
 
 
 def _columns(op, table):

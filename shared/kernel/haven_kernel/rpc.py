@@ -4,7 +4,7 @@ import inspect
 import logging
 import time
 import uuid
-from functools import partial, wraps
+from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
 from nameko.extensions import DependencyProvider
@@ -13,7 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import auth_secret, authorize, service_token, verify_token
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
-from .db import Database
+from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
 from .metrics import metrics_for
@@ -91,19 +91,7 @@ def rpc(scope=None):
     passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error."""
 
     def decorate(fn):
-        @wraps(fn)
-        def call(self, *args, **kwargs):
-            unit = self.db
-            set_correlation_id(unit.correlation_id)
-            try:
-                result = fn(self, *args, **kwargs)
-                unit.commit()
-                return result
-            except BaseException:
-                unit.rollback()
-                raise
-
-        return HavenRpc.decorator(scope=scope)(call)
+        return HavenRpc.decorator(scope=scope)(in_unit_of_work(fn))
 
     return decorate
 

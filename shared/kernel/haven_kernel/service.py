@@ -9,7 +9,6 @@ import logging
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
@@ -18,6 +17,7 @@ from werkzeug.wrappers import Response
 from .db import Database
 from .messaging import EventApplier, OutboxRelay, apply_batch
 from .metrics import metrics_for
+from .web import http
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class HavenService:
                     return _base(self, request)
 
                 endpoint.__name__ = endpoint.__qualname__ = attr
-                setattr(cls, attr, http("GET", path)(endpoint))
+                setattr(cls, attr, http("GET", path, public=True)(endpoint))
 
     def _health(self, request):
         checks = {}

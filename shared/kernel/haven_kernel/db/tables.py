@@ -1,5 +1,7 @@
-"""The kernel's own tables, defined once: the outbox and the inbox. Services' migrations create them from these
-definitions (``haven_kernel.migrations.create_kernel_tables``, in their first revision).
+"""The kernel's own tables, defined once: the outbox and the inbox, which every service has; and the browser
+sessions, which only a service that signs browsers in has. Services' migrations create them from these definitions
+(``haven_kernel.migrations.create_kernel_tables`` in their first revision; ``create_web_sessions_table`` in a
+revision of their own).
 
 A change to a kernel table is a change here plus a helper in ``haven_kernel.migrations`` that brings an existing
 database to it and finds nothing to do on one created after the change (as ``drop_outbox_last_error``); each
@@ -61,3 +63,29 @@ class ProcessedEvent(KernelBase):
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     handler: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionBase(DeclarativeBase):
+    """Apart from :class:`KernelBase`: only services that keep browser sessions create these tables."""
+
+    metadata = metadata()
+
+
+class WebSession(WebSessionBase):
+    """A signed-in browser (``haven_kernel.web.Sessions``). The cookie holds a random id; the row is found by its
+    SHA-256, so the table alone signs nobody in. Kept in the service's database, so every replica knows it; deleted
+    on sign-out."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256 of the cookie's id
+    sub: Mapped[str] = mapped_column(String(255))
+    org: Mapped[str] = mapped_column(String(255))
+    scopes: Mapped[list] = mapped_column(JSON)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # what the session's forms must send back
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when idle; moved on by use
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the token's expiry or the maximum
+
+    __table_args__ = (Index("ix_web_sessions_expires_at", "expires_at"),)

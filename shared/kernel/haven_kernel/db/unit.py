@@ -10,6 +10,7 @@
 * ``commit()`` / ``rollback()``: the Haven entrypoints call them, never a service.
 """
 import contextlib
+from functools import wraps
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from .. import dialect
 from ..auth import Caller
 from ..clock import utcnow
 from ..context import CALLER_CONTEXT_KEY, EventContext, event_context_of
+from ..logs import set_correlation_id
 from .tables import OutboxEvent, ProcessedEvent
 
 
@@ -181,3 +183,22 @@ class UnitOfWork:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+
+def in_unit_of_work(fn):
+    """A ``HavenService`` method run in its unit of work (``self.db``): committed when it returns, rolled back if it
+    raises (the ``@rpc`` and ``@http`` entrypoints wrap every method with it)."""
+
+    @wraps(fn)
+    def call(self, *args, **kwargs):
+        unit = self.db
+        set_correlation_id(unit.correlation_id)
+        try:
+            result = fn(self, *args, **kwargs)
+            unit.commit()
+            return result
+        except BaseException:
+            unit.rollback()
+            raise
+
+    return call
