@@ -189,7 +189,16 @@ def _three_w_rows(rows):
         f'<td class="num">{n(r["households"])}</td><td class="num">{n(r["individuals"])}</td></tr>' for r in rows)
 
 
-def render(report, caller, nonce):
+def _sign_out(csrf_token):
+    if csrf_token is None:
+        return ""
+    return (f'<form method="post" action="/logout" style="margin:0" id="logout-form">'
+            f'<input type="hidden" name="csrf_token" value="{e(csrf_token)}"><button type="submit">Sign out</button>'
+            f'</form>')
+
+
+def render(report, caller, nonce, csrf_token=None):
+    """The dashboard page; ``csrf_token``: the session's, for its sign-out form (no form without a session)."""
     sitrep, three_w = report["sitrep"], report["three_w"]
     totals, sites = sitrep["totals"], sitrep["sites"]
     event = sitrep["as_of_event"]
@@ -224,7 +233,7 @@ def render(report, caller, nonce):
 <header><h1>Haven · Situation report</h1><span class="meta" id="as-of">{as_of}</span>
 <nav><a href="/sitrep.csv">Sites (HXL CSV)</a><a href="/3w.csv">3W (HXL CSV)</a><a href="/sitrep.json">JSON</a>
 <span class="meta">{e(caller.org)}</span>
-<form method="post" action="/logout" style="margin:0"><button type="submit">Sign out</button></form></nav></header>
+{_sign_out(csrf_token)}</nav></header>
 <main>
 <section class="cards" id="totals">{cards}</section>
 <section class="grid">

@@ -98,15 +98,17 @@ def page(title, body, nonce=None):
             f'<style>{STYLE}</style></head><body>{body}{script}</body></html>')
 
 
-def login_page(message=None):
+def login_page(message=None, csrf_token=""):
     notice = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
     body = f"""
 <header><h1>Haven · Situation report</h1></header>
 <main><div class="panel" style="max-width:560px;margin:40px auto">
 <h2>Sign in</h2>
-<p>Paste the access token you were given (scope <code>reporting:read</code>). It is kept in this browser until it
-expires or you sign out.</p>{notice}
+<p>Paste the access token you were given (scope <code>reporting:read</code>). It opens a session on this browser
+that ends when you sign out, when it is left unused for a while, or when the token expires; the token itself is not
+kept.</p>{notice}
 <form method="post" action="/login" id="login-form">
+<input type="hidden" name="csrf_token" value="{e(csrf_token)}">
 <p><label for="token">Token</label><br>
 <textarea id="token" name="token" rows="5" style="width:100%;font:12px monospace" required autocomplete="off"
 spellcheck="false"></textarea></p>

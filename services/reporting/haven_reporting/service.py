@@ -5,13 +5,12 @@ Reporting consumes every event the catalogue lists it as a consumer of: each has
 the event and applies it to the projections. A handler's name is its inbox key (``ReportingService.<name>``): keep
 it, or events applied before would be claimed again under the new name (the archive would still refuse them).
 """
-from nameko.web.handlers import http
-
 from haven_contracts import catalogue
 from haven_kernel.clock import utcnow
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
+from haven_kernel.web import Sessions, csv_response, http
 
 from . import handlers, reports, repository, views, web
 
@@ -21,6 +20,7 @@ class ReportingService(HavenService):
     catalogue = catalogue
 
     settings = Settings(reports.settings_from_config)
+    sessions = Sessions()  # the dashboard's signed-in browsers, kept in reporting's database
 
     # -- partner API ---------------------------------------------------------------------------------------------
     @rpc(scope="reporting:read")
@@ -103,38 +103,34 @@ class ReportingService(HavenService):
     def on_shelter_waitlist_left(self, event):
         handlers.record(self.db, event)
 
-    # -- HTTP ----------------------------------------------------------------------------------------------------
-    @http("GET", "/")
+    # -- HTTP: the dashboard for browsers (signed in with a session), JSON and HXL CSV for scripts too -------------
+    @http("GET", "/", scope=web.READ_SCOPE, session=True, error_page=web.signin_page)
     def dashboard(self, request):
-        return web.dashboard_response(request, lambda: reports.dashboard(self.db, self.settings))
+        return web.dashboard_page(request, reports.dashboard(self.db, self.settings))
 
-    @http("POST", "/login")
+    @http("POST", "/login", public=True, error_page=web.signin_page)
     def login(self, request):
-        return web.login(request)
+        return self.sessions.sign_in(request, request.form.get("token"), scope=web.READ_SCOPE)
 
-    @http("POST", "/logout")
+    @http("POST", "/logout", public=True)
     def logout(self, request):
-        return web.logout(request)
+        return self.sessions.sign_out(request)
 
-    @http("GET", "/sitrep.json")
+    @http("GET", "/sitrep.json", scope=web.READ_SCOPE, session=True)
     def sitrep_json(self, request):
-        return web.guarded(request, lambda caller: web.json_response(reports.sitrep(
-            self.db, self.settings, adm1=request.args.get("adm1"), adm2=request.args.get("adm2"))))
+        return reports.sitrep(self.db, self.settings, adm1=request.args.get("adm1"), adm2=request.args.get("adm2"))
 
-    @http("GET", "/sitrep.csv")
+    @http("GET", "/sitrep.csv", scope=web.READ_SCOPE, session=True)
     def sitrep_csv(self, request):
-        return web.guarded(request, lambda caller: web.csv_response(
-            reports.export_hxl(self.db, self.settings, "sites"), "haven-sitrep-sites.csv"))
+        return csv_response(reports.export_hxl(self.db, self.settings, "sites"), "haven-sitrep-sites.csv")
 
-    @http("GET", "/admin_areas.csv")
+    @http("GET", "/admin_areas.csv", scope=web.READ_SCOPE, session=True)
     def admin_areas_csv(self, request):
-        return web.guarded(request, lambda caller: web.csv_response(
-            reports.export_hxl(self.db, self.settings, "admin_areas"), "haven-sitrep-admin-areas.csv"))
+        return csv_response(reports.export_hxl(self.db, self.settings, "admin_areas"), "haven-sitrep-admin-areas.csv")
 
-    @http("GET", "/3w.csv")
+    @http("GET", "/3w.csv", scope=web.READ_SCOPE, session=True)
     def three_w_csv(self, request):
-        return web.guarded(request, lambda caller: web.csv_response(
-            reports.export_hxl(self.db, self.settings, "3w"), "haven-3w.csv"))
+        return csv_response(reports.export_hxl(self.db, self.settings, "3w"), "haven-3w.csv")
 
     # -- metrics -------------------------------------------------------------------------------------------------
     def business_metrics(self, session):

@@ -205,27 +205,29 @@ def test_http_needs_a_token_and_the_dashboard_shows_the_figures(reporting, event
     assert csv_text.headers["Content-Type"].startswith("text/csv") and "#loc+camp+name" in csv_text.text
     assert "#org+impl" in requests.get(base + "/3w.csv", headers=bearer, timeout=10).text
 
-    browser = requests.Session()
-    refused = browser.post(base + "/login", data={"token": make_token("shelter:read")}, timeout=10)
-    assert refused.status_code == 403 and "haven_reporting_session" not in browser.cookies
-    assert browser.post(base + "/login", data={"token": "not a token"}, timeout=10).status_code == 401
-    logged_in = browser.post(base + "/login", data={"token": reporting.reader}, timeout=10)
-    assert logged_in.status_code == 200 and logged_in.url == base + "/"
-    page = logged_in.text
-    assert "Guara Guara" in page and 'id="total-households">2<' in page and 'id="total-individuals">6<' in page
-    assert f'data-site-id="{guara}"' in page
-    assert "default-src 'none'" in logged_in.headers["Content-Security-Policy"]
-    assert browser.get(base + "/sitrep.json", timeout=10).json()["totals"]["sites"] == 2, "the session cookie works"
-    browser.post(base + "/logout", timeout=10)
+    refused = reporting.sign_in(make_token("shelter:read"))[1]
+    assert refused.status_code == 403 and "Not signed in" in refused.text
+    assert reporting.session_cookie not in refused.cookies
+    assert reporting.sign_in("not a token")[1].status_code == 401
+    browser, _ = reporting.sign_in(reporting.reader)
+    page = browser.get(base + "/", timeout=10)
+    assert page.status_code == 200
+    assert "Guara Guara" in page.text and 'id="total-households">2<' in page.text
+    assert 'id="total-individuals">6<' in page.text and f'data-site-id="{guara}"' in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert browser.get(base + "/sitrep.json", timeout=10).json()["totals"]["sites"] == 2, "the session works"
+    assert reporting.sign_out(browser).status_code == 303
     assert browser.get(base + "/", timeout=10).status_code == 401
 
-    expired = requests.get(base + "/", cookies={"haven_reporting_session": make_token("reporting:read",
-                                                                                      ttl_seconds=-10)}, timeout=10)
+    expired = requests.get(base + "/", cookies={reporting.session_cookie: "no-such-session"}, timeout=10)
     assert expired.status_code == 401 and "session ended" in expired.text
 
     metrics = requests.get(base + "/metrics", timeout=10).text
     assert "haven_reporting_projection_lag_seconds" in metrics
     assert 'haven_reporting_population{figure="households"} 2.0' in metrics
+    assert 'haven_http_requests_total{outcome="ok",route="GET /sitrep.json"}' in metrics
+    assert 'haven_http_requests_total{outcome="Forbidden",route="GET /sitrep.csv"} 1.0' in metrics
 
 
 def test_every_event_reporting_consumes_has_a_handler_under_the_inbox_key_databases_already_hold(reporting, events):
