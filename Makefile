@@ -88,8 +88,8 @@ distclean: clean
 
 FORCE:
 
-# The cyclone scenario (services/reporting/haven_reporting/scenario.py) played against Haven started with `make run`
+# The cyclone scenario (tools/scenario/) played against Haven started with `make run`
 # (in another terminal): progress, a short sitrep table, the dashboard URL and a token to sign in with.
 .PHONY: demo
 demo: $(STAMP)
-	$(VENV_PY) -m haven_reporting.scenario
+	$(VENV_PY) -m tools.scenario

@@ -18,6 +18,7 @@ import requests
 from haven_kernel.auth import issue_token
 from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
                                   wait_until, with_vhost)
+from tools.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
 
 pytestmark = pytest.mark.system
 
@@ -53,7 +54,6 @@ def haven(infrastructure, _database_factory):
 
 @pytest.fixture(scope="module")
 def played(haven):
-    from haven_reporting.scenario import CycloneScenario, rpc_connector, scenario_tokens
     connect = rpc_connector(haven["amqp_uri"])
     scenario = CycloneScenario(seed=2019)
     started = time.monotonic()
@@ -67,7 +67,6 @@ def played(haven):
 
 @pytest.fixture(scope="module")
 def caught_up(played):
-    from haven_reporting.scenario import wait_for_sitrep
     sitrep, waited = wait_for_sitrep(played["connect"], played["reader"], played["expected"], timeout=90)
     print(f"scenario played in {played['played_in']:.1f}s; sitrep caught up {waited:.1f}s later")
     return sitrep
@@ -75,7 +74,6 @@ def caught_up(played):
 
 @pytest.mark.timeout(420)
 def test_the_sitrep_equals_the_scenario_at_every_site_and_in_every_total(played, caught_up):
-    from haven_reporting.scenario import differences
     expected = played["expected"]
     assert differences(caught_up, expected) == []
     totals = caught_up["totals"]
@@ -273,3 +271,8 @@ def test_the_dashboard_shows_the_scenario_in_a_browser(played, caught_up, browse
     browser.click(browser.find('#site-table th[data-key="individuals"]'))
     browser.screenshot(ARTIFACTS / "reporting-dashboard.png")
     assert (ARTIFACTS / "reporting-dashboard.png").stat().st_size > 10_000
+
+    browser.click(browser.find("#logout-form button"))
+    wait_until(lambda: browser.find_all("#login-form"), timeout=20, message="the sign-in form after signing out")
+    browser.open(url)
+    assert browser.find_all("#login-form") and not browser.find_all("#site-table"), "signed out for good"

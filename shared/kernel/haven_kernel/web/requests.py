@@ -89,13 +89,15 @@ def own_host(request, settings):
 
 def refuse_cross_site(request, settings):
     """Refuse (403) an unsafe request a browser says came from another site: ``Sec-Fetch-Site`` other than
-    same-origin (or none: typed by the user), or an ``Origin`` that is not this service's host. A client that sends
-    neither (a script, an old browser) passes here; forms check a CSRF token besides."""
+    same-origin (or none: typed by the user), or an ``Origin`` that is not this service's host. ``Origin: null``
+    passes only when ``Sec-Fetch-Site`` says same-origin (a same-origin form under ``Referrer-Policy: no-referrer``
+    is sent so). A client that sends neither (a script, an old browser) passes here; forms check a CSRF token too."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site.lower() not in ("same-origin", "none"):
         raise Forbidden(f"cross-site request refused (Sec-Fetch-Site: {fetch_site[:20]})")
     origin = request.headers.get("Origin")
-    if origin is not None:
-        netloc = urlsplit(origin).netloc.lower() if origin != "null" else ""
-        if not netloc or netloc != own_host(request, settings):
-            raise Forbidden("cross-site request refused (Origin is not this site)")
+    if origin == "null":
+        if fetch_site is None or fetch_site.lower() != "same-origin":
+            raise Forbidden("cross-site request refused (Origin: null)")
+    elif origin is not None and urlsplit(origin).netloc.lower() != own_host(request, settings):
+        raise Forbidden("cross-site request refused (Origin is not this site)")
