@@ -118,6 +118,8 @@ def test_a_change_commits_with_the_answer_and_a_refused_or_cross_site_one_leaves
     cross = requests.post(pages + "/entries", data={"amount": "5"}, timeout=10,
                           headers={**writer, "Origin": "https://evil.example"})
     assert cross.status_code == 403
+    huge = requests.post(pages + "/entries", data={"amount": "6", "pad": "x" * 2_000_000}, headers=writer, timeout=10)
+    assert huge.status_code == 413 and huge.json()["error"] == "RequestEntityTooLarge"
     assert [row.amount for row in toys.rows("pages", toys.Entry)] == [3]
 
 
