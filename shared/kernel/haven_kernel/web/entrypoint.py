@@ -15,7 +15,6 @@ The routes of a service share one web server (``WEB_SERVER_ADDRESS``), whose acc
 given in a query string. Do not mix nameko's own ``@http`` into a Haven service: it would start a second server on
 the same address.
 """
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -36,8 +35,8 @@ from ..logs import set_correlation_id
 from ..metrics import metrics_for
 from .requests import (SAFE_METHODS, WebSettings, correlation_id_of, over_https, redact, refuse_cross_site,
                        refuse_query_credentials)
-from .responses import error_response, json_response, secure, status_of
-from .sessions import Sessions
+from .responses import error_response, http_exception_response, json_response, secure, status_of
+from .sessions import Session, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ class RequestContext:
     https: bool                       # came over https (directly or through a trusted proxy)
     sessions: Sessions | None         # the service's browser sessions, if it keeps any
     caller: Caller | None = None      # None on a public route
-    session: object = None            # the browser session that authenticated the request, if one did
+    session: Session | None = None    # the browser session that authenticated the request, if one did
     stale_cookie: bool = False        # a session cookie came that matches no live session: cleared in the answer
 
 
@@ -76,11 +75,7 @@ class HavenWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            response = exc.get_response(environ)
-            if exc.code >= 400:
-                response.set_data(json.dumps({"error": type(exc).__name__, "message": exc.description}))
-                response.mimetype = "application/json"
-            response = secure(response)
+            response = secure(http_exception_response(exc, environ))
         return response(environ, start_response)
 
 
@@ -175,8 +170,7 @@ class HavenHttp(HttpRequestHandler):
     def failure(self, request, context, exc):
         """(the error response, the outcome label) of an exception raised before or by the worker."""
         if isinstance(exc, HTTPException) and exc.code and exc.code < 500:  # e.g. a body over MAX_BODY_BYTES
-            return json_response({"error": type(exc).__name__, "message": exc.description}, exc.code), \
-                type(exc).__name__
+            return http_exception_response(exc, request.environ), type(exc).__name__
         if isinstance(exc, EXPECTED):
             log.info("http refused", extra={"route": self.route, "error_type": type(exc).__name__})
         else:

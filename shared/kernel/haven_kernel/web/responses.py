@@ -71,6 +71,15 @@ def error_response(error, status=None):
     return json_response(body, status=status or status_of(error))
 
 
+def http_exception_response(exc, environ=None):
+    """A werkzeug HTTP exception (no route: 404, 405; a body too large: 413) as JSON, its own headers kept."""
+    response = exc.get_response(environ)
+    if exc.code >= 400:
+        response.set_data(json.dumps({"error": type(exc).__name__, "message": exc.description}))
+        response.mimetype = "application/json"
+    return response
+
+
 def secure(response, https=False):
     """Add the security headers a response does not set itself (and HSTS when the request came over https)."""
     headers = response.headers
