@@ -23,7 +23,9 @@ TEST_PATHS          = $(wildcard $(patsubst %,%/tests,$(SHARED)) $(patsubst %,se
 # service, or one moved, triggers a reinstall.
 STAMP       := $(VENV)/.haven-installed
 INSTALLED   := $(SHARED) $(SERVICES)
-STAMP_DEPS  := $(VENV_PY) $(SHARED_PYPROJECTS) $(SERVICE_PYPROJECTS)
+# What the deployment tests need beyond the kernel's test extras (kubernetes-validate).
+DEPLOY_TEST_REQUIREMENTS := tests/deploy/requirements.txt
+STAMP_DEPS  := $(VENV_PY) $(SHARED_PYPROJECTS) $(SERVICE_PYPROJECTS) $(DEPLOY_TEST_REQUIREMENTS)
 ifneq ($(strip $(file < $(STAMP))),$(strip $(INSTALLED)))
 STAMP_DEPS  += FORCE
 endif
@@ -50,7 +52,7 @@ $(VENV_PY):
 # The kernel's [test] extra brings pytest and its plugins. One pip call, so pip resolves every pin together.
 define pip_install
 	$(VENV_PY) -m pip install --quiet $(foreach p,$(SHARED),-e '$(p)$(if $(filter shared/kernel,$(p)),[test])') \
-		$(foreach s,$(SERVICES),-e services/$(s))
+		$(foreach s,$(SERVICES),-e services/$(s)) -r $(DEPLOY_TEST_REQUIREMENTS)
 	@echo '$(INSTALLED)' > $(STAMP)
 endef
 
