@@ -17,8 +17,10 @@ def docker_setup():
 
 @pytest.fixture(scope="session")
 def docker_compose_file(pytestconfig):
+    """RabbitMQ and PostgreSQL only (no secret needed): the repository's ``deploy/compose/infrastructure.yml``, not
+    the whole stack of ``docker-compose.yml``, which refuses to start without its secrets."""
     root = infra.repo_root(str(pytestconfig.rootpath)) or str(pytestconfig.rootpath)
-    return os.path.join(root, "docker-compose.yml")
+    return os.path.join(root, *infra.INFRASTRUCTURE_COMPOSE)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ Where the servers are (:func:`find_servers`), in this order:
 1. ``AMQP_URI`` / ``DATABASE_URL`` when set (CI, or servers elsewhere);
 2. otherwise RabbitMQ and PostgreSQL on their default local ports, if they answer (as ``make run`` expects them):
    ``amqp://guest:guest@127.0.0.1:5672/`` and ``postgresql://postgres@127.0.0.1:5432/postgres``;
-3. otherwise, with a Docker engine running, pytest-docker starts both from the repository's ``docker-compose.yml``;
+3. otherwise, with a Docker engine running, pytest-docker starts both from the repository's
+   ``deploy/compose/infrastructure.yml``;
 4. otherwise the tests fail with one sentence saying what to start. Nothing is skipped for lack of servers.
 """
 import base64
@@ -20,10 +21,12 @@ import uuid
 
 LOCAL_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The servers alone, startable without secrets (the whole stack, docker-compose.yml, requires them).
+INFRASTRUCTURE_COMPOSE = ("deploy", "compose", "infrastructure.yml")
 START_HINT = ("Integration tests need RabbitMQ (with its management plugin) and PostgreSQL: start them on their "
               "default local ports ('rabbitmq-server -detached && rabbitmq-plugins enable rabbitmq_management' and "
-              "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or 'docker compose up -d "
-              "--wait rabbitmq postgres'), or set AMQP_URI and DATABASE_URL to servers that run.")
+              "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or 'docker compose -p "
+              "haven-infrastructure -f deploy/compose/infrastructure.yml up -d --wait'), or set AMQP_URI and DATABASE_URL to servers that run.")
 
 
 # -- where the servers are -------------------------------------------------------------------------------------------
@@ -81,10 +84,10 @@ def docker_available():
 
 
 def repo_root(start):
-    """The folder above ``start`` that holds ``docker-compose.yml``, or None."""
+    """The folder above ``start`` that holds ``deploy/compose/infrastructure.yml``, or None."""
     path = os.path.abspath(start)
     while path != os.path.dirname(path):
-        if os.path.exists(os.path.join(path, "docker-compose.yml")):
+        if os.path.exists(os.path.join(path, *INFRASTRUCTURE_COMPOSE)):
             return path
         path = os.path.dirname(path)
     return None
