@@ -14,11 +14,10 @@ import logging
 import traceback
 
 import eventlet
-from kombu import Connection, Producer, Queue
+from kombu import Connection, Producer
 from kombu.common import maybe_declare
 from nameko.events import EventHandler
 from nameko.messaging import Consumer, QueueConsumer
-from nameko.standalone.events import get_event_exchange
 
 from ..auth import Caller
 from ..clock import utcnow
@@ -27,7 +26,8 @@ from ..errors import EventContractError, HavenError
 from ..events import catalogue_of, consumer_queue_name
 from ..metrics import metrics_for
 from .batching import DUPLICATE, Delivery, EventBatcher, event_batch_size
-from .topology import ATTEMPT_HEADER, ORIGIN_ORG_HEADER, dead_letter_queue, retry_delays, retry_queue
+from .topology import (ATTEMPT_HEADER, ORIGIN_ORG_HEADER, consumer_queue, dead_letter_queue, retry_delays,
+                       retry_queue)
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ class HavenEventHandler(EventHandler):
         # The inbox key of this handler: keep it stable (``<Service class>.<method>``), or applied events re-apply.
         self.inbox_name = getattr(self.container.service_cls, self.method_name).__qualname__
         self.queue_name = consumer_queue_name(service, self.source_service, self.event_type)
-        self.queue = Queue(self.queue_name, exchange=get_event_exchange(self.source_service, self.container.config),
-                           routing_key=self.event_type, durable=True, auto_delete=False, exclusive=False)
+        # Declared with the same arguments as the relay's and broker setup's declarations (topology.consumer_queue).
+        self.queue = consumer_queue(service, self.source_service, self.event_type)
         self.delays = retry_delays(self.container.config)
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.metrics = metrics_for(self.container)

@@ -7,7 +7,15 @@
 * ``<queue>.retry-<ms>ms`` — a retry queue per delay: messages wait out the TTL there and are dead-lettered back
   to ``<queue>``.
 * ``haven.<service>.dead-letters`` — what failed every retry (or could not be parsed), with the error in headers.
+
+These are the event queues. Their type is ``HAVEN_QUEUE_TYPE`` (environment): ``classic`` (the default) or
+``quorum`` (replicated, and with a delivery limit when deploy/rabbitmq's policy applies). A queue's type is fixed
+when it is first declared and every later declaration must carry the same arguments, or the broker refuses it
+(PRECONDITION_FAILED): so the consumer, the relay, ``haven broker setup`` and ``haven dead-letters`` all build them
+here, from the same environment. Switching an existing deployment means draining and deleting the queues first.
 """
+import os
+
 from kombu import Exchange, Queue
 
 from ..events import consumer_queue_name, dead_letter_queue_name, events_exchange_name
@@ -15,6 +23,21 @@ from ..events import consumer_queue_name, dead_letter_queue_name, events_exchang
 ATTEMPT_HEADER = "x-haven-attempt"
 ORIGIN_ORG_HEADER = "x-haven-origin-org"
 DEFAULT_RETRY_DELAYS = (1.0, 5.0, 30.0)
+QUEUE_TYPES = ("classic", "quorum")
+
+
+def queue_type(environ=None):
+    """``HAVEN_QUEUE_TYPE``: the type of every event queue (``classic`` unless set)."""
+    value = ((os.environ if environ is None else environ).get("HAVEN_QUEUE_TYPE") or "classic").strip().lower()
+    if value not in QUEUE_TYPES:
+        raise ValueError(f"HAVEN_QUEUE_TYPE={value!r}: must be one of {', '.join(QUEUE_TYPES)}")
+    return value
+
+
+def queue_arguments(**arguments):
+    """The declaration arguments of an event queue: ``arguments`` plus its type when it is not classic."""
+    kind = queue_type()
+    return {**arguments, "x-queue-type": kind} if kind != "classic" else dict(arguments)
 
 
 def events_exchange(source):
@@ -23,20 +46,25 @@ def events_exchange(source):
 
 def consumer_queue(consumer, source, event_type):
     return Queue(consumer_queue_name(consumer, source, event_type), exchange=events_exchange(source),
-                 routing_key=event_type, durable=True, auto_delete=False)
+                 routing_key=event_type, durable=True, auto_delete=False, exclusive=False,
+                 queue_arguments=queue_arguments())
+
+
+def retry_queue_name(queue_name, delay_seconds):
+    return f"{queue_name}.retry-{int(round(delay_seconds * 1000))}ms"
 
 
 def retry_queue(queue_name, delay_seconds):
     delay_ms = int(round(delay_seconds * 1000))
-    return Queue(f"{queue_name}.retry-{delay_ms}ms", durable=True, queue_arguments={
+    return Queue(retry_queue_name(queue_name, delay_seconds), durable=True, queue_arguments=queue_arguments(**{
         "x-message-ttl": delay_ms,
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": queue_name,
-    })
+    }))
 
 
 def dead_letter_queue(service):
-    return Queue(dead_letter_queue_name(service), durable=True)
+    return Queue(dead_letter_queue_name(service), durable=True, queue_arguments=queue_arguments())
 
 
 def producer_topology(source, catalogue):

@@ -139,8 +139,8 @@ def get_messages(amqp_uri, queue_name, limit=100):
     """Take up to ``limit`` messages from a queue (acknowledged): for inspecting dead letters."""
     taken = []
     with Connection(amqp_uri) as connection:
-        bound = Queue(queue_name, durable=True)(connection.channel())
-        bound.declare()
+        bound = Queue(queue_name, durable=True, no_declare=True)(connection.channel())
+        bound.queue_declare(passive=True)  # whatever its type and arguments (HAVEN_QUEUE_TYPE)
         while len(taken) < limit:
             message = bound.get(no_ack=True)
             if message is None:
