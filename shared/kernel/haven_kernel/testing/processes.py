@@ -9,6 +9,7 @@ import urllib.request
 
 import eventlet
 
+from ..logs import QUIET_WARNINGS
 from .harness import free_port, wait_until
 
 
@@ -77,6 +78,7 @@ def service_process_env(service, amqp_uri, database_url, port, **extra):
         f"{service.upper()}_HTTP": f"127.0.0.1:{port}",
         "HAVEN_RETRY_DELAYS": "0.2,0.4",
         "PYTHONUNBUFFERED": "1",
+        "PYTHONWARNINGS": QUIET_WARNINGS,  # no eventlet banner in the service's log
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env
