@@ -6,7 +6,6 @@ the event and applies it to the projections. A handler's name is its inbox key (
 it, or events applied before would be claimed again under the new name (the archive would still refuse them).
 """
 from haven_contracts import catalogue
-from haven_kernel.clock import utcnow
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
@@ -134,6 +133,7 @@ class ReportingService(HavenService):
 
     # -- metrics -------------------------------------------------------------------------------------------------
     def business_metrics(self, session):
-        return views.metric_families(repository.last_event(session), repository.archived_count(session),
-                                     repository.sites_by_status(session), repository.response_figures(session),
-                                     utcnow())
+        # The projection lag: 0 when reporting has applied every event it was sent (its queues empty, none held),
+        # else the age of the oldest one waiting (haven_kernel.messaging.monitor); None while the broker is down.
+        return views.metric_families(self.queues.unprocessed_age(), repository.archived_count(session),
+                                     repository.sites_by_status(session), repository.response_figures(session))

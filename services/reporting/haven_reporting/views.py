@@ -15,12 +15,13 @@ def three_w(rows, now):
     return {"generated_at": now.isoformat(), "rows": rows}
 
 
-def metric_families(last_event, archived, sites_by_status, figures, now):
-    """Reporting's gauges: projection lag, archive size, sites by status, response-wide figures."""
+def metric_families(lag_seconds, archived, sites_by_status, figures):
+    """Reporting's gauges: projection lag (absent when unknown), archive size, sites by status, response-wide
+    figures."""
     lag = GaugeMetricFamily("haven_reporting_projection_lag_seconds",
-                            "Now minus occurred_at of the last event applied to the projections")
-    lag.add_metric([], 0.0 if last_event is None else
-                   max(0.0, (now - last_event["occurred_at"]).total_seconds()))
+                            "Age of the oldest event reporting was sent and has not applied (0 when none)")
+    if lag_seconds is not None:
+        lag.add_metric([], lag_seconds)
     archive = GaugeMetricFamily("haven_reporting_archived_events", "Events kept in the archive")
     archive.add_metric([], archived)
     sites = GaugeMetricFamily("haven_reporting_sites", "Sites known to reporting by status", labels=["status"])

@@ -1,7 +1,17 @@
 """Prometheus metrics, one registry per service container (the default global registry would clash when tests
 run several containers in one process). Names follow Prometheus conventions: base units, ``_total`` counters, and
-no unbounded label values (never a household id)."""
-from prometheus_client import CollectorRegistry, Counter, Histogram
+no unbounded label values (never a household id).
+
+Each registry also carries the process metrics (``process_*``: CPU, memory, open files, start time) and
+``haven_build_info{version, revision}``: the version of the service's package, and the git revision from
+``HAVEN_REVISION`` (the images' build argument) or, when that is unset, from ``git`` at start."""
+import functools
+import importlib.metadata
+import os
+import subprocess
+import sys
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -31,6 +41,49 @@ class ServiceMetrics:
                                             ["source", "event_type"], registry=r)
         self.event_handling_duration = Histogram("haven_event_handling_duration_seconds", "Event handler latency",
                                                  ["source", "event_type"], buckets=LATENCY_BUCKETS, registry=r)
+        ProcessCollector(registry=r)
+        self.build_info = Gauge("haven_build_info", "Always 1: the version and git revision this process runs",
+                                ["version", "revision"], registry=r)
+
+
+def package_version(module_name):
+    """The version of the installed distribution that provides ``module_name``'s top-level package."""
+    top = module_name.split(".")[0]
+    for distribution in importlib.metadata.packages_distributions().get(top, ()):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    from . import __version__
+    return __version__
+
+
+def git_revision(directory):
+    """``HAVEN_REVISION`` when set, else the short commit of the git checkout holding ``directory``, else
+    ``unknown`` (an image built without the build argument, an installed copy without git)."""
+    revision = (os.environ.get("HAVEN_REVISION") or "").strip()
+    if revision and revision != "unknown":
+        return revision[:40]
+    return _git_head(directory)
+
+
+@functools.lru_cache(maxsize=None)
+def _git_head(directory):
+    try:
+        found = subprocess.run(["git", "-C", directory, "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                               text=True, timeout=5)
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "unknown"
+
+
+def build_labels(service_cls):
+    """(version, revision) of the code ``service_cls`` comes from."""
+    module = sys.modules.get(service_cls.__module__)
+    directory = os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or os.getcwd()))
+    return package_version(service_cls.__module__), git_revision(directory)
 
 
 def metrics_for(container) -> ServiceMetrics:
@@ -38,5 +91,6 @@ def metrics_for(container) -> ServiceMetrics:
     metrics = getattr(container, "_haven_metrics", None)
     if metrics is None:
         metrics = ServiceMetrics()
+        metrics.build_info.labels(*build_labels(container.service_cls)).set(1)
         setattr(container, "_haven_metrics", metrics)
     return metrics

@@ -1,5 +1,7 @@
 """What every Haven service has: its database (``self.db``), its outbox relay, the kernel's ``apply_events``
-entrypoint that applies the events its handlers receive, ``GET /health`` and ``GET /metrics``.
+entrypoint that applies the events its handlers receive, the monitor of its queues (``self.queues``),
+``GET /health`` (readiness), ``GET /health/live`` (liveness) and ``GET /metrics`` (see :mod:`haven_kernel.health`
+and :mod:`haven_kernel.messaging.monitor`).
 
 A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and may override
 ``prepare_event_batch`` and ``business_metrics``.
@@ -7,15 +9,15 @@ A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and
 import json
 import logging
 
-from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from . import health, logs
 from .db import Database
 from .messaging import EventApplier, OutboxRelay, apply_batch
+from .messaging.monitor import CONSUMER, QueueMonitor
 from .metrics import metrics_for
 from .web import http
 
@@ -32,13 +34,8 @@ class _Families:
         return iter(self.families)
 
 
-def broker_reachable(amqp_uri, timeout=2):
-    try:
-        with Connection(amqp_uri, connect_timeout=timeout) as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout)
-        return True, None
-    except Exception as exc:
-        return False, type(exc).__name__
+# nameko logs a partner's mistake (an expected error) as a warning with its stack: say it at INFO, with field names
+logs.quiet_expected_errors()
 
 
 class HavenService:
@@ -47,6 +44,7 @@ class HavenService:
 
     db = Database()
     outbox = OutboxRelay()
+    queues = QueueMonitor()
 
     def prepare_event_batch(self, events):
         """Called with the new events of a batch (in order; one event outside batches) before their handlers run, in
@@ -70,7 +68,7 @@ class HavenService:
 
         apply_events.__qualname__ = f"{cls.__name__}.apply_events"
         cls.apply_events = EventApplier.decorator(apply_events)
-        for attr, path in (("health", "/health"), ("metrics", "/metrics")):
+        for attr, path in (("health", "/health"), ("health_live", "/health/live"), ("metrics", "/metrics")):
             if attr not in cls.__dict__:
                 base = getattr(HavenService, "_" + attr)
 
@@ -81,32 +79,25 @@ class HavenService:
                 setattr(cls, attr, http("GET", path, public=True)(endpoint))
 
     def _health(self, request):
-        checks = {}
         try:
-            self.db.session.execute(text("SELECT 1"))
-            checks["database"] = "up"
-        except Exception as exc:
-            checks["database"] = f"down: {type(exc).__name__}"
+            report = health.check(self, self.db.session)
         finally:
             self.db.rollback()
-        ok, error = broker_reachable(self.config_value("AMQP_URI"))
-        checks["broker"] = "up" if ok else f"down: {error}"
-        healthy = all(v == "up" for v in checks.values())
-        body = {"service": self.name, "status": "ok" if healthy else "unavailable", "checks": checks}
-        return Response(json.dumps(body), status=200 if healthy else 503, mimetype="application/json")
+        body, status = report.response_args()
+        return Response(body, status=status, mimetype="application/json")
+
+    def _health_live(self, request):
+        return Response(json.dumps({"service": self.name, "status": "alive"}), status=200,
+                        mimetype="application/json")
 
     def _metrics(self, request):
         families = []
         try:
             session = self.db.session
-            backlog, age = self.outbox.backlog(session)
-            backlog_family = GaugeMetricFamily("haven_outbox_backlog", "Outbox rows not yet published")
-            backlog_family.add_metric([], backlog)
-            age_family = GaugeMetricFamily("haven_outbox_oldest_unsent_age_seconds",
-                                           "Age of the oldest unpublished outbox row (0 when none)")
-            age_family.add_metric([], age)
-            families += [backlog_family, age_family]
-            families += list(self.business_metrics(session))
+            report = health.check(self, session)
+            families += _health_families(report)
+            if report.passed.get("database"):
+                families += list(self.business_metrics(session))
         except Exception:
             log.exception("could not read metrics from the database")
             up = GaugeMetricFamily("haven_database_up", "Whether the metrics scrape could read the database")
@@ -120,6 +111,41 @@ class HavenService:
 
     def config_value(self, key, default=None):
         return self.outbox.container.config.get(key, default)
+
+
+def _health_families(report):
+    """The health checks, the outbox and the service's queues as gauges."""
+    checks = GaugeMetricFamily("haven_health_check_up", "1 when the /health check passes, 0 when it fails "
+                               "(absent when it could not be evaluated)", labels=["check"])
+    for name, passed in report.passed.items():
+        if passed is not None:
+            checks.add_metric([name], 1 if passed else 0)
+    families = [checks]
+    if report.outbox is not None:
+        backlog, age = report.outbox
+        backlog_family = GaugeMetricFamily("haven_outbox_backlog", "Outbox rows not yet published")
+        backlog_family.add_metric([], backlog)
+        age_family = GaugeMetricFamily("haven_outbox_oldest_unsent_age_seconds",
+                                       "Age of the oldest unpublished outbox row (0 when none)")
+        age_family.add_metric([], age)
+        families += [backlog_family, age_family]
+    snapshot = report.queues
+    if snapshot is not None and snapshot.broker_up and snapshot.queues:
+        labels = ["queue", "kind"]
+        messages = GaugeMetricFamily("haven_queue_messages", "Events ready in one of the service's queues (the "
+                                     "broker's count: delivered, unacknowledged ones excluded)", labels=labels)
+        consumers = GaugeMetricFamily("haven_queue_consumers", "Consumers of one of the service's queues",
+                                      labels=labels)
+        oldest = GaugeMetricFamily("haven_queue_oldest_message_age_seconds", "Age of the oldest event in a "
+                                   "consumer queue not yet applied (0 when none; see haven_kernel.messaging.monitor)",
+                                   labels=labels)
+        for queue in snapshot.queues:
+            messages.add_metric([queue.name, queue.kind], queue.messages)
+            consumers.add_metric([queue.name, queue.kind], queue.consumers)
+            if queue.kind == CONSUMER:
+                oldest.add_metric([queue.name, queue.kind], queue.oldest_age)
+        families += [messages, consumers, oldest]
+    return families
 
 
 class Settings(DependencyProvider):

@@ -60,7 +60,8 @@ def test_health_and_metrics(registration, make_household):
     status, body = http_get(registration.container, "/health")
     assert status == 200
     assert json.loads(body) == {"service": "registration", "status": "ok",
-                                "checks": {"database": "up", "broker": "up"}}
+                                "checks": {"database": "up", "broker": "up", "dead_letters": "none",
+                                           "outbox": "empty"}}
     site_id = registration.open_site()
     with registration.client() as client:
         client.registration.register_household(make_household(site_id))

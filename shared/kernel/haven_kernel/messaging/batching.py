@@ -93,6 +93,25 @@ class EventBatcher(SharedExtension):
         self._enabled = None
         self.waiting = deque()
         self.busy = False
+        # What this process holds of each queue, for the queue monitor (haven_kernel.messaging.monitor): deliveries
+        # received and not yet settled, and the newest event received from each queue.
+        self.in_flight = {}       # id(delivery) -> (queue name, occurred_at)
+        self.last_received = {}   # queue name -> occurred_at of the newest event received
+
+    def oldest_in_flight(self, queue_name):
+        """``occurred_at`` of the oldest event received from ``queue_name`` and not yet settled, or None."""
+        times = [occurred for queue, occurred in list(self.in_flight.values()) if queue == queue_name]
+        return min(times) if times else None
+
+    def _hold(self, delivery):
+        queue, occurred = delivery.handler.queue_name, delivery.event.occurred_at
+        self.in_flight[id(delivery)] = (queue, occurred)
+        if queue not in self.last_received or occurred > self.last_received[queue]:
+            self.last_received[queue] = occurred
+
+    def _release(self, deliveries):
+        for delivery in deliveries:
+            self.in_flight.pop(id(delivery), None)
 
     def register(self, handler):
         """A Haven event handler of this service, at its setup."""
@@ -110,6 +129,7 @@ class EventBatcher(SharedExtension):
         return self._enabled
 
     def add(self, delivery):
+        self._hold(delivery)
         if not self.enabled:  # each event in a worker of its own, side by side
             self._spawn([delivery], then=None)
             return
@@ -138,6 +158,7 @@ class EventBatcher(SharedExtension):
         except ContainerBeingKilled:
             for delivery in deliveries + (list(self.waiting) if then is not None else []):
                 delivery.handler.queue_consumer.requeue_message(delivery.message)
+                self._release([delivery])
             self.waiting.clear()
             self.busy = False
 
@@ -146,8 +167,10 @@ class EventBatcher(SharedExtension):
         if exc_info is None:
             for delivery, outcome in zip(deliveries, result):
                 delivery.handler.applied(delivery, outcome, elapsed)
+            self._release(deliveries)
         elif len(deliveries) == 1:
             deliveries[0].handler.failed(deliveries[0], exc_info[1], elapsed)
+            self._release(deliveries)
         else:
             # Nothing of the batch was committed: apply its events one at a time, each settling on its own.
             log.info("event batch rolled back; applying its %d events one by one", len(deliveries),

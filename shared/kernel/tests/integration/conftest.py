@@ -14,6 +14,7 @@ from haven_kernel.events import Catalogue
 from haven_kernel.messaging import event_handler
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService
+from haven_kernel.validation import load
 from haven_kernel.testing import make_token, rpc_client, service_config
 
 toy_catalogue = Catalogue()
@@ -25,6 +26,10 @@ class EntryRecorded(Schema):
 
 
 toy_catalogue.register("ledger", "entry_recorded", EntryRecorded, consumers=("tally",))
+
+
+class EntrySchema(Schema):
+    amount = fields.Integer(required=True, strict=True)
 
 
 class ToyBase(DeclarativeBase):
@@ -53,7 +58,8 @@ class Batch(ToyBase):
     total: Mapped[int] = mapped_column(sa.Integer)
 
 
-# How tally's handler behaves for a given amount: {"fail_times": n} fails n times, {"fail_always": True} never works.
+# How tally's handler behaves for a given amount: {"fail_times": n} fails n times, {"fail_always": True} never works,
+# {"wait_for": eventlet Event} holds the event (and its batch) until the test sends the event.
 BEHAVIOUR = {}
 ATTEMPTS = {}
 
@@ -91,6 +97,14 @@ class Ledger(HavenService):
         return kept
 
     @rpc(scope="ledger:write")
+    def record_checked(self, entry):
+        """``entry`` checked as a partner's input is: a bad one is a ValidationError naming the field."""
+        data = load(EntrySchema(), entry, field="entry")
+        entry_id = str(uuid.uuid4())
+        self.db.session.add(Entry(id=entry_id, amount=data["amount"]))
+        return entry_id
+
+    @rpc(scope="ledger:write")
     def record_invalid_event(self):
         self.db.session.add(Entry(id=str(uuid.uuid4()), amount=1))
         self.db.emit("entry_recorded", {"entry_id": "not-a-uuid", "amount": "x"})
@@ -125,6 +139,8 @@ class Tally(HavenService):
         gathered.events += 1
         gathered.total += amount
         behaviour = BEHAVIOUR.get(amount, {})
+        if behaviour.get("wait_for") is not None:
+            behaviour["wait_for"].wait()
         if behaviour.get("fail_always") or ATTEMPTS[amount] <= behaviour.get("fail_times", 0):
             raise RuntimeError(f"tally cannot apply amount {amount} (attempt {ATTEMPTS[amount]})")
 
