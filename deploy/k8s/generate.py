@@ -19,6 +19,8 @@ BASE = HERE / "base"
 RABBITMQ_DIR = HERE.parent / "rabbitmq"
 VERSION = "0.1.0"
 UID = 10001  # the haven user of the service images
+# The type of every event queue (haven_kernel.messaging.topology): the services and broker setup must agree.
+QUEUE_TYPE = "quorum"
 
 # name: (HTTP port, maxReplicas). The planned services (logistics 8003, health 8004, protection 8005) get a line
 # when they land.
@@ -70,7 +72,7 @@ def configmap(service, port):
     return {"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": f"haven-{service}", "labels": labels(service)},
             "data": {"HAVEN_ENV": "production", f"{service.upper()}_HTTP": f"0.0.0.0:{port}", "LOG_LEVEL": "INFO",
-                     "HAVEN_RETRY_DELAYS": "1,5,30", "HAVEN_QUEUE_TYPE": "quorum"}}
+                     "HAVEN_RETRY_DELAYS": "1,5,30", "HAVEN_QUEUE_TYPE": QUEUE_TYPE}}
 
 
 def migrate_job(service):
@@ -205,7 +207,9 @@ def broker_jobs():
               "securityContext": container_security()}
     settings = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "haven-broker", "labels": broker_labels},
                 "data": {"RABBITMQ_MANAGEMENT_URL": "http://rabbitmq:15672", "RABBITMQ_VHOST": "/",
-                         "HAVEN_SERVICES": ",".join(SERVICES)}}
+                         "HAVEN_SERVICES": ",".join(SERVICES),
+                         # broker setup declares the event queues too: the same type as the services' ConfigMaps
+                         "HAVEN_QUEUE_TYPE": QUEUE_TYPE}}
     policies = {"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "haven-broker-policies", "labels": broker_labels},
                 "data": {"policies.json": (RABBITMQ_DIR / "policies.json").read_text(),

@@ -149,3 +149,23 @@ def test_prometheus_and_grafana_are_given_the_repository_configuration(compose_e
     policies = stack["services"]["broker-policies"]
     assert f"{DEPLOY / 'rabbitmq'}:/haven/rabbitmq:ro" in policies["volumes"]
     assert policies["command"] == ["python", "/haven/rabbitmq/apply_policies.py"]
+
+
+def test_every_service_image_is_built_from_the_one_dockerfile_with_its_version_and_revision(compose_env):
+    stack = rendered(compose_env, {**secrets(), "HAVEN_VERSION": "1.2.3", "HAVEN_REVISION": "0123456789ab"})
+    services = stack["services"]
+    for name in HAVEN_SERVICES + ["broker-setup"]:
+        build = services[name]["build"]
+        assert build["context"] == str(ROOT) and build["dockerfile"] == "deploy/Dockerfile"
+        assert build["args"]["SERVICE"] == (name if name in HAVEN_SERVICES else "registration")
+        assert (build["args"]["HAVEN_VERSION"], build["args"]["HAVEN_REVISION"]) == ("1.2.3", "0123456789ab")
+        assert services[name]["image"].endswith(":1.2.3")
+
+
+def test_broker_setup_declares_queues_of_the_type_the_services_declare(compose_env):
+    """A queue's type is fixed by its first declaration; any other declaration with another type is refused."""
+    for extra, wanted in (({}, "quorum"), ({"HAVEN_QUEUE_TYPE": "classic"}, "classic")):
+        services = rendered(compose_env, {**secrets(), **extra})["services"]
+        assert services["broker-setup"]["environment"]["HAVEN_QUEUE_TYPE"] == wanted
+        for name in HAVEN_SERVICES:
+            assert services[name]["environment"]["HAVEN_QUEUE_TYPE"] == wanted

@@ -179,3 +179,12 @@ def test_the_overlay_changes_what_it_says(base, overlay):
     reporting = by_kind(overlay, "Deployment")["haven-reporting"]["spec"]["template"]["spec"]["containers"][0]
     assert reporting["resources"]["limits"]["memory"] == "1Gi"
     assert reporting["livenessProbe"]["httpGet"]["path"] == "/health/live"  # the patch merged, did not replace
+
+
+def test_broker_setup_declares_queues_of_the_type_the_services_declare(overlay):
+    """A queue's type is fixed by its first declaration; any other declaration with another type is refused."""
+    config_maps = by_kind(overlay, "ConfigMap")
+    wanted = config_maps["haven-broker"]["data"]["HAVEN_QUEUE_TYPE"]
+    assert wanted == "quorum"
+    for name in HAVEN_SERVICES:
+        assert config_maps[f"haven-{name}"]["data"]["HAVEN_QUEUE_TYPE"] == wanted
