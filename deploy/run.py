@@ -1,20 +1,22 @@
 """``make run``: every Haven service on this machine, each as its own ``nameko run`` process.
 
     .venv/bin/python deploy/run.py [--timeout 60]
+    HAVEN_REPLICAS=shelter=2,reporting=2 .venv/bin/python deploy/run.py
 
 1. checks that RabbitMQ answers at ``AMQP_URI`` (default ``amqp://guest:guest@localhost:5672/``);
 2. migrates each service's database (``haven migrate <service>``: SQLite under ``var/`` unless
    ``<SERVICE>_DATABASE_URL`` is set);
 3. starts ``nameko run --config services/<service>/config.yml haven_<service>.service`` for every service found
    under ``services/`` (a folder with ``pyproject.toml``, ``config.yml`` and ``haven_<service>/service.py``),
-   logging to ``var/log/<service>.log``;
+   logging to ``var/log/<service>.log``; with ``HAVEN_REPLICAS=<service>=<n>,...``, n processes of that service
+   (they share its queues and its database, which must then be PostgreSQL), replica k on the service's port plus
+   100 x (k - 1) and logging to ``var/log/<service>-<k>.log``;
 4. waits until each answers ``GET /health`` with 200, then prints where ``/health`` and ``/metrics`` are;
 5. on Ctrl-C or SIGTERM stops them all and exits 0. If a service dies, it says which and where its log is,
    stops the others and exits 1.
 """
 import argparse
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -28,11 +30,15 @@ from pathlib import Path
 
 import yaml
 
+from healthcheck import expand  # deploy/healthcheck.py: nameko's ${VAR:default}, as the images' HEALTHCHECK reads it
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
-# nameko's ``${VAR:default}`` substitution, enough to read a service's HTTP address from its config.yml.
-ENV_VAR = re.compile(r"\$\{([^}:\s]+)(?::([^}]*))?\}")
+REPLICA_PORT_STEP = 100
+# nameko's CLI imports eventlet before any Haven code: keep eventlet's deprecation banner out of the logs (the
+# value is haven_kernel.logs.QUIET_WARNINGS, spelled out so this script imports nothing of Haven's).
+QUIET_WARNINGS = "ignore::Warning:nameko.cli.commands"
 
 
 class Stop(Exception):
@@ -60,25 +66,29 @@ def safe_url(url):
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def expand(value):
-    return ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), str(value))
-
-
 class Service:
-    def __init__(self, name, directory):
+    """One process of a service: ``replica`` k of ``replicas``."""
+
+    def __init__(self, name, directory, replica=1, replicas=1):
         self.name = name
         self.directory = directory
+        self.replica, self.replicas = replica, replicas
         self.config = directory / "config.yml"
         with open(self.config) as handle:
             raw = yaml.safe_load(handle) or {}
         address = expand(raw.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
         host, _, port = address.rpartition(":")
         self.bind_host = host or "0.0.0.0"
-        self.port = int(port)
+        self.port = int(port) + REPLICA_PORT_STEP * (replica - 1)
         self.host = "localhost" if self.bind_host in ("0.0.0.0", "", "::") else self.bind_host
-        self.log_path = ROOT / "var" / "log" / f"{name}.log"
+        log_name = f"{name}-{replica}.log" if replicas > 1 else f"{name}.log"
+        self.log_path = Path(os.environ.get("HAVEN_VAR_DIR") or ROOT / "var") / "log" / log_name
         self.process = None
         self.log = None
+
+    @property
+    def label(self):
+        return f"{self.name}-{self.replica}" if self.replicas > 1 else self.name
 
     @property
     def base_url(self):
@@ -91,6 +101,10 @@ class Service:
             return safe_url(url)
         return shown(Path(os.environ["HAVEN_VAR_DIR"]) / f"{self.name}.db")
 
+    def environment(self, env):
+        """The process's environment: a replica listens on its own port."""
+        return {**env, f"{self.name.upper()}_HTTP": f"{self.bind_host}:{self.port}"}
+
     def port_in_use(self):
         try:
             with socket.create_connection((self.host, self.port), timeout=1):
@@ -102,11 +116,12 @@ class Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "ab")
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.log.write(f"----- make run: starting {self.name} at {started} -----\n".encode())
+        self.log.write(f"----- make run: starting {self.label} at {started} -----\n".encode())
         self.log.flush()
         command = [str(BIN / "nameko"), "run", "--config", shown(self.config), f"haven_{self.name}.service"]
         # Its own session: Ctrl-C reaches this script only, which then stops the services in order.
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self.log,
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment(env), stdin=subprocess.DEVNULL,
+                                        stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True,
                                         preexec_fn=_die_with_parent)
 
@@ -133,7 +148,7 @@ class Service:
             return []
 
     def report_death(self, when):
-        say(f"\n{self.name} exited with code {self.process.returncode} {when}; its log is {shown(self.log_path)}. "
+        say(f"\n{self.label} exited with code {self.process.returncode} {when}; its log is {shown(self.log_path)}. "
             "Last lines:")
         for line in self.log_tail():
             say(f"  | {line}")
@@ -154,6 +169,7 @@ def _die_with_parent():
 
 
 def discover():
+    """One Service per runnable folder of services/ (its first replica)."""
     services = []
     for pyproject in sorted((ROOT / "services").glob("*/pyproject.toml")):
         directory = pyproject.parent
@@ -166,6 +182,34 @@ def discover():
     return sorted(services, key=lambda s: s.port)
 
 
+def parse_replicas(text, names):
+    """``shelter=2,reporting=2`` -> {"shelter": 2, "reporting": 2}; raises ValueError saying what is wrong."""
+    counts = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        name, _, count = part.partition("=")
+        name = name.strip()
+        if name not in names:
+            raise ValueError(f"HAVEN_REPLICAS names {name!r}, which is not a runnable service "
+                             f"({', '.join(sorted(names))})")
+        if not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(f"HAVEN_REPLICAS: {part!r} must be <service>=<number of processes, 1 or more>")
+        counts[name] = int(count)
+    return counts
+
+
+def with_replicas(services, counts):
+    """Every process to start: each service's replicas, next to each other. A service with several replicas needs a
+    database several processes can share (PostgreSQL); SQLite files are refused."""
+    processes = []
+    for service in services:
+        count = counts.get(service.name, 1)
+        if count > 1 and not (os.environ.get(f"{service.name.upper()}_DATABASE_URL") or "").startswith("postgresql"):
+            raise ValueError(f"{service.name}={count}: replicas share one database, and SQLite is one file for one "
+                             f"process; set {service.name.upper()}_DATABASE_URL to a PostgreSQL database")
+        processes += [Service(service.name, service.directory, k, count) for k in range(1, count + 1)]
+    return processes
+
+
 def check_broker(amqp_uri):
     """None when RabbitMQ accepts a connection at ``amqp_uri``, else one sentence saying what to do."""
     parts = urllib.parse.urlsplit(amqp_uri)
@@ -174,7 +218,8 @@ def check_broker(amqp_uri):
         socket.create_connection((host, port), timeout=3).close()
     except OSError:
         return (f"No RabbitMQ answers at {host}:{port} (AMQP_URI): start one with 'rabbitmq-server -detached' "
-                "(or 'docker compose up -d rabbitmq'), or point AMQP_URI at yours, then run 'make run' again.")
+                "(or 'docker compose -p haven-infrastructure -f deploy/compose/infrastructure.yml up -d --wait'), "
+                "or point AMQP_URI at yours, then run 'make run' again.")
     from kombu import Connection
     try:
         with Connection(amqp_uri, connect_timeout=5) as connection:
@@ -205,14 +250,14 @@ def wait_healthy(services, timeout):
                 service.report_death("while starting")
                 return False
             status, body = service.health()
-            last[service.name] = (status, body)
+            last[service.label] = (status, body)
             if status == 200:
-                say(f"  {service.name} is healthy ({service.base_url}/health)")
+                say(f"  {service.label} is healthy ({service.base_url}/health)")
                 waiting.remove(service)
         if waiting and time.monotonic() > deadline:
             for service in waiting:
-                status, body = last.get(service.name, (None, "no answer"))
-                say(f"\n{service.name} did not become healthy within {timeout:.0f}s (last /health: "
+                status, body = last.get(service.label, (None, "no answer"))
+                say(f"\n{service.label} did not become healthy within {timeout:.0f}s (last /health: "
                     f"{status or 'no answer'} {body.strip()[:300]}); its log is {shown(service.log_path)}.")
             return False
         if waiting:
@@ -223,13 +268,13 @@ def wait_healthy(services, timeout):
 def print_table(services, amqp_uri):
     rows = [("service", "pid", "health", "metrics", "database", "log")]
     for s in services:
-        rows.append((s.name, str(s.process.pid), f"{s.base_url}/health", f"{s.base_url}/metrics", s.database,
+        rows.append((s.label, str(s.process.pid), f"{s.base_url}/health", f"{s.base_url}/metrics", s.database,
                      shown(s.log_path)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     say(f"\nHaven is running on {safe_url(amqp_uri)}\n")
     for row in rows:
         say("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    names = [s.name for s in services]
+    names = sorted({s.name for s in services})
     first = "registration" if "registration" in names else names[0]
     haven = shown(BIN / "haven")
     say("\nA token for the RPC API (scopes are <service>:read and <service>:write for the services above, or admin):")
@@ -249,7 +294,7 @@ def stop_all(services, timeout=20.0):
     signal.signal(signal.SIGTERM, again)
     running = [s for s in services if s.process is not None and s.process.poll() is None]
     if running:
-        say(f"Stopping {', '.join(s.name for s in running)} ...")
+        say(f"Stopping {', '.join(s.label for s in running)} ...")
     for service in running:
         try:
             service.process.terminate()
@@ -260,10 +305,10 @@ def stop_all(services, timeout=20.0):
         while service.process.poll() is None and time.monotonic() < deadline and not hurry:
             time.sleep(0.1)
         if service.process.poll() is None:
-            say(f"  {service.name} did not stop in time: killing it")
+            say(f"  {service.label} did not stop in time: killing it")
             service.process.kill()
             service.process.wait()
-        say(f"  {service.name} stopped (exit {service.process.returncode})")
+        say(f"  {service.label} stopped (exit {service.process.returncode})")
     for service in services:
         if service.log is not None:
             service.log.close()
@@ -279,20 +324,27 @@ def main(argv=None):
     env["AMQP_URI"] = amqp_uri
     env.setdefault("HAVEN_VAR_DIR", str(ROOT / "var"))
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONWARNINGS"] = QUIET_WARNINGS
     os.environ["HAVEN_VAR_DIR"] = env["HAVEN_VAR_DIR"]
 
     services = discover()
     if not services:
         say("No runnable service under services/ (a folder with pyproject.toml, config.yml and haven_<name>/service.py).")
         return 1
+    try:
+        counts = parse_replicas(os.environ.get("HAVEN_REPLICAS"), {s.name for s in services})
+        processes = with_replicas(services, counts)
+    except ValueError as problem:
+        say(str(problem))
+        return 1
     problem = check_broker(amqp_uri)
     if problem:
         say(problem)
         return 1
-    busy = [s for s in services if s.port_in_use()]
+    busy = [s for s in processes if s.port_in_use()]
     if busy:
         for s in busy:
-            say(f"Port {s.port} ({s.name}) is already in use: is Haven already running? Stop it, or set "
+            say(f"Port {s.port} ({s.label}) is already in use: is Haven already running? Stop it, or set "
                 f"{s.name.upper()}_HTTP=0.0.0.0:<free port>.")
         return 1
 
@@ -305,14 +357,14 @@ def main(argv=None):
         say(f"Migrating {', '.join(s.name for s in services)} ...")
         if not migrate(services, env):
             return 1
-        say("Starting " + ", ".join(f"{s.name} (:{s.port})" for s in services) + " ...")
-        for service in services:
-            service.start(env)
-        if not wait_healthy(services, args.timeout):
+        say("Starting " + ", ".join(f"{s.label} (:{s.port})" for s in processes) + " ...")
+        for process in processes:
+            process.start(env)
+        if not wait_healthy(processes, args.timeout):
             return 1
-        print_table(services, amqp_uri)
+        print_table(processes, amqp_uri)
         while True:
-            for service in services:
+            for service in processes:
                 if service.exited():
                     service.report_death("unexpectedly")
                     return 1
@@ -321,7 +373,7 @@ def main(argv=None):
         say(f"\n{stop} received.")
         return 0
     finally:
-        stop_all(services)
+        stop_all(processes)
 
 
 if __name__ == "__main__":
