@@ -3,6 +3,7 @@ paths, the external tools (promtool, prometheus, docker-compose, kubectl; .ci/ru
 missing) and a real Prometheus to parse queries."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,12 +46,14 @@ def _free_port():
 
 
 class PrometheusServer:
-    """A real Prometheus with nothing to scrape: a query parser and evaluator (``query``)."""
+    """A real Prometheus: by default with nothing to scrape, a query parser and evaluator (``query``); given a
+    ``config`` (text of prometheus.yml), a scraper and rule evaluator too (``alerts``, ``values``)."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, config=None):
         self.port = _free_port()
-        config = tmp_path / "prometheus.yml"
-        config.write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
+        path = tmp_path / "prometheus.yml"
+        path.write_text(config or "global:\n  scrape_interval: 1h\nscrape_configs: []\n")
+        config = path
         self.log = open(tmp_path / "prometheus.log", "w")
         self.process = subprocess.Popen(
             [tool("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
@@ -80,6 +83,25 @@ class PrometheusServer:
             body = json.load(exc)
         return body.get("status") == "success", body.get("error")
 
+    def _get(self, path, **params):
+        url = self.url + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = json.load(response)
+        assert body["status"] == "success", body
+        return body["data"]
+
+    def alerts(self):
+        """Active alerts (pending or firing), as ``/api/v1/alerts`` lists them."""
+        return self._get("/api/v1/alerts")["alerts"]
+
+    def values(self, expr):
+        """``{frozenset(labels): value}`` of an instant query."""
+        return {frozenset(r["metric"].items()): float(r["value"][1])
+                for r in self._get("/api/v1/query", query=expr)["result"]}
+
+    def targets(self):
+        return self._get("/api/v1/targets")["activeTargets"]
+
     def stop(self):
         self.process.terminate()
         try:
@@ -88,3 +110,27 @@ class PrometheusServer:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
+UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def rules_with_short_waits(directory, divide_by, minimum_seconds=1.0):
+    """Write the repository's alert rules (deploy/prometheus/rules/*.yml) into ``directory`` with every ``for:``
+    divided by ``divide_by`` (at least ``minimum_seconds``), expressions untouched: what a system test runs, derived
+    from the real rules so they cannot drift. Returns the paths written."""
+    import yaml
+    written = []
+    for path in sorted((DEPLOY / "prometheus" / "rules").glob("*.yml")):
+        document = yaml.safe_load(path.read_text())
+        for group in document["groups"]:
+            for rule in group["rules"]:
+                if "for" in rule:
+                    amount, unit = DURATION.match(rule["for"]).groups()
+                    seconds = max(minimum_seconds, int(amount) * UNIT_SECONDS[unit] / divide_by)
+                    rule["for"] = f"{int(seconds * 1000)}ms"
+        target = Path(directory) / path.name
+        target.write_text(yaml.safe_dump(document, sort_keys=False))
+        written.append(target)
+    return written
