@@ -91,6 +91,8 @@ def metrics_for(container) -> ServiceMetrics:
     metrics = getattr(container, "_haven_metrics", None)
     if metrics is None:
         metrics = ServiceMetrics()
-        metrics.build_info.labels(*build_labels(container.service_cls)).set(1)
+        # Attached before anything that may yield (git runs in a subprocess): nameko sets extensions up in parallel
+        # green threads, and a second one must find this registry, not make its own.
         setattr(container, "_haven_metrics", metrics)
+        metrics.build_info.labels(*build_labels(container.service_cls)).set(1)
     return metrics

@@ -152,3 +152,24 @@ def test_a_partner_validation_error_is_logged_at_info_with_field_names_and_no_va
     assert line["level"] == "info" and "stack" not in line and line["fields"] == ["entry.amount"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("nameko")]
     assert "secret-4711" not in caplog.text
+
+
+def test_without_haven_revision_git_says_and_every_extension_counts_into_the_one_registry(toys, monkeypatch):
+    """Asking git runs a subprocess, which yields to the other extensions nameko sets up in parallel: they must all
+    find the same registry (they once made their own, and the relay's and handlers' counters vanished)."""
+    import subprocess
+    from pathlib import Path
+    from haven_kernel import metrics
+    monkeypatch.delenv("HAVEN_REVISION", raising=False)
+    metrics._git_head.cache_clear()
+    ledger, tally = toys.start(toys.Ledger), toys.start(toys.Tally)
+    with toys.client() as client:
+        client.ledger.record(3)
+    wait_until(lambda: value(ledger, "haven_events_published_total", event_type="entry_recorded") == 1,
+               message="the relay's counter on /metrics")
+    wait_until(lambda: value(tally, "haven_events_consumed_total", source="ledger", event_type="entry_recorded",
+                             outcome="processed") == 1, message="the handler's counter on /metrics")
+    revision = subprocess.run(["git", "-C", str(Path(__file__).parent), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True).stdout.strip()
+    from haven_kernel import __version__
+    assert value(ledger, "haven_build_info", version=__version__, revision=revision) == 1
