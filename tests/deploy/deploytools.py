@@ -2,7 +2,6 @@
 paths, the external tools (promtool, prometheus, docker-compose, kubectl; .ci/run installs the Debian ones when
 missing) and a real Prometheus to parse queries."""
 import json
-import os
 import re
 import shutil
 import socket
@@ -134,3 +133,20 @@ def rules_with_short_waits(directory, divide_by, minimum_seconds=1.0):
         target.write_text(yaml.safe_dump(document, sort_keys=False))
         written.append(target)
     return written
+
+
+PROMQL_WORDS = {"sum", "max", "min", "count", "rate", "increase", "changes", "absent", "histogram_quantile", "by",
+                "and", "or", "unless", "on", "without", "vector", "ALERTS"}
+
+
+def alert_rules():
+    import yaml
+    return [rule for path in sorted((DEPLOY / "prometheus" / "rules").glob("*.yml"))
+            for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+def metrics_read_by(expr):
+    """The metric names a PromQL expression reads: without label matchers, strings, ranges and grouping clauses,
+    what is left are functions, keywords and metrics."""
+    expr = re.sub(r'\{[^}]*\}|"[^"]*"|\[[^\]]*\]|\b(by|on|without|ignoring)\s*\([^)]*\)', "", expr)
+    return set(re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", expr)) - PROMQL_WORDS
