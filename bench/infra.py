@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from haven_kernel.logs import QUIET_WARNINGS
 from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_database, free_port, stop_process,
                                   with_database, with_vhost)
 
@@ -191,6 +192,7 @@ def haven_env(service, amqp_uri, database_url, port, extra=None):
         f"{service.upper()}_DATABASE_URL": database_url,
         f"{service.upper()}_HTTP": f"127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
+        "PYTHONWARNINGS": QUIET_WARNINGS,  # no eventlet banner in the service's log
     })
     env.update(extra or {})
     return env
@@ -217,7 +219,7 @@ def reused_haven(ports):
 def start_module_service(name, target, amqp_uri, log_dir, env_extra):
     """A bench-only nameko service (the naive hop) from bench/naive.py."""
     env = dict(os.environ)
-    env.update({"AMQP_URI": amqp_uri, "PYTHONUNBUFFERED": "1",
+    env.update({"AMQP_URI": amqp_uri, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": QUIET_WARNINGS,
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))})
     env.update(env_extra)
     command = [sys.executable, "-m", "nameko", "run", "--config", str(ROOT / "bench" / "naive.yml"), target]

@@ -5,7 +5,8 @@ consumer, retry and dead-letter queue, how many consumers each has, and how old 
 needs no permission beyond the service's own broker account (the management API would need a management tag and
 shows every queue of the virtual host), and it costs one round trip per queue. A scrape reuses the figures for
 ``HAVEN_QUEUE_STATS_SECONDS`` (default 5 s), so Prometheus, a readiness probe and ``/health`` called together cost
-one pass; reporting, with about 80 queues, measured ~20 ms a pass on this machine. The broker counts the messages
+one pass; reporting has 57 queues with the default three retry delays (14 consumer, 42 retry, 1 dead-letter),
+and a pass over 43 of them took 14 ms on a loaded 2-core machine (about 0.3 ms a queue). The broker counts the messages
 *ready* (waiting for a consumer); messages delivered and not yet acknowledged are not in that count.
 
 **The age of the oldest unprocessed event** (consumer queues only) cannot be read from the broker without taking
