@@ -8,7 +8,9 @@ PostgreSQL (reporting reaches its database through a gate the test can close):
 * a real Prometheus (Debian's ``/usr/bin/prometheus``) scraping them every second with the repository's alert rules,
   ``for:`` divided by 40 (deploy/prometheus/rules rendered by tests/deploy/deploytools.py, so they cannot drift):
   reporting stopped while events arrive fires HavenServiceDown, reporting's database cut off fires HavenDatabaseDown
-  and leaves dead letters that fire HavenDeadLettersWaiting; each clears after recovery, and the events are applied.
+  and leaves dead letters that fire HavenDeadLettersWaiting, reporting stuck on a lock while an old event arrives
+  fires HavenEventsWaitingTooLong and HavenReportingProjectionLag; each clears after recovery, and the events are
+  applied.
   The firing and clearing times are printed and kept in test-artifacts/alert-timings.json.
 """
 import importlib.metadata
@@ -23,9 +25,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from haven_kernel.errors import ValidationError
 from haven_kernel.testing import (ServiceProcess, TcpGate, create_vhost, delete_vhost, free_port, make_token,
@@ -80,7 +84,9 @@ def haven(infrastructure, _database_factory):
                 "lon": 34.8, "managing_agency": "IOM"})
             client.shelter.add_shelter_units(site["site_id"], [{"unit_type": "family_tent", "covered_area_m2": 17.5,
                                                                 "capacity_persons": 5, "count": 40}])
-        yield Haven(amqp_uri, processes, gate, site["site_id"], writer)
+        haven = Haven(amqp_uri, processes, gate, site["site_id"], writer)
+        haven.reporting_database = _database_factory_url(urls, database)
+        yield haven
     finally:
         for process in processes.values():
             if process.process is not None and process.process.poll() is None:
@@ -89,6 +95,11 @@ def haven(infrastructure, _database_factory):
         if gate is not None:
             gate.close()
         delete_vhost(infrastructure, vhost)
+
+
+def _database_factory_url(urls, direct):
+    """Reporting's database URL without the gate (for the test's own connections)."""
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(urls["reporting"])._replace(netloc=direct.netloc))
 
 
 class Haven:
@@ -294,6 +305,40 @@ def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_a
     timings["HavenDeadLettersWaiting (events dead-lettered meanwhile)"] = letters
     wait_until(lambda: haven.sitrep_households() == households + 6, timeout=30, message="the replayed events applied")
     assert haven.health("reporting")[1]["status"] == "ok"
+    assert watch.others() == []
+
+    # 3. Reporting's consumer is stuck (another transaction holds its inbox table, as a long migration or a hung
+    #    query would) while an event arrives that occurred 400 s ago (as when shelter's outbox held it back: the
+    #    age is the event's, so the test need not wait 5 minutes). Reporting holds the event and its age drives
+    #    HavenEventsWaitingTooLong and HavenReportingProjectionLag; both clear once it is applied.
+    from haven_contracts import catalogue
+    from haven_kernel.clock import utcnow
+    from haven_kernel.testing import publish_event
+    engine = sqlalchemy.create_engine(haven.reporting_database, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as locker:
+            holding = locker.begin()
+            locker.execute(sqlalchemy.text("LOCK TABLE processed_events IN EXCLUSIVE MODE"))
+            stuck = time.monotonic()
+            services = {"site_id": haven.site_id, "latrines": 12, "phase": "emergency",
+                        "as_of": utcnow().date().isoformat()}
+            publish_event(haven.amqp_uri, catalogue, "shelter", "site_services_updated", None,
+                          envelope=catalogue.envelope("shelter", "site_services_updated", services,
+                                                      occurred_at=utcnow() - timedelta(seconds=400)))
+            waiting = {"firing_after_s": watch.until("HavenEventsWaitingTooLong", "reporting", "firing", stuck)}
+            lagging = {"firing_after_s": watch.until("HavenReportingProjectionLag", "reporting", "firing", stuck)}
+            ages = prometheus.values('haven_queue_oldest_message_age_seconds{service="reporting"}')
+            assert max(ages.values()) >= 400
+            assert watch.others(("HavenEventsWaitingTooLong", "reporting"),
+                                ("HavenReportingProjectionLag", "reporting")) == []
+            holding.rollback()
+            released = time.monotonic()
+    finally:
+        engine.dispose()
+    waiting["cleared_after_recovery_s"] = watch.until("HavenEventsWaitingTooLong", "reporting", None, released)
+    lagging["cleared_after_recovery_s"] = watch.until("HavenReportingProjectionLag", "reporting", None, released)
+    timings["HavenEventsWaitingTooLong (reporting stuck, an event 400 s old arrives)"] = waiting
+    timings["HavenReportingProjectionLag (the same)"] = lagging
     assert watch.others() == []
 
     ARTIFACTS.mkdir(exist_ok=True)
