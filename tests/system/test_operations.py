@@ -63,7 +63,8 @@ def haven(infrastructure, _database_factory):
     processes, gate = {}, None
     try:
         urls = {service: _database_factory.create(f"haven_{service}") for service in SERVICES}
-        database = urllib.parse.urlsplit(urls["reporting"])
+        direct = urls["reporting"]  # the test's own connections; reporting goes through the gate
+        database = urllib.parse.urlsplit(direct)
         gate = TcpGate(database.hostname, database.port or 5432).open()
         urls["reporting"] = urllib.parse.urlunsplit(
             database._replace(netloc=database.netloc.replace(f"{database.hostname}:{database.port or 5432}",
@@ -85,7 +86,7 @@ def haven(infrastructure, _database_factory):
             client.shelter.add_shelter_units(site["site_id"], [{"unit_type": "family_tent", "covered_area_m2": 17.5,
                                                                 "capacity_persons": 5, "count": 40}])
         haven = Haven(amqp_uri, processes, gate, site["site_id"], writer)
-        haven.reporting_database = _database_factory_url(urls, database)
+        haven.reporting_database = direct
         yield haven
     finally:
         for process in processes.values():
@@ -95,11 +96,6 @@ def haven(infrastructure, _database_factory):
         if gate is not None:
             gate.close()
         delete_vhost(infrastructure, vhost)
-
-
-def _database_factory_url(urls, direct):
-    """Reporting's database URL without the gate (for the test's own connections)."""
-    return urllib.parse.urlunsplit(urllib.parse.urlsplit(urls["reporting"])._replace(netloc=direct.netloc))
 
 
 class Haven:
