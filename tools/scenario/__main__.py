@@ -3,7 +3,8 @@ its progress, a short sitrep table, the dashboard's address and a token to sign 
 
     .venv/bin/python -m tools.scenario [--seed 2019] [--timeout 120]
 """
-import eventlet
+import haven_kernel  # noqa: F401  first: its warnings filter keeps eventlet's deprecation banner off the output
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  the partner clients are nameko standalone proxies on eventlet
 
