@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from haven_kernel.auth import issue_token
 from haven_kernel.testing import create_vhost, delete_vhost, free_port, stop_process, wait_until, with_vhost
+from tools.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
 
 pytestmark = pytest.mark.system
 
@@ -107,7 +108,6 @@ def test_make_run_started_each_replica_on_its_own_port_and_log(replicated):
 
 @pytest.mark.timeout(900)
 def test_the_cyclone_scenario_and_a_burst_through_two_replicas_lose_and_double_nothing(replicated):
-    from haven_reporting.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
     connect = rpc_connector(replicated["amqp_uri"])
     reader = issue_token(org="OCHA", scopes=["reporting:read"], ttl_seconds=3600)
     scenario = CycloneScenario(seed=2019)

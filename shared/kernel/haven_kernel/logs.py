@@ -78,33 +78,38 @@ def configure(level="INFO", personal_keys=()):
 
 # -- a partner's mistakes, at INFO ----------------------------------------------------------------------------------
 class ExpectedErrorFilter(logging.Filter):
-    """On nameko's container logger: its "(expected) error handling worker" record, logged at WARNING with the stack
-    for every expected exception, is rewritten. A partner's mistake (ValidationError, NotFound, Conflict,
-    Unauthenticated, Forbidden) becomes ``rpc refused`` at INFO; ServiceUnavailable (a dependency did not answer)
-    stays a WARNING. Neither keeps the stack, and a ValidationError gives its field names only."""
+    """On nameko's container logger: the record it writes when a worker raises (a WARNING with the stack for an RPC
+    method's expected exceptions, an ERROR with the stack for an HTTP route's) is rewritten when the exception is a
+    typed Haven error. A partner's mistake (ValidationError, NotFound, Conflict, Unauthenticated, Forbidden) becomes
+    ``rpc refused`` or ``http refused`` at INFO; ServiceUnavailable (a dependency did not answer) a WARNING. Neither
+    keeps the stack, and a ValidationError gives its field names only, never the values."""
 
-    PREFIX = "(expected) error handling worker"
+    PREFIXES = ("(expected) error handling worker", "error handling worker")
 
     def filter(self, record):
         exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(record.msg, str) or not record.msg.startswith(self.PREFIX) or exc is None:
+        if exc is None or not isinstance(record.msg, str) or not record.msg.startswith(self.PREFIXES):
             return True
-        from .errors import HavenError, ServiceUnavailable, ValidationError
-        if not isinstance(exc, HavenError):
+        from .errors import EXPECTED, ServiceUnavailable, ValidationError
+        if not isinstance(exc, EXPECTED):
             return True
         worker = record.args[0] if record.args else None
         entrypoint = getattr(worker, "entrypoint", None)
+        route = getattr(entrypoint, "route", None)  # the kernel's HTTP entrypoint knows its route
         extra = {"method": getattr(entrypoint, "method_name", None), "error_type": type(exc).__name__}
+        if route:
+            extra["route"] = route
         if isinstance(exc, ValidationError):
             extra["fields"] = sorted(exc.errors)
-            message = "rpc refused: invalid input"
+            said = "invalid input"
         else:
-            message = f"rpc refused: {exc}"
+            said = str(exc)
         level = logging.WARNING if isinstance(exc, ServiceUnavailable) else logging.INFO
         if level < logging.getLogger(record.name).getEffectiveLevel():
             return False
         record.levelno, record.levelname = level, logging.getLevelName(level)
-        record.msg, record.args, record.exc_info, record.exc_text = message, (), None, None
+        record.msg = f"{'http' if route else 'rpc'} refused: {said}"
+        record.args, record.exc_info, record.exc_text = (), None, None
         record.__dict__.update(extra)
         return True
 

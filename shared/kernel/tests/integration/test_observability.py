@@ -15,7 +15,9 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import ValidationError
 from haven_kernel.logs import JsonFormatter
 from haven_kernel.messaging import OutboxRelay, consumer_queue_name
+from haven_kernel.service import HavenService
 from haven_kernel.testing import get_messages, publish_event, service_config, wait_until
+from haven_kernel.web import http
 
 QUEUE = consumer_queue_name("tally", "ledger", "entry_recorded")
 DEAD_LETTERS = "haven.tally.dead-letters"
@@ -173,3 +175,31 @@ def test_without_haven_revision_git_says_and_every_extension_counts_into_the_one
                               capture_output=True, text=True).stdout.strip()
     from haven_kernel import __version__
     assert value(ledger, "haven_build_info", version=__version__, revision=revision) == 1
+
+
+class Checked(HavenService):
+    """An HTTP route that refuses a partner's input, as the RPC method above does."""
+
+    name = "checked"
+
+    @http("GET", "/amounts/<amount>", scope="ledger:read")
+    def amount(self, request, amount):
+        raise ValidationError({"amount": ["Must be a whole number."]})
+
+
+def test_a_partner_validation_error_on_an_http_route_is_logged_at_info_too(toys, caplog):
+    import requests
+    from haven_kernel.testing import make_token
+    Checked.catalogue = toys.catalogue
+    container = toys.start(Checked)
+    caplog.set_level(logging.DEBUG)
+    answer = requests.get(f"http://{container.config['WEB_SERVER_ADDRESS']}/amounts/secret-4712", timeout=10,
+                          headers={"Authorization": f"Bearer {make_token('ledger:read')}"})
+    assert answer.status_code == 400 and answer.json()["errors"] == {"amount": ["Must be a whole number."]}
+    wait_until(lambda: [r for r in caplog.records if getattr(r, "fields", None)], message="the refusal logged")
+    [record] = [r for r in caplog.records if getattr(r, "fields", None)]
+    assert record.levelno == logging.INFO and record.exc_info is None and record.fields == ["amount"]
+    assert record.route == "GET /amounts/<amount>" and record.getMessage() == "http refused: invalid input"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("nameko")]
+    refusals = [r for r in caplog.records if r.name in ("nameko.containers", "haven_kernel.web.entrypoint")]
+    assert "secret-4712" not in "".join(JsonFormatter().format(r) for r in refusals)  # (the access log has the URL)
