@@ -31,11 +31,12 @@ STAMP_DEPS  += FORCE
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install migrate run test bench docs clean distclean FORCE
+.PHONY: help venv install migrate run test faults bench docs clean distclean FORCE
 
 help:
 	@echo "make run        start every service ($(SERVICES)) against RabbitMQ at AMQP_URI; Ctrl-C stops them"
 	@echo "make test       the whole test suite (RabbitMQ and PostgreSQL on their local ports, AMQP_URI/DATABASE_URL, or Docker)"
+	@echo "make faults     the fault-injection suite alone (tests/faults: servers of its own; also part of make test)"
 	@echo "make bench      throughput and latency next to same-run baselines (BENCH_SCALE=short|full; see bench/)"
 	@echo "make install    (re)install the shared packages ($(SHARED)) and every service into $(VENV), editable"
 	@echo "make migrate    bring every service's database to its latest revision"
@@ -70,6 +71,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV_PY) -m pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+# The fault suite (tests/faults) alone: it starts its own RabbitMQ node, PostgreSQL clusters and TCP proxy, so it
+# needs their binaries but not AMQP_URI/DATABASE_URL. `make test` runs it too.
+faults: $(STAMP)
+	$(VENV_PY) -m pytest tests/faults $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV_PY) -m bench
