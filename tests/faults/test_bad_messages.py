@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from kombu import Connection, Exchange, Producer
 
-from haven_kernel.catalogue import catalogue
+from haven_contracts import catalogue
 from haven_kernel.testing import publish_event, rpc_client
 from faultkit.processes import wait_for
 from faultkit.scenario import assert_clean
@@ -36,7 +36,7 @@ def inject_bad_messages(deployment, burst, timeline):
     uri = deployment.amqp_uri
     envelope = catalogue.envelope("registration", REGISTERED, _summary(deployment.site_ids[0]))
     del envelope["data"]["registered_at"]
-    publish_event(uri, "registration", REGISTERED, None, envelope=envelope)
+    publish_event(uri, catalogue, "registration", REGISTERED, None, envelope=envelope)
     _publish_raw(uri, b"{not json", Exchange("registration.events", type="topic", durable=True), REGISTERED)
     never = catalogue.envelope("registration", REGISTERED, _summary(str(uuid.uuid4())))
     _publish_raw(uri, catalogue_json(never), "", f"haven.shelter.registration.{REGISTERED}")
@@ -66,7 +66,7 @@ def duplicates_and_stale_events(deployment, burst, timeline):
     rows = deployment.read("registration", f"SELECT envelope FROM outbox_events WHERE event_type = '{REGISTERED}' "
                                            "AND published_at IS NOT NULL ORDER BY id LIMIT 30")
     for envelope in rows:
-        publish_event(uri, "registration", REGISTERED, None, envelope=envelope)
+        publish_event(uri, catalogue, "registration", REGISTERED, None, envelope=envelope)
     updated = [envelope["data"]["household_id"] for envelope in rows[:20]]
     with rpc_client(uri, deployment.admin, timeout=30) as rpc:
         for household_id in updated:
@@ -81,7 +81,7 @@ def duplicates_and_stale_events(deployment, burst, timeline):
                  message=f"{service} to apply the updates")
     for envelope in rows[:20]:
         stale = dict(envelope, event_id=str(uuid.uuid4()))
-        publish_event(uri, "registration", REGISTERED, None, envelope=stale)
+        publish_event(uri, catalogue, "registration", REGISTERED, None, envelope=stale)
     timeline.append((time.monotonic() - burst.started, "published again: 30 events (same ids); 20 version-1 events "
                                                        "under new ids after their version 2"))
 

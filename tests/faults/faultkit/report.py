@@ -17,7 +17,9 @@ def record(result):
 def _cell(key, row):
     value = row[key]
     if key == "convergence":
-        return f"{value:.1f}" if value is not None else f"none in {row['bound']:.0f}"
+        if value is not None:
+            return f"{value:.1f}"
+        return "never" if row["settled_apart"] else f"none in {row['bound']:.0f}"
     return str(value)
 
 

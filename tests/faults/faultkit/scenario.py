@@ -25,6 +25,7 @@ class Result:
     notes: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
     exits: list = field(default_factory=list)                 # [(service, exit code)] no fault asked for
+    settled_apart: bool = False      # stopped waiting early: nothing moved, nothing queued, and still no agreement
 
     @property
     def dead_lettered(self):
@@ -36,7 +37,7 @@ class Result:
                 "fail": s["fail"], "lost": s["lost"], "doubled": s["doubled"], "passed_over": s["passed_over"],
                 "dead_letters": self.dead_lettered,
                 "convergence": None if self.convergence is None else round(self.convergence, 1),
-                "bound": self.bound, "fault": self.fault}
+                "bound": self.bound, "settled_apart": self.settled_apart, "fault": self.fault}
 
 
 def read_state(deployment):
@@ -106,7 +107,7 @@ def run(deployment, burst, scenario, fault_name, fault=None, bound=60.0, before_
         healed = max(healed, time.monotonic())
     quiet_from = healed
 
-    converged_at, last_fingerprint, still_since = None, None, time.monotonic()
+    converged_at, last_fingerprint, still_since, settled_apart = None, None, time.monotonic(), False
     verdict = None
     while True:
         now = time.monotonic()
@@ -128,6 +129,7 @@ def run(deployment, burst, scenario, fault_name, fault=None, bound=60.0, before_
         elif (now - still_since > QUIET_SECONDS and all(thread.dead for thread in deployment.pending)
               and waiting_messages(deployment) == 0):
             timeline.append((now - started, "quiescent without agreeing: stop waiting"))
+            settled_apart = True
             break
         eventlet.sleep(0.25)
     # Settle briefly, then read again: a late duplicate (a redelivered request) shows up in the final read.
@@ -135,7 +137,8 @@ def run(deployment, burst, scenario, fault_name, fault=None, bound=60.0, before_
     supervisor.kill()
     verdict = check(history.ops, read_state(deployment))
     result = Result(scenario=scenario, fault=fault_name, verdict=verdict, bound=bound, timeline=timeline,
-                    convergence=None if converged_at is None else max(0.0, converged_at - quiet_from))
+                    convergence=None if converged_at is None else max(0.0, converged_at - quiet_from),
+                    settled_apart=settled_apart)
     result.exits = list(deployment.exits)
     result.notes.append(f"deployed in {deployment.deployed_in:.1f}s; burst {burst.finished - burst.started:.1f}s; "
                         f"checked {time.monotonic() - burst.finished:.1f}s after the burst")
