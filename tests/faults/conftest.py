@@ -5,7 +5,6 @@ Nothing here touches the machine's shared RabbitMQ or PostgreSQL: the suite need
 servers. Service logs and the table are kept under ``test-artifacts/faults/``.
 """
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -39,12 +38,7 @@ def platform():
               f"{servers.node.port}, PostgreSQL on {[c.port for c in servers.clusters.values()]})")
         yield servers
     finally:
-        servers.stop()
-        logs = ARTIFACTS / "servers"
-        for source in (Path(folder) / "rabbitmq" / "log", ):
-            if source.exists():
-                shutil.copytree(source, logs / "rabbitmq", dirs_exist_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        servers.stop(keep_logs=str(ARTIFACTS / "servers"))  # and the reaper removes the folder
 
 
 @pytest.fixture

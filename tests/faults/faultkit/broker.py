@@ -34,8 +34,9 @@ def _script(name):
 
 
 class RabbitNode:
-    def __init__(self, folder):
+    def __init__(self, folder, reaper=None):
         self.folder = folder
+        self.reaper = reaper
         self.node = f"havenfaults-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port(avoid=(5672, 25672, 15672))
         self.dist_port = free_port(avoid=(5672, 25672, 15672, self.port))
@@ -99,6 +100,8 @@ class RabbitNode:
         self.process = subprocess.Popen([_script("rabbitmq-server")], env=self.env, cwd=self.folder,
                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
+        if self.reaper is not None:
+            self.reaper.killpg(self.process.pid)
         self._started = started
         if wait:
             self.wait_ready(timeout)
@@ -146,6 +149,8 @@ class RabbitNode:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            if self.reaper is not None:
+                self.reaper.forget_killpg(self.process.pid)
         if self.log is not None:
             self.log.close()
             self.log = None

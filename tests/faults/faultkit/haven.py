@@ -24,7 +24,7 @@ from haven_kernel.testing import ServiceProcess, make_token, rpc_client, service
 from .broker import RabbitNode
 from .network import Proxy
 from .postgres import PgCluster
-from .processes import free_port, wait_for
+from .processes import Reaper, free_port, wait_for
 
 SERVICES = ("registration", "shelter", "reporting")
 
@@ -35,7 +35,9 @@ class Platform:
 
     def __init__(self, folder):
         self.folder = folder
-        self.node = RabbitNode(os.path.join(folder, "rabbitmq"))
+        self.reaper = Reaper()
+        self.reaper.rmtree(folder)
+        self.node = RabbitNode(os.path.join(folder, "rabbitmq"), reaper=self.reaper)
         self.clusters = {}
         self.proxy = None
         self.templates = {}
@@ -45,7 +47,7 @@ class Platform:
         self.node.start(wait=False)  # boots while the clusters are made
         first = None
         for service in SERVICES:
-            cluster = PgCluster(os.path.join(self.folder, f"pg-{service}"), name=service)
+            cluster = PgCluster(os.path.join(self.folder, f"pg-{service}"), name=service, reaper=self.reaper)
             cluster.init(copy_from=first)
             first = first or cluster
             self.clusters[service] = cluster
@@ -65,15 +67,32 @@ class Platform:
         self.started_in = time.monotonic() - started
         return self
 
-    def stop(self):
-        if self.proxy is not None:
-            self.proxy.close()
-        for cluster in self.clusters.values():
-            try:
-                cluster.stop("immediate")
-            except Exception:
-                pass
-        self.node.stop(timeout=30)
+    def stop(self, keep_logs=None):
+        """Stop every server; their logs are copied to ``keep_logs`` first, then the folder goes."""
+        try:
+            if self.proxy is not None:
+                self.proxy.close()
+            for cluster in self.clusters.values():
+                try:
+                    cluster.stop("immediate")
+                except Exception:
+                    pass
+            self.node.stop(timeout=30)
+            if keep_logs:
+                self._keep_logs(keep_logs)
+        finally:
+            self.reaper.close()  # whatever is left (nothing, normally) is stopped and the folder removed
+
+    def _keep_logs(self, target):
+        import glob
+        import shutil
+        os.makedirs(target, exist_ok=True)
+        sources = glob.glob(os.path.join(self.folder, "rabbitmq", "log", "*.log")) + \
+            glob.glob(os.path.join(self.folder, "pg-*", "server.log")) + [os.path.join(self.folder, "proxy.log")]
+        for source in sources:
+            if os.path.exists(source):
+                name = os.path.relpath(source, self.folder).replace(os.sep, "-")
+                shutil.copyfile(source, os.path.join(target, name))
 
     def healthy(self):
         """Every server up and every route forwarding (a scenario that failed half-way may have left one down)."""
@@ -158,7 +177,11 @@ class Deployment:
         self.expected_down.discard(service)
         self.starts[service] += 1
         log = os.path.join(self.logs, f"{self.name}-{service}.log")
+        previous = self.processes.get(service)
+        if previous is not None and previous.process is not None:
+            self.platform.reaper.forget_kill(previous.process.pid)  # ended: its number may be reused
         process = ServiceProcess(service, self.env_for(service), self.ports[service], log).start()
+        self.platform.reaper.kill(process.process.pid)  # should pytest die without its teardown
         self.processes[service] = process
         if wait:
             process.wait_healthy(timeout=90)
@@ -195,6 +218,7 @@ class Deployment:
                 process.process.terminate()
         for process in self.processes.values():
             process.stop(timeout=5)
+            self.platform.reaper.forget_kill(process.process.pid)
         self.node.delete_vhost(self.vhost)
         for service, name in self.databases.items():
             try:

@@ -30,8 +30,9 @@ def _bindir():
 
 
 class PgCluster:
-    def __init__(self, folder, name="pg"):
+    def __init__(self, folder, name="pg", reaper=None):
         self.folder = folder
+        self.reaper = reaper
         self.name = name
         self.data = os.path.join(folder, "data")
         self.port = free_port(avoid=(5432,))
@@ -40,10 +41,14 @@ class PgCluster:
         self.started_in = None
 
     # -- running commands as the cluster's owner ---------------------------------------------------------------------
-    def _run(self, tool, *args, check=True, timeout=120):
+    def _command(self, tool, *args):
         command = [os.path.join(self.bindir, tool), *args]
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
+        return command
+
+    def _run(self, tool, *args, check=True, timeout=120):
+        command = self._command(tool, *args)
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.folder,
                                 stdin=subprocess.DEVNULL)
         if check and result.returncode != 0:
@@ -79,6 +84,8 @@ class PgCluster:
 
     def start(self, timeout=60):
         started = time.monotonic()
+        if self.reaper is not None:
+            self.reaper.pg_stop(self._command("pg_ctl", "-D", self.data, "-m", "immediate", "stop"))
         options = " ".join([
             f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.folder}", "-c fsync=off",
             "-c full_page_writes=off", "-c max_connections=200", "-c shared_buffers=32MB",
