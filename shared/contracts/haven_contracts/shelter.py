@@ -1,8 +1,10 @@
 """The shelter service's events: sites, shelter units and allocations, waitlists and site services figures, and the
 vocabulary they use."""
 from marshmallow import Schema, fields, validate
+from sqlalchemy import Float, String
 
 from haven_kernel.events import EventType
+from haven_kernel.replica import ReplicaSpec
 
 SOURCE = "shelter"
 
@@ -116,6 +118,17 @@ class SiteServicesUpdated(Schema):
 
 
 SITE_CONSUMERS = ("registration", "reporting")  # registration keeps a replica of the sites
+
+# What a service that needs shelter's sites keeps of them (haven_kernel.replica): fed by the three site events,
+# asked of shelter.get_site once when a site is not known yet. A new consumer adds itself to SITE_CONSUMERS.
+SITE_REPLICA = ReplicaSpec(
+    source=SOURCE, key="site_id",
+    fields={"name": String(200), "site_type": String(30), "adm1": String(100), "adm2": String(100), "lat": Float(),
+            "lon": Float(), "status": String(20)},
+    optional=("lat", "lon"),
+    events=("site_opened", "site_updated", "site_closed"),
+    lookup="get_site", scopes=("shelter:read",),
+)
 
 EVENTS = (
     EventType(SOURCE, "site_opened", SiteOpened, consumers=SITE_CONSUMERS),

@@ -73,3 +73,13 @@ def test_reference_lists():
     assert not any(is_specific_need(c) for c in ("SC-XX", "ZZ", "", None, "sc-ch"))
     assert [age_band(a) for a in (0, 4, 5, 17, 18, 59, 60, 99)] == ["0-4", "0-4", "5-17", "5-17", "18-59",
                                                                     "18-59", "60+", "60+"]
+
+
+def test_the_site_replica_is_fed_by_site_events_that_carry_its_fields():
+    spec = shelter.SITE_REPLICA
+    events = {entry.name: entry for entry in shelter.EVENTS}
+    for name in spec.events:
+        schema = events[name].schema()
+        assert {spec.key, *spec.fields} <= set(schema.fields), name
+        assert "registration" in events[name].consumers
+    assert spec.source == shelter.SOURCE and spec.scopes == ("shelter:read",)
