@@ -1,10 +1,12 @@
 """Registration's tables. Personal data (names, birth dates, phone numbers) lives here and nowhere else."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from haven_contracts.shelter import SITE_REPLICA
 from haven_kernel.db import metadata
+from haven_kernel.replica import replica_model
 
 
 class Base(DeclarativeBase):
@@ -70,20 +72,10 @@ class PossibleDuplicate(Base):
     __table_args__ = (UniqueConstraint("member_id", "other_member_id", name="uq_possible_duplicates_pair"),)
 
 
-class SiteReplica(Base):
-    """Registration's copy of shelter's sites, kept from shelter's site events."""
+class SiteReplica(replica_model(SITE_REPLICA), Base):
+    """Registration's copy of shelter's sites, kept from shelter's site events (``haven_kernel.replica``)."""
 
     __tablename__ = "sites"
-
-    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    site_type: Mapped[str] = mapped_column(String(30))
-    adm1: Mapped[str] = mapped_column(String(100))
-    adm2: Mapped[str] = mapped_column(String(100))
-    lat: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20))
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 Index("ix_members_household_position", Member.household_id, Member.position)

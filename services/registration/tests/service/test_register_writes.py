@@ -10,7 +10,8 @@ from haven_kernel.context import CALLER_CONTEXT_KEY
 from haven_kernel.errors import Conflict
 from haven_registration import domain
 from haven_registration.models import Household, Member, PossibleDuplicate
-from haven_registration.register import HouseholdRegister
+from haven_registration.register import Registration
+from haven_registration.search import Households
 
 
 def single(site_id, given, family, born, phone=None):
@@ -153,9 +154,9 @@ def test_reading_a_household_takes_two_statements_and_registering_one_five(regis
     database = registration.database
     context = {CALLER_CONTEXT_KEY: {"sub": "test", "org": "IOM", "scopes": ["registration:write"]}}
     unit = database.unit_of_work(context)
-    first = HouseholdRegister(unit).register(make_household(site_id), field="household")
+    first = Registration(unit).register(make_household(site_id), field="household")
     with statements(database.engine) as seen:  # a register per call, as the service makes one
-        second = HouseholdRegister(unit).register(make_household(site_id), field="household")
+        second = Registration(unit).register(make_household(site_id), field="household")
     # the site, duplicate candidates, household, members, links; the outbox row is flushed at commit
     assert len(seen) == 5 and len(second["possible_duplicates"]) == 4
     with statements(database.engine) as seen:
@@ -165,7 +166,7 @@ def test_reading_a_household_takes_two_statements_and_registering_one_five(regis
 
     unit = database.unit_of_work(context)
     with statements(database.engine) as seen:
-        household = HouseholdRegister(unit).get(first["household_id"])
+        household = Households(unit).get(first["household_id"])
     assert len(seen) == 2, [s[:60] for s in seen]
     assert [m["given_name"] for m in household["members"]] == ["Amélia", "João", "Rosa", "Alberto"]
     assert len(household["possible_duplicates"]) == 4
@@ -177,19 +178,19 @@ def test_a_page_of_search_results_takes_four_statements_whatever_its_length(regi
     database = registration.database
     context = {CALLER_CONTEXT_KEY: {"sub": "test", "org": "IOM", "scopes": ["registration:write"]}}
     unit = database.unit_of_work(context)
-    register = HouseholdRegister(unit)
+    register = Registration(unit)
     registered = [register.register(make_household(site_id), field="household") for _ in range(6)]
     unit.commit()
     unit.close()
 
     unit = database.unit_of_work(context)
     with statements(database.engine) as seen:
-        page = HouseholdRegister(unit).search(site_id=site_id, limit=50)
+        page = Households(unit).search(site_id=site_id, limit=50)
     # the total, the page of households, their members, their possible-duplicate links
     assert len(seen) == 4, [s[:60] for s in seen]
     assert [h["household_id"] for h in page["items"]] == [r["household_id"] for r in registered]
     assert all([m["given_name"] for m in h["members"]] == ["Amélia", "João", "Rosa", "Alberto"]
                for h in page["items"])
     for item in page["items"]:
-        assert item == HouseholdRegister(unit).get(item["household_id"]), "a search item reads as get shows it"
+        assert item == Households(unit).get(item["household_id"]), "a search item reads as get shows it"
     unit.close()

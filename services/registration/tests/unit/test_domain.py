@@ -60,3 +60,54 @@ def test_duplicate_score_uses_sahana_weights():
     # An estimated birth date agrees within a year.
     assert duplicate_score(person(born=date(1990, 11, 28), estimated=True), person()) == 5
     assert duplicate_score(person(born=date(1985, 11, 28), estimated=True), person()) == 0
+
+
+def test_one_consent_rule_for_names_and_phone():
+    named = [("members.0", {"given_name": "Amina", "family_name": "Juma"})]
+    nameless = [("members.0", {}), ("members.add.0", {"given_name": "Zito"})]
+    assert domain.consent_errors(True, "+258 84 123 4567", named) == {}
+    assert domain.consent_errors(True, None, nameless) == {
+        "members.0.given_name": ["Missing data for required field."],
+        "members.0.family_name": ["Missing data for required field."],
+        "members.add.0.family_name": ["Missing data for required field."]}
+    assert domain.consent_errors(False, None, [("members.0", {})]) == {}
+    refused = domain.consent_errors(False, "+258 84 123 4567", named)
+    assert list(refused) == ["consent"] and "members.0.given_name, members.0.family_name, phone" in refused["consent"][0]
+
+
+def test_a_member_is_made_one_way_with_its_keys_and_an_estimated_birth_date():
+    made = domain.new_member({"given_name": "José", "family_name": "Sitoe", "sex": "male", "age_years": 7,
+                              "relationship": "child"}, 2, "h-1", ON)
+    assert made["household_id"] == "h-1" and made["position"] == 2 and made["relationship_to_head"] == "child"
+    assert (made["name_key"], made["phonetic_key"]) == domain.name_keys("José", "Sitoe") == ("jose sitoe", "JS ST")
+    assert made["date_of_birth_estimated"] and made["date_of_birth"].year == 2019 and made["specific_needs"] == []
+
+
+class Candidate:
+    def __init__(self, id, person):
+        self.id, self.person = id, person
+
+
+def test_possible_duplicates_are_capped_per_member_and_per_call():
+    me = person()
+    same = [Candidate(f"c{i}", person(phone="+258 84 123 4567" if i % 2 else None)) for i in range(20)]
+    found = domain.best_matches(me, same, threshold=3)
+    assert len(found) == domain.MAX_LINKS_PER_MEMBER
+    assert [score for _, score in found] == [5] * domain.MAX_LINKS_PER_MEMBER  # best first (no phone: 5)
+    assert domain.best_matches(me, same, threshold=3, already={"c0", "c1", "c2", "c3", "c4", "c5"})[0][0].id == "c6"
+
+    budget = domain.LinkBudget(limit=7)
+    assert len(domain.best_matches(me, same, 3, budget=budget)) == 5 and budget.left == 2
+    assert len(domain.best_matches(me, same, 3, budget=budget)) == 2 and budget.spent
+    assert domain.best_matches(me, same, 3, budget=budget) == [] and budget.capped == 3
+    assert domain.best_matches(me, [Candidate("x", person(name="rosa macuacua"))], 3) == []
+
+
+def test_a_household_is_registered_at_an_open_site_the_replica_knows():
+    import pytest
+    from haven_kernel.errors import Conflict, NotFound
+    domain.require_open("s-1", "open")
+    with pytest.raises(NotFound):
+        domain.require_open("s-1", None)
+    with pytest.raises(Conflict):
+        domain.require_open("s-1", "closed")

@@ -1,0 +1,43 @@
+"""Reading households: one by id (``get_household``) and a page of a search (``search_households``), each in a
+bounded number of statements whatever the page holds."""
+from datetime import date
+
+from haven_kernel.errors import NotFound, ValidationError
+from haven_kernel.validation import load, parse_uuid
+
+from . import domain, views
+from .repository import Repository
+from .schemas import SearchSchema
+
+
+class Households:
+    def __init__(self, unit, today=None):
+        self.repository = Repository(unit.session)
+        self.today = today or date.today()
+
+    def get(self, household_id):
+        """One statement for the household and its members, one for its possible-duplicate links."""
+        household_id = parse_uuid(household_id, "household_id")
+        rows = self.repository.household_rows(household_id)
+        if not rows:
+            raise NotFound(f"household {household_id} does not exist")
+        members = [views.MemberRow(row) for row in rows if row.m_id is not None]
+        links = self.repository.links_of([household_id]).get(household_id, [])
+        return views.household(rows[0], members, links, self.today)
+
+    def search(self, **criteria):
+        """The total, then a page: households, their members and their links in three more statements."""
+        data = load(SearchSchema(), criteria)
+        name_key = phonetic = None
+        if data.get("name"):
+            name_key = domain.normalize_name(data["name"])
+            if not name_key:
+                raise ValidationError({"name": ["Must contain letters or digits."]})
+            phonetic = domain.phonetic_key(data["name"], None)
+        registration_number = data.get("registration_number")
+        total, households = self.repository.search(
+            site_id=data.get("site_id"), registration_number=registration_number.upper() if registration_number
+            else None, name_key=name_key, phonetic=phonetic, limit=data["limit"], offset=data["offset"])
+        links = self.repository.links_of([h.id for h in households])
+        return {"total": total, "limit": data["limit"], "offset": data["offset"],
+                "items": [views.household(h, h.members, links.get(h.id, []), self.today) for h in households]}
