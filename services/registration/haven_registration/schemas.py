@@ -56,7 +56,7 @@ class HouseholdSchema(Schema):
     members = fields.List(fields.Nested(MemberSchema), required=True)
     origin = fields.Nested(OriginSchema, allow_none=True)
     displacement_date = fields.Date(allow_none=True, validate=not_in_future)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 ()\-]{6,20}$",
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"\A\+?[0-9 ()\-]{6,20}\Z",
                                                                    error="Must be a phone number (digits, 6 to 20)."))
     consent = fields.Boolean(load_default=False)
 

@@ -73,9 +73,36 @@ REGISTER_CASES = [
 ]
 
 
+# Text that used to be stored, or to fail in the database as an InternalError (issue 10, point 6).
+HOSTILE_TEXT = [
+    ("lone surrogate in a name", with_member(0, given_name="Ami\ud800na"), "household.members.0.given_name"),
+    ("NUL in a name", with_member(1, family_name="Sit\x00oe"), "household.members.1.family_name"),
+    ("name of zero-width characters", with_member(0, given_name="\u200b\u200d\ufeff"),
+     "household.members.0.given_name"),
+    ("name of control characters", with_member(0, family_name="\x07\x1b"), "household.members.0.family_name"),
+    ("right-to-left override in a name", with_member(0, given_name="\u202eamit\u00e1F"),
+     "household.members.0.given_name"),
+    ("bidi isolate in free text", base_household(origin={"adm1": "Sofala\u2067", "adm2": "Buzi"}),
+     "household.origin.adm1"),
+    ("phone with a trailing newline", base_household(phone="+258 84 123 4567\n"), "household.phone"),
+]
+
+
 @pytest.fixture
 def site(registration):
     return registration.open_site(site_id=SITE)
+
+
+@pytest.mark.parametrize("payload,field", [case[1:] for case in HOSTILE_TEXT], ids=[case[0] for case in HOSTILE_TEXT])
+def test_hostile_text_is_a_validation_error(registration, site, payload, field):
+    with registration.client() as client:
+        with pytest.raises(ValidationError) as error:
+            client.registration.register_household(payload)
+        assert list(error.value.errors) == [field]
+        results = client.registration.register_households([payload, base_household()])
+        assert results[0]["error"]["type"] == "ValidationError" and "error" not in results[1]
+    from haven_registration.models import Household
+    assert registration.count(Household) == 1
 
 
 def assert_nothing_stored(registration):
