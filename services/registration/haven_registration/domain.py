@@ -20,8 +20,9 @@ PERSONAL_NAMES = ("given_name", "family_name")
 MAX_BATCH = 1000                    # households per register_households call
 MAX_BATCH_MEMBERS = 30_000          # members per register_households call, counted before anything is parsed
 MAX_CANDIDATES_PER_MEMBER = 50      # members of other households compared with one member (per key, and in all)
+MAX_CANDIDATES_SCANNED = 200        # candidates looked at to find those (members linked to the full are skipped)
 MAX_CANDIDATES_PER_CALL = 50_000    # candidate rows one call reads from the database
-MAX_LINKS_PER_MEMBER = 5            # possible duplicates linked to one member in one call (best scores first)
+MAX_LINKS_PER_MEMBER = 5            # links one call gives a member, either side of a pair (best scores first)
 MAX_LINKS_PER_CALL = 5_000          # possible-duplicate pairs one call links; beyond it, no more are looked for
 
 

@@ -1,11 +1,12 @@
 """Possible-duplicate detection for the households a call writes or changes, within the caps of ``domain``: each
 member is compared with at most MAX_CANDIDATES_PER_MEMBER members of other households (found by its name key or its
-phonetic key, in the database or earlier in the same call), linked to at most MAX_LINKS_PER_MEMBER of them, and a
-call links at most MAX_LINKS_PER_CALL pairs. A possible duplicate is linked (both directions) and reported, never
+phonetic key, in the database or earlier in the same call), a call gives a member at most MAX_LINKS_PER_MEMBER links
+(whichever side of the pair it is on), and a call links at most MAX_LINKS_PER_CALL pairs. A possible duplicate is linked (both directions) and reported, never
 blocked."""
 import logging
 import uuid
-from itertools import chain
+from collections import Counter
+from itertools import chain, islice
 
 from haven_kernel.clock import utcnow
 
@@ -31,14 +32,15 @@ def keys(members):
             {m["phonetic_key"] for m in named if m["name_key"] and m["phonetic_key"]})
 
 
-def _distinct(candidates, limit):
-    """The first ``limit`` distinct candidates (a member found by name and by sound is one)."""
+def _pool(candidates, linked):
+    """The first MAX_CANDIDATES_PER_MEMBER distinct candidates (a member found by name and by sound is one) that this
+    call has not linked to the full yet, among the first MAX_CANDIDATES_SCANNED: a common name costs no more."""
     seen, chosen = set(), []
-    for candidate in candidates:
-        if candidate.id not in seen:
+    for candidate in islice(candidates, domain.MAX_CANDIDATES_SCANNED):
+        if candidate.id not in seen and linked[candidate.id] < domain.MAX_LINKS_PER_MEMBER:
             seen.add(candidate.id)
             chosen.append(candidate)
-            if len(chosen) == limit:
+            if len(chosen) == domain.MAX_CANDIDATES_PER_MEMBER:
                 break
     return chosen
 
@@ -52,6 +54,7 @@ class Linker:
         self.threshold = threshold
         self.recent = Candidates()  # members of households linked earlier in this call
         self.budget = domain.LinkBudget()
+        self.linked = Counter()  # member id -> links this call gave it (either side)
         self.rows = []
 
     def link(self, household_id, registration_number, phone, members, already=frozenset(), remember=True):
@@ -66,11 +69,14 @@ class Linker:
                 continue
             me = domain.Person(member["name_key"], member["phonetic_key"], member["date_of_birth"],
                                member["date_of_birth_estimated"], phone)
-            pool = _distinct(chain(self.found.for_keys(me.name_key, me.phonetic),
-                                   self.recent.for_keys(me.name_key, me.phonetic)),
-                             domain.MAX_CANDIDATES_PER_MEMBER)
+            pool = _pool(chain(self.found.for_keys(me.name_key, me.phonetic),
+                               self.recent.for_keys(me.name_key, me.phonetic)), self.linked)
             linked = {other for mine, other in already if mine == member["id"]} if already else ()
-            for other, score in domain.best_matches(me, pool, self.threshold, already=linked, budget=self.budget):
+            room = domain.MAX_LINKS_PER_MEMBER - self.linked[member["id"]]
+            for other, score in domain.best_matches(me, pool, self.threshold, already=linked, budget=self.budget,
+                                                    limit=room):
+                self.linked[member["id"]] += 1
+                self.linked[other.id] += 1
                 self._add(household_id, member["id"], other, score)
                 reported.append(views.found_duplicate(member, other, score))
         if remember and not self.budget.spent:
