@@ -122,6 +122,12 @@ class Process:
         stop_process(self.popen, timeout)
         self.log.close()
 
+    def kill(self):
+        """SIGKILL now (a bench guard: the process grew past its limit)."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
 
 def health(base_url, service=None):
     try:
@@ -135,16 +141,25 @@ def health(base_url, service=None):
         return None
 
 
-def peak_rss_mb(pid):
-    """VmHWM (peak resident set) of a process, in MB; None if it cannot be read."""
+def _status_mb(pid, key):
     try:
         with open(f"/proc/{pid}/status") as handle:
             for line in handle:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         return None
     return None
+
+
+def peak_rss_mb(pid):
+    """VmHWM (peak resident set) of a process, in MB; None if it cannot be read."""
+    return _status_mb(pid, "VmHWM:")
+
+
+def current_rss_mb(pid):
+    """VmRSS (resident set now) of a process, in MB; None if it cannot be read."""
+    return _status_mb(pid, "VmRSS:")
 
 
 def listening_pid(port):
@@ -199,16 +214,24 @@ def haven_env(service, amqp_uri, database_url, port, extra=None):
 
 
 def start_haven(amqp_uri, urls, log_dir, extra_env=None):
-    processes = {}
-    for service in HAVEN_SERVICES:
-        port = free_port()
-        command = [sys.executable, "-m", "nameko", "run", "--config", str(ROOT / "services" / service / "config.yml"),
-                   service_class(service)]
-        env = haven_env(service, amqp_uri, urls[service], port, extra_env)
-        processes[service] = Process(service, command, env, log_dir / f"{service}.log", port=port).start()
+    processes = {service: _start(service, amqp_uri, urls[service], log_dir / f"{service}.log", extra_env)
+                 for service in HAVEN_SERVICES}
     for process in processes.values():
         process.wait_healthy()
     return processes
+
+
+def _start(service, amqp_uri, database_url, log_path, extra_env=None):
+    port = free_port()
+    command = [sys.executable, "-m", "nameko", "run", "--config", str(ROOT / "services" / service / "config.yml"),
+               service_class(service)]
+    env = haven_env(service, amqp_uri, database_url, port, extra_env)
+    return Process(service, command, env, log_path, port=port).start()
+
+
+def start_one(service, amqp_uri, database_url, log_path, extra_env=None):
+    """One Haven service as a ``nameko run`` process, answering /health."""
+    return _start(service, amqp_uri, database_url, log_path, extra_env).wait_healthy()
 
 
 def reused_haven(ports):

@@ -6,6 +6,7 @@
                                    their default ports; never: always start fresh ones)
     BENCH_ROUNDS=N                (repetitions, at least 3)
     BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
+    BENCH_PART=all|bulk_cost      (default all; bulk_cost: only the cost of one bulk call, see bench/bulk_cost.py)
 
 Prints a table and writes JSON: the machine (cores, load), and for each figure the median, min and max over the
 repetitions. Ratios are taken within a round (a figure over the baseline measured just before it), so that they
@@ -24,7 +25,7 @@ from pathlib import Path
 import eventlet
 import sqlalchemy as sa
 
-from . import baselines, infra, workload
+from . import baselines, bulk_cost, infra, workload
 from .cpu import CpuMeter
 from .stats import fmt, percentile, summary
 
@@ -60,6 +61,10 @@ def main():
         return 2
     scale = dict(SCALES[scale_name])
     scale["rounds"] = max(3, int(os.environ.get("BENCH_ROUNDS", scale["rounds"])))
+    part = os.environ.get("BENCH_PART", "all")
+    if part not in ("all", "bulk_cost"):
+        say(f"BENCH_PART must be all or bulk_cost; got {part!r}")
+        return 2
     reuse = os.environ.get("BENCH_REUSE", "auto")
     tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     output = Path(os.environ.get("BENCH_OUTPUT") or infra.ROOT / "bench" / "results" / f"{tag}.json")
@@ -69,7 +74,7 @@ def main():
     servers = infra.infrastructure()
     result = {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "scale": scale_name, "parameters": scale,
+        "scale": scale_name, "parameters": scale, "part": part,
         "machine": {"cores": os.cpu_count(), "load_average_start": list(os.getloadavg()),
                     "python": platform.python_version(), "platform": platform.platform()},
         "figures": {}, "notes": [],
@@ -79,7 +84,9 @@ def main():
                                "BENCH_SCALE=full measures 100,000")
     cleanup = []
     try:
-        run(scale, reuse, tag, servers, log_dir, result, cleanup)
+        if part == "all":
+            run(scale, reuse, tag, servers, log_dir, result, cleanup)
+        run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
     except BaseException:
         result["error"] = traceback.format_exc()
         raise
@@ -258,6 +265,18 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
     result["rounds"] = rounds
 
 
+def run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup):
+    """The cost of one bulk call (bench/bulk_cost.py), on a vhost and databases of its own."""
+    say("Bulk-call cost: a registration process and a fresh database per scenario ...")
+    vhost = infra.Vhost(servers, tag.lower() + "-bulk")
+    cleanup.append(vhost.delete)
+    databases = infra.Databases(servers["database_url"], tag.lower() + "_bulk")
+    if not os.environ.get("BENCH_KEEP"):
+        cleanup.append(databases.drop_all)
+    result["figures"].update(bulk_cost.measure(servers, vhost, databases, log_dir, scale_name, scale["rounds"],
+                                               say=say))
+
+
 def per_household(cpu_seconds, households):
     """CPU ms per household by component (the naive hop's processes left out: idle then)."""
     return {name: round(1000.0 * seconds / households, 3) for name, seconds in cpu_seconds.items()
@@ -328,7 +347,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
 def table(result):
     rows = [("figure", "median", "min", "max", "unit", "target")]
     for key, fig in result["figures"].items():
-        if key.startswith("cpu_ms_per_household_"):
+        if key.startswith(("cpu_ms_per_household_", bulk_cost.PREFIX)):
             continue
         target = ""
         if "target" in fig:
@@ -358,6 +377,11 @@ def table(result):
         def total(phase):
             return sum(v["median"] for name, v in cpu[phase].items() if "live backends" not in name)
         lines.append(f"  {'total (whole servers)':38s} {total('sustained'):10.2f} {total('bulk'):10.2f}")
+    if any(key.startswith(bulk_cost.PREFIX) for key in result["figures"]):
+        lines.append("")
+        lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "
+                     "x base = over the first row, same run)")
+        lines.append(bulk_cost.table(result["figures"]))
     for note in result["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
