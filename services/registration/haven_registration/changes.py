@@ -1,27 +1,18 @@
 """Changing a registered household: its details and members (``update_household``), its departure
 (``record_departure``) and its move to another site (``relocate_household``). Each locks the household, checks the
 change, writes it with a new version and emits one event, committed together by the entrypoint."""
-from datetime import date
-
 from haven_kernel.clock import aware, utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
-from haven_kernel.replica import Replica
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain, views
 from .duplicates import Linker, keys
-from .models import Member, SiteReplica
-from .repository import Repository
+from .models import Member
 from .schemas import DepartureSchema, HouseholdChangesSchema
+from .usecase import UseCase
 
 
-class Changes:
-    def __init__(self, unit, site_lookup=None, duplicate_threshold=3, today=None):
-        self.unit = unit
-        self.repository = Repository(unit.session)
-        self.sites = Replica(SiteReplica, unit, fallback=site_lookup)
-        self.duplicate_threshold = duplicate_threshold
-        self.today = today or date.today()
+class Changes(UseCase):
 
     def update(self, household_id, changes):
         household = self._household(household_id)

@@ -5,33 +5,26 @@ duplicate links are inserted with a few multi-row statements and one event each 
 A bulk call is bounded (``domain``: households and members per call, duplicate candidates and links) and yields to
 the other green threads every few households, so a long call never starves ``/health`` or other calls."""
 import uuid
-from datetime import date
 
 import eventlet
 
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
-from haven_kernel.replica import Replica
 from haven_kernel.validation import load
 
 from . import domain, views
 from .duplicates import Linker, keys
-from .models import SiteReplica
-from .repository import Repository
 from .schemas import HouseholdSchema
+from .usecase import UseCase
 
 NUMBER_ATTEMPTS = 5
 YIELD_EVERY = 10  # households between two eventlet.sleep(0) in a bulk call's loops
 _HOUSEHOLD_SCHEMA = HouseholdSchema()  # holds no state between loads; building one per household cost 0.3 ms
 
 
-class Registration:
-    def __init__(self, unit, site_lookup=None, duplicate_threshold=3, today=None):
-        self.unit = unit
-        self.repository = Repository(unit.session)
-        self.sites = Replica(SiteReplica, unit, fallback=site_lookup)
-        self.duplicate_threshold = duplicate_threshold
-        self.today = today or date.today()
+class Registration(UseCase):
+    def __init__(self, unit, **options):
+        super().__init__(unit, **options)
         self._site_status = {}  # site id -> status, read once per call
 
     def register(self, payload, field=None):

@@ -1,19 +1,14 @@
 """Reading households: one by id (``get_household``) and a page of a search (``search_households``), each in a
 bounded number of statements whatever the page holds."""
-from datetime import date
-
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain, views
-from .repository import Repository
 from .schemas import SearchSchema
+from .usecase import UseCase
 
 
-class Households:
-    def __init__(self, unit, today=None):
-        self.repository = Repository(unit.session)
-        self.today = today or date.today()
+class Households(UseCase):
 
     def get(self, household_id):
         """One statement for the household and its members, one for its possible-duplicate links."""

@@ -23,11 +23,7 @@ def household_event(household, members, today):
     if household.origin_adm1 or household.origin_adm2:
         origin = {"adm1": household.origin_adm1, "adm2": household.origin_adm2}
     return {
-        "household_id": household.id,
-        "registration_number": household.registration_number,
-        "site_id": household.site_id,
-        "size": household.size,
-        "status": household.status,
+        **_identity(household),
         "version": household.version,
         "by_sex_age": by_sex_age,
         "specific_needs": needs,
@@ -40,14 +36,12 @@ def household_event(household, members, today):
 
 def registered(household, duplicates):
     """The reply to a registration (and each result of a bulk one)."""
-    return {
-        "household_id": household.id,
-        "registration_number": household.registration_number,
-        "site_id": household.site_id,
-        "size": household.size,
-        "status": household.status,
-        "possible_duplicates": duplicates,
-    }
+    return {**_identity(household), "possible_duplicates": duplicates}
+
+
+def _identity(household):
+    return {"household_id": household.id, "registration_number": household.registration_number,
+            "site_id": household.site_id, "size": household.size, "status": household.status}
 
 
 def found_duplicate(member, candidate, score):

@@ -172,6 +172,9 @@ def test_bad_changes_departures_relocations_and_searches(registration, site):
             (lambda: client.registration.update_household(hid, {"members": {"update": [
                 {"member_id": str(uuid.uuid4()), "sex": "male"}]}}), "changes.members.update.0.member_id"),
             (lambda: client.registration.update_household(hid, {"consent": False}), "changes.consent"),
+            (lambda: client.registration.update_household(hid, {"members": {"add": [  # consent: every member named
+                {"family_name": "Sitoe", "sex": "male", "age_years": 1, "relationship": "child"}]}}),
+             "changes.members.add.0.given_name"),
             (lambda: client.registration.record_departure(hid, "bored", "2026-11-28"), "reason"),
             (lambda: client.registration.record_departure(hid, "returned_home", "tomorrow"), "date"),
             (lambda: client.registration.record_departure(hid, "returned_home", "2999-01-01"), "date"),
