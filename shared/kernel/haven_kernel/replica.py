@@ -1,28 +1,28 @@
 """A service's replica of another service's records, kept from that service's events, with one fallback lookup.
 
-A consumer often needs a few fields of records another service owns (registration, logistics, health and
-protection need shelter's sites: does it exist, is it open, where is it). It keeps them in a table of its own, fed by
-the owner's events; when a record is asked for before its first event has arrived, it asks the owner once (an RPC)
-and keeps the answer. The kernel names no service: what is replicated is data, a :class:`ReplicaSpec` declared by
-the producer's contracts module (``haven_contracts.shelter.SITE_REPLICA``):
+A consumer often needs a few fields of records another service owns (does this place exist, is it open, where is
+it). It keeps them in a table of its own, fed by the owner's events; when a record is asked for before its first
+event has arrived, it asks the owner once (an RPC) and keeps the answer. The kernel names no service: what is
+replicated is data, a :class:`ReplicaSpec` declared by the producer's contracts module next to its events:
 
 * ``source``, ``key`` and ``fields``: whose records, the key, and the fields kept (name -> SQLAlchemy type);
 * ``events``: the source's events that carry the record (each one's data holds ``key`` and ``fields``);
 * ``lookup`` and ``scopes``: the source's RPC method that returns one record by key (NotFound when there is none),
   and the scopes the consumer's service token needs for it.
 
-A consumer adopts it with a model, three one-line handlers and a ServiceRpc::
+A consumer adopts it with a model, one one-line handler per event and a ServiceRpc (DEVELOPERS.md has the whole
+example)::
 
-    class Site(replica_model(SITE_REPLICA), Base):              # models.py: key, fields, as_of
-        __tablename__ = "sites"
+    class Depot(replica_model(DEPOT_REPLICA), Base):            # models.py: key, fields, as_of
+        __tablename__ = "depots"
 
-    shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes)      # service.py
+    stores = ServiceRpc(DEPOT_REPLICA.source, scopes=DEPOT_REPLICA.scopes)     # service.py
 
-    @event_handler("shelter", "site_opened")                     # one per event in SITE_REPLICA.events
-    def on_site_opened(self, event):
-        Replica(Site, self.db).apply(event)
+    @event_handler("stores", "depot_opened")                     # one per event in DEPOT_REPLICA.events
+    def on_depot_opened(self, event):
+        Replica(Depot, self.db).apply(event)
 
-    site = Replica(Site, self.db, fallback=self.shelter).get(site_id)   # a use case: None if unknown
+    depot = Replica(Depot, self.db, fallback=self.stores).get(depot_id)   # a use case: None if unknown
 
 Order: every row keeps ``as_of``, the time of the event (or of the lookup) it was last written from; an event older
 than that is ignored, so replayed, redelivered and out-of-order events never overwrite newer data.
