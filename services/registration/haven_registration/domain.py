@@ -186,8 +186,8 @@ def duplicate_score(a: Person, b: Person):
 class LinkBudget:
     """How many possible-duplicate pairs a call may still link (``MAX_LINKS_PER_CALL``), and how many it could not."""
 
-    def __init__(self, limit=MAX_LINKS_PER_CALL):
-        self.left = limit
+    def __init__(self, limit=None):
+        self.left = MAX_LINKS_PER_CALL if limit is None else limit
         self.capped = 0  # members whose links were cut by a cap
 
     @property
