@@ -86,6 +86,8 @@ def main():
     try:
         if part == "all":
             run(scale, reuse, tag, servers, log_dir, result, cleanup)
+        else:
+            result["mode"] = "bulk_cost only"
         run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
     except BaseException:
         result["error"] = traceback.format_exc()
@@ -347,7 +349,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
 def table(result):
     rows = [("figure", "median", "min", "max", "unit", "target")]
     for key, fig in result["figures"].items():
-        if key.startswith(("cpu_ms_per_household_", bulk_cost.PREFIX)):
+        if key.startswith("cpu_ms_per_household_") or bulk_cost.PREFIX in key:
             continue
         target = ""
         if "target" in fig:
@@ -360,7 +362,7 @@ def table(result):
              f"{' '.join(f'{x:.2f}' for x in machine['load_average_start'])} at start, "
              f"{' '.join(f'{x:.2f}' for x in machine.get('load_average_end', []))} at end; "
              f"{result['parameters']['rounds']} rounds"]
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows if len(rows) > 1 else []):
         lines.append("  ".join(cell.rjust(w) if 0 < i < 4 else cell.ljust(w)
                                for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
         if index == 0:
@@ -377,7 +379,7 @@ def table(result):
         def total(phase):
             return sum(v["median"] for name, v in cpu[phase].items() if "live backends" not in name)
         lines.append(f"  {'total (whole servers)':38s} {total('sustained'):10.2f} {total('bulk'):10.2f}")
-    if any(key.startswith(bulk_cost.PREFIX) for key in result["figures"]):
+    if any(bulk_cost.PREFIX in key for key in result["figures"]):
         lines.append("")
         lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "
                      "x base = over the first row, same run)")

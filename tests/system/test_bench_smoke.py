@@ -20,6 +20,8 @@ FIGURES = (
     "ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive", "ratio_bulk_vs_sustained",
     "ratio_sitrep_large_vs_small",
     "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting",
+    "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
+    "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
 )
 TARGETED = ("ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive",
             "ratio_bulk_vs_sustained", "ratio_sitrep_large_vs_small", "rss_peak_registration", "rss_peak_shelter",
@@ -50,3 +52,4 @@ def test_the_bench_runs_at_tiny_scale_and_reports_every_figure(infrastructure, t
     for name in TARGETED:
         assert "target" in result["figures"][name] and isinstance(result["figures"][name]["met"], bool), name
     assert "figure" in finished.stdout and "sustained" in finished.stdout, "the table is printed"
+    assert "Cost of one bulk call" in finished.stdout and "30 identical" in finished.stdout
