@@ -1,25 +1,7 @@
 """Registration under test, for registration's own tests and for other services' tests that need it running."""
-import uuid
-
 from haven_contracts import catalogue
+from haven_contracts.testing import site_event
 from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
-
-
-def site_event(site_id=None, status="open", **overrides):
-    """The data of a shelter site event, as registration's replica receives it."""
-    data = {
-        "site_id": site_id or str(uuid.uuid4()),
-        "name": "Camp Esperanza",
-        "site_type": "planned_camp",
-        "adm1": "Sofala",
-        "adm2": "Beira",
-        "lat": -19.83,
-        "lon": 34.84,
-        "status": status,
-        "managing_agency": "IOM",
-    }
-    data.update(overrides)
-    return data
 
 
 class RegistrationHarness(ServiceHarness):

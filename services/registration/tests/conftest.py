@@ -1,7 +1,8 @@
 """Fixtures for registration's service tests: a real RabbitMQ vhost and PostgreSQL database per test."""
 import pytest
 
-from haven_registration.testing import site_event, start_registration
+from haven_contracts.testing import site_event
+from haven_registration.testing import start_registration
 
 
 def household(site_id, **overrides):

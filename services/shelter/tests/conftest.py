@@ -1,45 +1,14 @@
 """Fixtures for shelter's service tests: a real RabbitMQ vhost and PostgreSQL database per test."""
-import uuid
-from datetime import datetime, timezone
-
 import pytest
 
 from haven_contracts import catalogue
+from haven_contracts.testing import household_event as household_data, site_event
 from haven_kernel.testing import ServiceHarness, publish_event, service_config, wait_until
 
 
 def site_payload(**overrides):
-    data = {
-        "name": "Camp Esperanza",
-        "site_type": "planned_camp",
-        "adm1": "Sofala",
-        "adm2": "Beira",
-        "lat": -19.83,
-        "lon": 34.84,
-        "managing_agency": "IOM",
-    }
-    data.update(overrides)
-    return data
-
-
-def household_data(site_id, size=4, version=1, status="active", household_id=None, **extra):
-    """The data of a registration household event (HouseholdSummary): ids, site, size, counts; never names."""
-    data = {
-        "household_id": household_id or str(uuid.uuid4()),
-        "registration_number": "HV-TEST-0001",
-        "site_id": site_id,
-        "size": size,
-        "status": status,
-        "version": version,
-        "by_sex_age": {"female": {"18-59": 1, "0-4": size - 1}} if size > 1 else {"female": {"18-59": 1}},
-        "specific_needs": {},
-        "origin": {"adm1": "Sofala", "adm2": "Buzi"},
-        "displacement_date": "2026-11-20",
-        "org": "IOM",
-        "registered_at": datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc).isoformat(),
-    }
-    data.update(extra)
-    return data
+    """What a partner sends to create_site: a site's description as its events carry it, without id and status."""
+    return {key: value for key, value in site_event(**overrides).items() if key not in ("site_id", "status")}
 
 
 class ShelterHarness(ServiceHarness):

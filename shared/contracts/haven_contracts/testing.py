@@ -1,0 +1,159 @@
+"""Test data every service's tests share: the data of shelter's site events and of registration's household events,
+and :class:`Events` (envelopes and parsed events with a clock the test controls).
+
+Each factory checks what it returns against the event's schema in this package, so when a contract changes the
+tests that build its events fail here, saying which field, instead of testing data no producer can send any more.
+To send a broken event on purpose, change the data after building it (``{**household_event(...), "size": "four"}``).
+
+    from haven_contracts.testing import Events, household_event, sex_age, site_event
+
+    site = site_event(name="Mandruzi", adm2="Dondo")                   # site_opened data (site_closed when closed)
+    household = household_event(site["site_id"], size=5)               # household_registered data
+    departed = household_departed(site["site_id"], household["household_id"], version=2)
+    block = sex_age(female_18_59=1, male_0_4=2)                        # a by_sex_age block
+"""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from .reference import AGE_BANDS, SEXES, empty_sex_age
+from .registration import HouseholdDeparted, HouseholdRegistered, HouseholdRelocated, HouseholdUpdated
+from .shelter import SiteClosed, SiteOpened
+
+T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)  # when the test world's events start
+# Who a household of n is, person by person, as (sex, age band): two adults, then children in turn.
+MEMBERS = (("female", "18-59"), ("male", "18-59"), ("female", "5-17"), ("male", "0-4"))
+
+HOUSEHOLD_SCHEMAS = {"household_registered": HouseholdRegistered, "household_updated": HouseholdUpdated,
+                     "household_departed": HouseholdDeparted, "household_relocated": HouseholdRelocated}
+_BAND_NAMES = {"0_4": "0-4", "5_17": "5-17", "18_59": "18-59", "60": "60+"}
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def checked(schema, data, what):
+    """``data`` when ``schema`` accepts it; otherwise ValueError naming every field it refuses."""
+    errors = schema().validate(data)
+    if errors:
+        raise ValueError(f"{what} test data does not match its contract ({schema.__name__}): {errors}")
+    return data
+
+
+def sex_age(**cells):
+    """``sex_age(female_18_59=1, male_0_4=2)``: a by_sex_age block (every sex and age band, zero unless given)."""
+    block = empty_sex_age()
+    for name, count in cells.items():
+        sex, _, band = name.partition("_")
+        if sex not in SEXES or _BAND_NAMES.get(band) not in AGE_BANDS:
+            raise ValueError(f"sex_age: {name!r} is not <sex>_<band> with a sex of {SEXES} and a band of "
+                             f"{tuple(_BAND_NAMES)}")
+        block[sex][_BAND_NAMES[band]] = count
+    return block
+
+
+def sex_age_of(size):
+    """The by_sex_age block of a household of ``size``: a woman and a man of 18-59, then girls of 5-17 and boys
+    under 5 in turn."""
+    block = empty_sex_age()
+    for index in range(size):
+        sex, band = MEMBERS[index if index < 2 else 2 + index % 2]
+        block[sex][band] += 1
+    return block
+
+
+def site_event(site_id=None, status="open", **fields):
+    """The data of a shelter site event (site_opened and site_updated; site_closed when ``status`` is
+    ``"closed"``): a planned camp at Guara Guara, Buzi, Sofala, managed by IOM, unless ``fields`` say otherwise."""
+    data = {"site_id": site_id or new_id(), "name": "Guara Guara", "site_type": "planned_camp", "adm1": "Sofala",
+            "adm2": "Buzi", "lat": -19.87, "lon": 34.6, "status": status, "managing_agency": "IOM"}
+    data.update(fields)
+    return checked(SiteClosed if status == "closed" else SiteOpened, data, "site event")
+
+
+def _event_type_of(fields, status):
+    """The household event a set of fields describes, when the caller did not name it."""
+    if status == "departed" or {"reason", "departure_date"} & set(fields):
+        return "household_departed"
+    if {"from_site_id", "to_site_id"} & set(fields):
+        return "household_relocated"
+    if "changed" in fields:
+        return "household_updated"
+    return "household_registered"
+
+
+def household_event(site_id, household_id=None, *, event_type=None, size=None, by_sex_age=None, version=1,
+                    status=None, org="IOM", specific_needs=None, **fields):
+    """The data of a registration household event: ids, site, size, counts by sex and age band, needs counts,
+    origin, organisation (never names, birth dates or phone numbers).
+
+    ``size`` and ``by_sex_age`` agree: give either (default: four people, :func:`sex_age_of`). ``event_type`` is
+    ``household_registered`` unless named, or unless ``fields`` say otherwise (``reason``/``departure_date`` or
+    status ``departed``: departed; ``from_site_id``/``to_site_id``: relocated; ``changed``: updated); what that
+    event requires and was not given gets a sensible value (departed on 2026-11-28 for ``returned_home``, relocated
+    from a new site, changed ``["members"]``)."""
+    event_type = event_type or _event_type_of(fields, status)
+    if by_sex_age is None:
+        by_sex_age = sex_age_of(4 if size is None else size)
+    counted = sum(sum(bands.values()) for bands in by_sex_age.values())
+    if size is not None and size != counted:
+        raise ValueError(f"household_event: size {size} but by_sex_age counts {counted} people")
+    household_id = household_id or new_id()
+    data = {"household_id": household_id, "registration_number": f"HV-{household_id[:4]}-{household_id[4:8]}".upper(),
+            "site_id": site_id, "size": counted, "status": status or "active", "version": version,
+            "by_sex_age": by_sex_age, "specific_needs": specific_needs or {},
+            "origin": {"adm1": "Sofala", "adm2": "Buzi"}, "displacement_date": "2026-11-19", "org": org,
+            "registered_at": T0.isoformat()}
+    if event_type == "household_departed":
+        data.update(status=status or "departed", reason="returned_home", departure_date="2026-11-28")
+    elif event_type == "household_relocated":
+        data.update(from_site_id=new_id(), to_site_id=site_id)
+    elif event_type == "household_updated":
+        data.update(changed=["members"])
+    data.update(fields)
+    if event_type not in HOUSEHOLD_SCHEMAS:
+        raise ValueError(f"household_event: {event_type!r} is not one of {tuple(HOUSEHOLD_SCHEMAS)}")
+    return checked(HOUSEHOLD_SCHEMAS[event_type], data, event_type)
+
+
+def household_registered(site_id, household_id=None, **fields):
+    return household_event(site_id, household_id, event_type="household_registered", **fields)
+
+
+def household_updated(site_id, household_id=None, **fields):
+    return household_event(site_id, household_id, event_type="household_updated", **fields)
+
+
+def household_departed(site_id, household_id=None, **fields):
+    return household_event(site_id, household_id, event_type="household_departed", **fields)
+
+
+def household_relocated(site_id, household_id=None, **fields):
+    """Moved to ``site_id`` (from a new site unless ``from_site_id`` is given)."""
+    return household_event(site_id, household_id, event_type="household_relocated", **fields)
+
+
+class Events:
+    """Events as a consumer receives them, with times a test controls: the data factories above, envelopes
+    (``catalogue.envelope``) and parsed :class:`haven_kernel.events.Event` objects. Each envelope is a tick (one
+    second) later than the one before unless ``at`` is given."""
+
+    site = staticmethod(site_event)
+    household = staticmethod(household_event)
+    sex_age = staticmethod(sex_age)
+
+    def __init__(self, catalogue=None, start=T0):
+        if catalogue is None:
+            from . import catalogue
+        self.catalogue = catalogue
+        self.clock = start
+
+    def tick(self, seconds=1):
+        self.clock += timedelta(seconds=seconds)
+        return self.clock
+
+    def envelope(self, source, event_type, data, at=None, event_id=None):
+        return self.catalogue.envelope(source, event_type, data, occurred_at=at or self.tick(), event_id=event_id)
+
+    def event(self, source, event_type, data, at=None, origin_org=None):
+        return self.catalogue.parse(self.envelope(source, event_type, data, at=at), origin_org=origin_org)
