@@ -7,7 +7,8 @@ uses the helpers outside pytest (the bench) patches itself first.
 
 * :mod:`.infra`: where RabbitMQ and PostgreSQL are, a vhost and a database per test;
 * :mod:`.harness`: service config, tokens, RPC client, publishing and recording events, :class:`ServiceHarness`;
-* :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``.
+* :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``;
+* :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`).
 
 The helpers are importable from here (``from haven_kernel.testing import publish_event``); they load on first use.
 """
@@ -17,8 +18,9 @@ import warnings
 _HELPERS = {
     "infra": ("START_HINT", "DatabaseFactory", "admin_sql", "create_vhost", "delete_vhost", "drop_database",
               "find_servers", "with_database", "with_vhost"),
-    "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "publish_event",
-                "queue_depth", "rpc_client", "service_config", "wait_until"),
+    "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
+                "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
+    "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
     "processes": ("ServiceProcess", "TcpGate", "service_process_env", "stop_process"),
 }
 _WHERE = {name: module for module, names in _HELPERS.items() for name in names}

@@ -152,11 +152,25 @@ def get_messages(amqp_uri, queue_name, limit=100):
 _FIRST_TOKEN = object()
 
 
+def package_of(service_cls):
+    """The package a service class lives in (``haven_shelter`` for ``haven_shelter.service.ShelterService``): where
+    its migrations are."""
+    return service_cls.__module__.partition(".")[0]
+
+
 class ServiceHarness:
     """One service container under test, with what its tests reach for: tokens, an RPC client, its database and
-    relay, and row counts. A service's conftest subclasses it and sets ``tokens``."""
+    relay, and row counts. A service's conftest subclasses it and sets ``service`` and ``tokens``."""
 
+    service = None  # the HavenService class :meth:`start` starts
     tokens = {}  # {"writer": (scopes, org, sub) ...}; "writer"/"reader" names are passed to client()
+
+    @classmethod
+    def start(cls, amqp_uri, database_url, start_service, **config):
+        """``cls.service`` in-process on ``amqp_uri`` with a fresh migrated database of its own (the fixtures of the
+        same names), ``config`` added to :func:`service_config`'s."""
+        url = database_url(package_of(cls.service))
+        return cls(amqp_uri, url, start_service(cls.service, service_config(amqp_uri, url, **config)))
 
     def __init__(self, amqp_uri, database_url, container):
         self.amqp_uri = amqp_uri
