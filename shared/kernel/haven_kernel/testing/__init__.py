@@ -8,7 +8,8 @@ uses the helpers outside pytest (the bench) patches itself first.
 * :mod:`.infra`: where RabbitMQ and PostgreSQL are, a vhost and a database per test;
 * :mod:`.harness`: service config, tokens, RPC client, publishing and recording events, :class:`ServiceHarness`;
 * :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``;
-* :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`).
+* :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`);
+* :mod:`.usecases`: the middle tier, a service's unit of work on SQLite (:class:`UseCaseUnit`, fixture ``sqlite_unit``).
 
 The helpers are importable from here (``from haven_kernel.testing import publish_event``); they load on first use.
 """
@@ -21,6 +22,7 @@ _HELPERS = {
     "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
                 "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
+    "usecases": ("SqliteTemplates", "UseCaseUnit"),
     "processes": ("ServiceProcess", "TcpGate", "service_process_env", "stop_process"),
 }
 _WHERE = {name: module for module, names in _HELPERS.items() for name in names}

@@ -1,5 +1,6 @@
 """The fixtures every Haven test suite gets (registered by the plugin in ``pytest_configure``, once eventlet has
-patched the process): the servers, a vhost and databases per test, services started in-process, event recorders."""
+patched the process): the servers, a vhost and databases per test, services started in-process, event recorders,
+and a service's unit of work on SQLite for its use cases (``sqlite_unit``)."""
 import os
 import uuid
 
@@ -93,6 +94,24 @@ def start_service():
             container.stop()
         except Exception:
             container.kill()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_templates(tmp_path_factory):
+    from .usecases import SqliteTemplates
+    return SqliteTemplates(str(tmp_path_factory.mktemp("haven-sqlite-templates")))
+
+
+@pytest.fixture
+def sqlite_unit(_sqlite_templates, tmp_path):
+    """``sqlite_unit(ServiceClass, *scopes, org="IOM", sub=None)`` → a :class:`~.usecases.UseCaseUnit`: the
+    service's unit of work on a SQLite copy of its migrated database, acting for that caller (the middle tier: no
+    broker, no container; see :mod:`haven_kernel.testing.usecases`)."""
+    from .usecases import sqlite_unit_factory
+    make, made = sqlite_unit_factory(_sqlite_templates, str(tmp_path))
+    yield make
+    for unit in made:
+        unit.close()
 
 
 @pytest.fixture
