@@ -6,6 +6,7 @@
     haven dead-letters replay <service> [--limit N]
     haven wait-broker [--timeout 30]
     haven events-doc > docs/events.md
+    haven new-service <name> --port N [--keep-existing]
 """
 import argparse
 import json
@@ -151,6 +152,24 @@ def cmd_events_doc(args):
     return 0
 
 
+def cmd_new_service(args):
+    from .scaffold import ScaffoldError, find_root, new_service
+    try:
+        root = find_root(args.root or os.getcwd())
+        result = new_service(root, args.name, args.port, keep_existing=args.keep_existing)
+    except ScaffoldError as exc:
+        print(f"haven new-service: {exc}", file=sys.stderr)
+        return 2
+    for path in result.written:
+        print(f"wrote {path}")
+    for path in result.kept:
+        print(f"kept  {path} (yours; the template is haven_kernel/scaffold/templates/{path}.tmpl, by another name)")
+    print(f"\nNext: 'make install' (installs haven-{args.name.replace('_', '-')}), '.venv/bin/haven migrate {args.name}', 'make run' "
+          f"(http://localhost:{args.port}/health), '.venv/bin/pytest services/{args.name}/tests'. "
+          f"services/{args.name}/README.md says what goes where.")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="haven", description="Haven operations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +201,14 @@ def main(argv=None):
     doc = sub.add_parser("events-doc", help="print the event catalogue as Markdown")
     doc.add_argument("--catalogue", default=None, help="module:attribute (default: the installed contracts)")
     doc.set_defaults(func=cmd_events_doc)
+
+    new = sub.add_parser("new-service", help="write a new service's skeleton (services/<name>, its contracts module)")
+    new.add_argument("name", help="lowercase letters and single underscores, e.g. logistics")
+    new.add_argument("--port", type=int, required=True, help="its /health and /metrics port (<NAME>_HTTP default)")
+    new.add_argument("--root", default=None, help="the repository (default: found from the current folder)")
+    new.add_argument("--keep-existing", action="store_true",
+                     help="keep files of the skeleton that exist already (code written before the skeleton)")
+    new.set_defaults(func=cmd_new_service)
 
     args = parser.parse_args(argv)
     return args.func(args)
