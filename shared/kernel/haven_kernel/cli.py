@@ -153,7 +153,7 @@ def cmd_events_doc(args):
 
 
 def cmd_new_service(args):
-    from .scaffold import ScaffoldError, find_root, new_service
+    from .scaffold import ScaffoldError, find_root, new_service, templates
     try:
         root = find_root(args.root or os.getcwd())
         result = new_service(root, args.name, args.port, keep_existing=args.keep_existing)
@@ -162,11 +162,12 @@ def cmd_new_service(args):
         return 2
     for path in result.written:
         print(f"wrote {path}")
+    generated_from = templates(root, args.name, args.port)
     for path in result.kept:
-        print(f"kept  {path} (yours; the template is haven_kernel/scaffold/templates/{path}.tmpl, by another name)")
-    print(f"\nNext: 'make install' (installs haven-{args.name.replace('_', '-')}), '.venv/bin/haven migrate {args.name}', 'make run' "
-          f"(http://localhost:{args.port}/health), '.venv/bin/pytest services/{args.name}/tests'. "
-          f"services/{args.name}/README.md says what goes where.")
+        print(f"kept  {path} (yours, left as it is; the generated one would be from {generated_from[path]})")
+    print(f"\nNext: 'make install' (installs haven-{args.name.replace('_', '-')}), "
+          f"'.venv/bin/haven migrate {args.name}', 'make run' (http://localhost:{args.port}/health), "
+          f"'.venv/bin/pytest services/{args.name}/tests'. services/{args.name}/README.md says what goes where.")
     return 0
 
 

@@ -105,8 +105,9 @@ def values(root, name, port):
     contracts_pyproject = root / "shared" / "contracts" / "pyproject.toml"
     contracts = _version("haven-contracts", contracts_pyproject) if contracts_pyproject.exists() else kernel
     return {"@name@": name, "@Name@": "".join(word.capitalize() for word in name.split("_")),
-            "@NAME@": name.upper(), "@dist@": name.replace("_", "-"), "@title@": name.replace("_", " ").capitalize(), "@port@": str(port),
-            "@today@": date.today().isoformat(), "@kernel_version@": kernel, "@contracts_version@": contracts}
+            "@NAME@": name.upper(), "@dist@": name.replace("_", "-"), "@title@": name.replace("_", " ").capitalize(),
+            "@port@": str(port), "@today@": date.today().isoformat(), "@kernel_version@": kernel,
+            "@contracts_version@": contracts}
 
 
 def render(text, mapping):
@@ -118,14 +119,17 @@ def render(text, mapping):
     return text
 
 
+def templates(root, name, port):
+    """``{path relative to the repository: the template it is written from}`` of every file of the skeleton."""
+    mapping = values(root, name, port)
+    return {render(str(template.relative_to(TEMPLATES))[:-len(".tmpl")], mapping): template
+            for template in sorted(TEMPLATES.rglob("*.tmpl"))}
+
+
 def plan(root, name, port):
     """``{path relative to the repository: text}`` of every file of the skeleton."""
     mapping = values(root, name, port)
-    files = {}
-    for template in sorted(TEMPLATES.rglob("*.tmpl")):
-        relative = render(str(template.relative_to(TEMPLATES))[:-len(".tmpl")], mapping)
-        files[relative] = render(template.read_text(), mapping)
-    return files
+    return {path: render(template.read_text(), mapping) for path, template in templates(root, name, port).items()}
 
 
 def new_service(root, name, port, keep_existing=False):

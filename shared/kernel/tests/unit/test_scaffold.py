@@ -105,5 +105,11 @@ def test_the_command(repo, capsys):
     out = capsys.readouterr().out
     assert "wrote services/health/haven_health/service.py" in out and "'make install'" in out
     assert find_root(repo / "services" / "health") == repo
+    (repo / "services" / "protection" / "haven_protection").mkdir(parents=True)
+    (repo / "services" / "protection" / "haven_protection" / "__init__.py").write_text("")
+    assert main(["new-service", "protection", "--port", "8005", "--root", str(repo), "--keep-existing"]) == 0
+    kept = [line for line in capsys.readouterr().out.splitlines() if line.startswith("kept")]
+    assert len(kept) == 1 and kept[0].startswith("kept  services/protection/haven_protection/__init__.py (yours")
+    assert kept[0].endswith("templates/services/@name@/haven_@name@/__init__.py.tmpl)")
     with pytest.raises(ScaffoldError, match="no Haven repository"):
         find_root(repo.parent)
