@@ -16,6 +16,7 @@ The ``sqlite_unit`` fixture (registered by the plugin) gives a :class:`UseCaseUn
         unit.act_as("shelter:read", org="UNHCR")    # another caller from now on
         with unit.applying(event):                  # an event handler's context: the service, the event's org
             handlers.on_household_registered(unit, event)
+        unit.apply_events([first, second], handlers.household_changed, prepare=handlers.prepare)  # a batch
 
 Each package is migrated once per test session into a template file (``haven migrate`` on SQLite, what ``make
 run`` does); each unit works on a copy of it, in a file of its own, so what another session reads is what was
@@ -115,6 +116,19 @@ class UseCaseUnit(UnitOfWork):
         try:
             with self.as_service(event).transaction():
                 yield self
+        finally:
+            self.use_context(kept)
+
+    def apply_events(self, events, handler, prepare=None):
+        """Apply ``events`` as the kernel applies a batch of them: one transaction, ``prepare(unit, events)`` first
+        (the service's ``prepare_event_batch`` body, if any), then ``handler(unit, event)`` for each under that
+        event's context, one commit. Returns the handlers' results; the caller the unit acted for is restored."""
+        kept = self._context_data
+        try:
+            with self.as_service(events[0]).transaction():
+                if prepare is not None:
+                    prepare(self, events)
+                return [handler(self.as_service(event), event) for event in events]
         finally:
             self.use_context(kept)
 

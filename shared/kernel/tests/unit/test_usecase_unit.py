@@ -86,3 +86,26 @@ def test_applying_an_event_works_as_the_service_then_gives_the_caller_back(unit)
     assert unit.caller.org == "IOM"
     with unit.engine.connect() as connection:
         assert connection.execute(sa.select(OutboxEvent.origin_org)).scalar_one() == "UNHCR"
+
+
+def test_a_batch_of_events_is_prepared_then_handled_each_under_its_context_in_one_transaction(unit):
+    envelopes = [catalogue.envelope("audit", "audited", {"n": n}, correlation_id=f"audit-{n}") for n in (1, 2, -1)]
+    events = [catalogue.parse(envelope, origin_org=org) for envelope, org in zip(envelopes, ("UNHCR", "WFP", "IOM"))]
+    seen = []
+
+    def prepare(unit, batch):
+        seen.append(("prepare", unit.context().correlation_id, [e.data["n"] for e in batch]))
+
+    def handle(unit, event):
+        seen.append(("handle", unit.context().correlation_id, unit.context().origin_org))
+        if event.data["n"] < 0:
+            raise Conflict("refused")
+        count(unit, event.data["n"])
+        return event.data["n"]
+
+    assert unit.apply_events(events[:2], handle, prepare) == [1, 2]
+    assert seen == [("prepare", "audit-1", [1, 2]), ("handle", "audit-1", "UNHCR"), ("handle", "audit-2", "WFP")]
+    assert [e["correlation_id"] for e in unit.envelopes()] == ["audit-1", "audit-2"] and unit.caller.org == "IOM"
+    with pytest.raises(Conflict):
+        unit.apply_events(events, handle)
+    assert unit.count(Count) == 2, "a batch with a failing event leaves nothing of itself"
