@@ -81,19 +81,8 @@ def reporting(start_reporting):
 
 
 @pytest.fixture
-def unit(tmp_path):
-    """A unit of work on reporting's migrated schema in a SQLite file: the use cases and the event handlers' bodies
-    without a broker (the middle tier)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import sessionmaker
-
-    from haven_kernel.db import UnitOfWork
-    from haven_kernel.migrations import upgrade
-    url = f"sqlite:///{tmp_path / 'reporting.db'}"
-    upgrade("haven_reporting", url)
-    engine = create_engine(url)
-    unit = UnitOfWork(sessionmaker(engine, expire_on_commit=False), "reporting", None, catalogue)
-    yield unit
-    unit.rollback()
-    unit.close()
-    engine.dispose()
+def unit(sqlite_unit):
+    """Reporting's unit of work on SQLite, migrated by its own revisions (the kernel's middle tier): the use cases
+    and the event handlers' bodies without a broker; it reads as an OCHA reader."""
+    from haven_reporting.service import ReportingService
+    return sqlite_unit(ReportingService, "reporting:read", org="OCHA")

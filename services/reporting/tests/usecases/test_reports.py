@@ -11,11 +11,8 @@ SETTINGS = ReportSettings()
 
 
 def apply(unit, batch):
-    """One transaction, as the kernel applies a batch: prepare, each event's handler, commit."""
-    handlers.prepare(unit, batch)
-    applied = [handlers.record(unit, event) for event in batch]
-    unit.commit()
-    return applied
+    """One transaction, as the kernel applies a batch: prepare, each event's handler under its context, commit."""
+    return unit.apply_events(batch, handlers.record, prepare=handlers.prepare)
 
 
 def small_response(events):
