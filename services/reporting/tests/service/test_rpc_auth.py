@@ -1,5 +1,5 @@
-"""Every RPC method of reporting, found on the service class, refuses bad tokens and wrong scopes and changes
-nothing (the kernel's reusable test)."""
+"""Every RPC method and authenticated HTTP route of reporting (the dashboard, the JSON and CSV exports), found on
+the service class, refuses bad tokens and wrong scopes and changes nothing (the kernel's reusable test)."""
 from haven_contracts.testing import site_event
 from haven_kernel.testing.rpc_auth import RpcAuthTests
 

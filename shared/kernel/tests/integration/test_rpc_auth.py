@@ -1,14 +1,16 @@
-"""The reusable RPC authentication test finds every RPC method of a service by itself and fails for each way a
-method can let a caller in: checked here on toy services, one sound and one with every fault."""
+"""The reusable authentication test finds every RPC method and authenticated HTTP route of a service by itself and
+fails for each way one can let a caller in: checked here on toy services, one sound and one with every fault."""
 import uuid
 
 import pytest
 from nameko.rpc import rpc as plain_rpc
+from nameko.web.handlers import http as nameko_http
 
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService
 from haven_kernel.testing import ServiceHarness
-from haven_kernel.testing.rpc_auth import PLAIN, RpcAuthTests, rpc_auth_problems, rpc_methods
+from haven_kernel.testing.rpc_auth import PLAIN, RpcAuthTests, http_routes, rpc_auth_problems, rpc_methods
+from haven_kernel.web import http
 
 
 def faulty(toys):
@@ -38,6 +40,23 @@ def faulty(toys):
         def sound(self, amount=4):
             self._write(amount)
 
+        @http("GET", "/entries/<entry_id>", scope="ledger:read")
+        def entry_page(self, request, entry_id):  # sound
+            return {"entry_id": entry_id}
+
+        @http("GET", "/tally")
+        def tally_page(self, request):  # any organisation's valid token
+            return {"entries": 0}
+
+        @http("GET", "/touch", scope="ledger:read")
+        def touch_page(self, request):  # a GET that writes
+            self._write(5)
+            return {}
+
+        @http("GET", "/hello", public=True)
+        def hello(self, request):  # public: not checked
+            return {}
+
     return Faulty
 
 
@@ -51,6 +70,17 @@ def test_methods_are_found_on_the_class_with_their_scopes(toys):
                                         "record_invalid_event": "ledger:write"}
     assert rpc_methods(faulty(toys)) == {"reads_but_writes": "ledger:read", "sound": "ledger:write",
                                          "unchecked": PLAIN, "unscoped": None}
+    assert http_routes(faulty(toys)) == {"entry_page": ("GET", "/entries/<entry_id>", "ledger:read"),
+                                         "tally_page": ("GET", "/tally", None),
+                                         "touch_page": ("GET", "/touch", "ledger:read")}
+    assert http_routes(toys.Ledger) == {}, "/health and /metrics are public"
+
+    class NamekoHttp(toys.Ledger):
+        @nameko_http("GET", "/raw")
+        def raw(self, request):  # nameko's own: no token checked
+            return ""
+
+    assert http_routes(NamekoHttp)["raw"] == ("GET", "/raw", PLAIN)
 
 
 def test_a_sound_service_has_no_problem(toys):
@@ -67,11 +97,15 @@ def test_each_way_of_letting_a_caller_in_is_reported(toys):
     assert "unscoped: @rpc without a scope lets any organisation's token in" in problems
     assert "refused calls changed the database: table entries: 0 rows before" in problems
     assert "reads_but_writes needs only 'ledger:read' but changed the database: table entries" in problems
-    assert "sound" not in problems and "reads_but_writes with" not in problems
+    assert "tally_page: @http without a scope lets any organisation's token in" in problems
+    assert "touch_page (GET /touch) needs only 'ledger:read' but changed the database: table entries" in problems
+    assert "sound" not in problems and "reads_but_writes with" not in problems and "entry_page" not in problems
+    assert "hello" not in problems
 
 
 def test_a_service_without_rpc_methods_is_a_problem_not_a_pass(toys):
-    assert rpc_auth_problems(harness(toys, toys.Tally)) == ["Tally has no @rpc method: nothing was checked"]
+    assert rpc_auth_problems(harness(toys, toys.Tally)) == [
+        "Tally has no @rpc method and no @http route that takes credentials: nothing was checked"]
 
 
 @pytest.fixture

@@ -97,6 +97,14 @@ def test_what_it_writes_is_complete_and_parses(repo):
     assert 'SOURCE = "child_protection"' in contracts and "\nEVENTS = ()\n" in contracts
 
 
+def test_the_longest_name_keeps_the_code_within_120_characters(repo):
+    name = "protection_of_civilians_report"
+    assert len(name) == 30
+    for path, text in plan(repo, name, 8006).items():
+        if path.endswith(".py"):
+            assert max(map(len, text.splitlines() or [""])) <= 120, path
+
+
 def test_the_command(repo, capsys):
     assert main(["new-service", "health", "--port", "8002", "--root", str(repo)]) == 2
     assert capsys.readouterr().err == "haven new-service: port 8002 is shelter's (services/shelter/config.yml): " \
