@@ -167,7 +167,8 @@ def cmd_new_service(args):
         print(f"kept  {path} (yours, left as it is; the generated one would be from {generated_from[path]})")
     print(f"\nNext: 'make install' (installs haven-{args.name.replace('_', '-')}), "
           f"'.venv/bin/haven migrate {args.name}', 'make run' (http://localhost:{args.port}/health), "
-          f"'.venv/bin/pytest services/{args.name}/tests'. services/{args.name}/README.md says what goes where.")
+          f"'.venv/bin/pytest services/{args.name}/tests'. services/{args.name}/README.md says what goes where, "
+          "and which deployment files must name the service (tests/deploy checks them).")
     return 0
 
 

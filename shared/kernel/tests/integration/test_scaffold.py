@@ -30,7 +30,8 @@ def generated(tmp_path_factory):
     shutil.copytree(REPO / "shared" / "contracts", root / "shared" / "contracts",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "tests"))
     (root / "deploy").mkdir()
-    shutil.copy(REPO / "deploy" / "run.py", root / "deploy" / "run.py")
+    for script in ("run.py", "healthcheck.py"):  # make run's script and what it reads addresses with
+        shutil.copy(REPO / "deploy" / script, root / "deploy" / script)
     shutil.copy(REPO / "pytest.ini", root / "pytest.ini")
     port = free_port()
     result = new_service(root, NAME, port)
@@ -92,8 +93,8 @@ def test_make_run_migrates_it_starts_it_and_reports_it_healthy(generated, infras
         assert f"{NAME}: database at" in output and f"{NAME} is healthy" in output
         assert f"http://localhost:{port}/health" in output and f"var/log/{NAME}.log" in output
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
-            assert json.loads(response.read()) == {"service": NAME, "status": "ok",
-                                                   "checks": {"database": "up", "broker": "up"}}
+            health = json.loads(response.read())
+        assert (health["service"], health["status"], health["checks"]["database"]) == (NAME, "ok", "up")
         assert (root / "var" / f"{NAME}.db").exists()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0, log.read_text()
