@@ -4,18 +4,15 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import StaticPool
 
-from haven_contracts import catalogue
-from haven_kernel.context import CALLER_CONTEXT_KEY
-from haven_kernel.db import KernelBase, OutboxEvent, UnitOfWork
+from haven_kernel.db import OutboxEvent
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_registration import domain
 from haven_registration.changes import Changes
-from haven_registration.models import Base, PossibleDuplicate, SiteReplica
+from haven_registration.models import PossibleDuplicate, SiteReplica
 from haven_registration.register import Registration
 from haven_registration.search import Households
+from haven_registration.service import RegistrationService
 
 SITE = "11111111-1111-4111-8111-111111111111"
 TODAY = date(2026, 11, 28)
@@ -36,16 +33,9 @@ class Shelter:
 
 
 @pytest.fixture
-def unit():
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    KernelBase.metadata.create_all(engine)
-    Base.metadata.create_all(engine)
-    caller = {"sub": "tester", "org": "IOM", "scopes": ["registration:write"]}
-    unit = UnitOfWork(sessionmaker(engine, expire_on_commit=False), "registration", {CALLER_CONTEXT_KEY: caller},
-                      catalogue)
-    yield unit
-    unit.close()
-    engine.dispose()
+def unit(sqlite_unit):
+    """Registration's unit of work on SQLite, migrated by its own revisions (the kernel's middle tier)."""
+    return sqlite_unit(RegistrationService, "registration:write", org="IOM", sub="tester")
 
 
 def family(site_id=SITE, size=3, consent=True, born="1990-04-02", **extra):
