@@ -9,7 +9,7 @@ AGE_BANDS = ("0-4", "5-17", "18-59", "60+")
 # UNHCR specific-needs codes: group prefix, then a sub-code.
 SPECIFIC_NEEDS = {
     "CR": ("CR-CP", "CR-CS", "CR-CC", "CR-TP", "CR-LW", "CR-LO", "CR-NE", "CR-SE", "CR-AF", "CR-CL"),
-    "SC": ("SC-CH", "SC-IC", "SC-FC"),
+    "SC": ("SC-UC", "SC-SC", "SC-CH", "SC-IC", "SC-FC"),
     "DS": ("DS-BD", "DS-DF", "DS-PM", "DS-PS", "DS-MM", "DS-MS", "DS-SD"),
     "SM": ("SM-MI", "SM-MN", "SM-CI", "SM-CC", "SM-OT"),
     "FU": ("FU-TR", "FU-FR"),

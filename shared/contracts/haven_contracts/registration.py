@@ -65,6 +65,18 @@ class HouseholdRelocated(HouseholdSummary):
     to_site_id = fields.UUID(required=True)
 
 
+class HouseholdProtectionNeeds(Schema):
+    """A household's sensitive specific needs, for protection only: the codes and how many members have each (no
+    names, no member ids). Sent when a household is registered or updated with such needs; ``version`` is the
+    household's. (Protection's working copy of the contract needs-contract is building: that branch's schema wins.)"""
+
+    household_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    org = fields.String(required=True, validate=validate.Length(max=50))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    specific_needs = fields.Dict(keys=fields.String(validate=validate.Length(max=10)), values=_count, required=True)
+
+
 HOUSEHOLD_CONSUMERS = ("shelter", "reporting")
 
 EVENTS = (
@@ -72,4 +84,5 @@ EVENTS = (
     EventType(SOURCE, "household_updated", HouseholdUpdated, consumers=HOUSEHOLD_CONSUMERS),
     EventType(SOURCE, "household_departed", HouseholdDeparted, consumers=HOUSEHOLD_CONSUMERS),
     EventType(SOURCE, "household_relocated", HouseholdRelocated, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_protection_needs", HouseholdProtectionNeeds, consumers=("protection",)),
 )

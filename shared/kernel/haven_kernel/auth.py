@@ -12,7 +12,9 @@ import jwt
 from .errors import Forbidden, Unauthenticated
 
 DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"
-SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write))$")
+# <service>:read / <service>:write, admin, or a role a service defines for itself (protection:caseworker): a service
+# checks its own roles, the kernel only the form.
+SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write|[a-z][a-z_]{2,30}))$")
 TTL_PATTERN = re.compile(r"^(\d+)([smhd]?)$")
 
 
@@ -63,7 +65,7 @@ def issue_token(org, scopes, ttl_seconds=8 * 3600, sub=None, secret=None, now=No
     scopes = list(scopes)
     for scope in scopes:
         if not SCOPE_PATTERN.match(scope):
-            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write or admin")
+            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write, <service>:<role> or admin")
     if not org or not isinstance(org, str):
         raise ValueError("org is required")
     now = int(now if now is not None else time.time())

@@ -119,3 +119,21 @@ def quiet_expected_errors(logger_name="nameko.containers"):
     logger = logging.getLogger(logger_name)
     if not any(isinstance(f, ExpectedErrorFilter) for f in logger.filters):
         logger.addFilter(ExpectedErrorFilter())
+
+
+# -- payloads never reach a log -------------------------------------------------------------------------------------
+class PayloadFilter(logging.Filter):
+    """On nameko's RPC and messaging loggers: drops their DEBUG records, which print whole request and reply bodies
+    (``RPC reply event complete ... {'result': ...}``): a reply may hold a name or a narrative, and no payload is
+    logged, whatever the level."""
+
+    def filter(self, record):
+        return record.levelno > logging.DEBUG
+
+
+def quiet_payloads(logger_names=("nameko.rpc", "nameko.messaging")):
+    """Install :class:`PayloadFilter` on nameko's RPC and messaging loggers (once)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PayloadFilter) for f in logger.filters):
+            logger.addFilter(PayloadFilter())

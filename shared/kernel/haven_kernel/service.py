@@ -36,6 +36,7 @@ class _Families:
 
 # nameko logs a partner's mistake (an expected error) as a warning with its stack: say it at INFO, with field names
 logs.quiet_expected_errors()
+logs.quiet_payloads()  # no request or reply body in a log, whatever the level
 
 
 class HavenService:

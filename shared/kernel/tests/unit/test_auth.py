@@ -70,8 +70,11 @@ def test_ttl_and_scope_syntax():
     assert parse_ttl("8h") == 28800 and parse_ttl("30m") == 1800 and parse_ttl("90") == 90
     with pytest.raises(ValueError):
         parse_ttl("eight hours")
-    with pytest.raises(ValueError, match="bad scope"):
-        issue_token(org="IOM", scopes=["registration:delete"])
+    for scope in ("registration", "Registration:write", "registration:write:all", "registration:", ":read",
+                  "registration:x"):
+        with pytest.raises(ValueError, match="bad scope"):
+            issue_token(org="IOM", scopes=[scope])
+    assert issue_token(org="IOM", scopes=["protection:caseworker", "protection:consent_override"])
 
 
 def test_token_command_prints_a_working_token(capsys):

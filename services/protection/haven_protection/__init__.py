@@ -1,0 +1,1 @@
+"""Haven protection service: what it owns, in one sentence (to write)."""
