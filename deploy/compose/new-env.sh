@@ -9,7 +9,9 @@ echo "HAVEN_AUTH_SECRET=$(secret 32)"
 echo "RABBITMQ_ADMIN_PASSWORD=$(secret 24)"
 echo "POSTGRES_ADMIN_PASSWORD=$(secret 24)"
 echo "GRAFANA_ADMIN_PASSWORD=$(secret 16)"
-for service in REGISTRATION SHELTER REPORTING; do
+for service in REGISTRATION SHELTER REPORTING PROTECTION; do
     echo "HAVEN_DB_PASSWORD_$service=$(secret 24)"
     echo "HAVEN_BROKER_PASSWORD_$service=$(secret 24)"
 done
+# protection's encryption-at-rest key (base64 of 32 random bytes), under a dated key id
+echo "PROTECTION_KEYS=k$(date -u +%Y%m%d)=$(head -c 32 /dev/urandom | base64)"

@@ -1,1 +1,2 @@
-"""Haven protection service: what it owns, in one sentence (to write)."""
+"""Haven protection service: confidential protection case management (cases, referrals, transfers, consent, an
+insert-only access log, encryption at rest) and follow-up of the needs registration finds."""
