@@ -8,6 +8,7 @@ from haven_contracts.reference import AGE_BANDS
 from haven_contracts.standards import INDICATORS
 
 from .pages import e, n, page
+from .protection import panel as protection_panel
 
 INDICATOR_LABELS = {
     "covered_area_per_person_m2": ("Covered area", "m² per person", "at least"),
@@ -259,5 +260,6 @@ latrines, taps, hand pumps, water (green met, red not met, grey no data).</span>
 <th>Organisation</th><th>Sector</th><th>Province</th><th>District</th><th>Activity</th><th class="num">Sites</th>
 <th class="num">Households</th><th class="num">Individuals</th></tr></thead>
 <tbody>{_three_w_rows(three_w)}</tbody></table></div></section>
+{protection_panel(report.get("protection"))}
 </main>"""
     return page("Haven · Situation report", body, nonce)

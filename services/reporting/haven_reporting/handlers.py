@@ -22,5 +22,7 @@ def record(unit, event):
 
 
 def rebuild(unit):
-    """Drop the projections and replay the whole archive into them (``repository.rebuild``)."""
-    return repository.rebuild(unit.session)
+    """Drop the projections and replay the whole archive into them (``repository.rebuild``, then each source's own
+    projection: ``protection.rebuild``)."""
+    from . import protection
+    return {**repository.rebuild(unit.session), **protection.rebuild(unit.session)}

@@ -7,7 +7,7 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
-from . import hxl, repository, views
+from . import hxl, protection, repository, views
 from .sitrep import DEFAULT_THRESHOLD, SitrepBuilder
 
 
@@ -38,7 +38,8 @@ def _builder(unit, settings, site_id=None):
 def sitrep(unit, settings, adm1=None, adm2=None):
     adm1 = optional_text("adm1", adm1, 100)
     adm2 = optional_text("adm2", adm2, 100)
-    return _builder(unit, settings).sitrep(adm1=adm1, adm2=adm2, last_event=repository.last_event(unit.session))
+    report = _builder(unit, settings).sitrep(adm1=adm1, adm2=adm2, last_event=repository.last_event(unit.session))
+    return {**report, "protection": protection.section(unit.session, settings.threshold)}
 
 
 def site_profile(unit, settings, site_id):
@@ -55,11 +56,14 @@ def three_w(unit, settings):
 
 def export_hxl(unit, settings, table):
     """CSV text of ``table`` (``sites``, ``admin_areas`` or ``3w``): a header row, then HXL hashtags."""
+    tables = hxl.TABLES + protection.HXL_TABLES
     if not isinstance(table, str):
-        raise ValidationError({"table": [f"Must be one of: {', '.join(hxl.TABLES)}."]})
-    one_of("table", table, hxl.TABLES)
-    builder = _builder(unit, settings)
+        raise ValidationError({"table": [f"Must be one of: {', '.join(tables)}."]})
+    one_of("table", table, tables)
     now = utcnow()
+    if table in protection.HXL_TABLES:
+        return protection.export_hxl(unit.session, settings.threshold, table, now.date().isoformat())
+    builder = _builder(unit, settings)
     if table == "3w":
         rows = builder.three_w()
     else:
@@ -71,4 +75,5 @@ def export_hxl(unit, settings, table):
 def dashboard(unit, settings):
     """What the dashboard shows: the whole sitrep and the 3W rows."""
     builder = _builder(unit, settings)
-    return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)), "three_w": builder.three_w()}
+    return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)), "three_w": builder.three_w(),
+            "protection": protection.section(unit.session, settings.threshold)}

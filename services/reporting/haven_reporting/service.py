@@ -11,7 +11,7 @@ from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
 from haven_kernel.web import Sessions, csv_response, http
 
-from . import handlers, reports, repository, views, web
+from . import handlers, protection, reports, repository, views, web
 
 
 class ReportingService(HavenService):
@@ -101,6 +101,35 @@ class ReportingService(HavenService):
     @event_handler("shelter", "waitlist_left")
     def on_shelter_waitlist_left(self, event):
         handlers.record(self.db, event)
+
+    # protection's events: archived, then applied to its aggregate view (haven_reporting/protection.py)
+    @event_handler("protection", "case_opened")
+    def on_protection_case_opened(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "case_status_changed")
+    def on_protection_case_status_changed(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "case_updated")
+    def on_protection_case_updated(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "case_referred")
+    def on_protection_case_referred(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "case_transferred")
+    def on_protection_case_transferred(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "follow_up_opened")
+    def on_protection_follow_up_opened(self, event):
+        protection.record(self.db, event)
+
+    @event_handler("protection", "follow_up_closed")
+    def on_protection_follow_up_closed(self, event):
+        protection.record(self.db, event)
 
     # -- HTTP: the dashboard for browsers (signed in with a session), JSON and HXL CSV for scripts too -------------
     @http("GET", "/", scope=web.READ_SCOPE, session=True, error_page=web.signin_page)
