@@ -31,7 +31,9 @@ def _emit(unit, event_type, row):
 def on_protection_needs(unit, event, settings):
     """Open the follow-ups a household's needs call for (none for most households)."""
     data = event.data
-    needs = domain.follow_up_needs(data["specific_needs"], settings.follow_up_needs)
+    if data["status"] != "active":
+        return []  # a departed household: nothing new to follow up (open tasks stay until a caseworker closes them)
+    needs = domain.follow_up_needs(data["needs"], settings.follow_up_needs)
     if not needs:
         return []
     site_id = str(data["site_id"])

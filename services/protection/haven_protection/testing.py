@@ -42,11 +42,20 @@ def run(unit, call):
         return call()
 
 
-def needs_event(site_id, specific_needs, household_id=None, version=1, org="IOM", events=None):
+def needs_data(site_id, needs, household_id=None, version=1, org="IOM", status="active", cause=None):
+    """The data of registration's ``household_protection_needs`` (each code on its own member)."""
+    from haven_contracts.testing import new_id
+    needs = {code: count for code, count in needs.items() if count}
+    members = [{"member_id": new_id(), "needs": [code]} for code, count in needs.items() for _ in range(count)]
+    return {"household_id": household_id or new_id(), "site_id": site_id, "org": org, "version": version,
+            "status": status, "cause": cause or ("registered" if version == 1 else "updated"), "from_site_id": None,
+            "needs": needs, "member_needs": members}
+
+
+def needs_event(site_id, needs, household_id=None, version=1, org="IOM", events=None, **fields):
     """registration's ``household_protection_needs`` as protection receives it (an ``Event``)."""
-    from haven_contracts.testing import Events, new_id
-    data = {"household_id": household_id or new_id(), "site_id": site_id, "org": org, "version": version,
-            "specific_needs": specific_needs}
+    from haven_contracts.testing import Events
+    data = needs_data(site_id, needs, household_id, version, org, **fields)
     return (events or Events()).event("registration", "household_protection_needs", data)
 
 

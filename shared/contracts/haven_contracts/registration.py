@@ -65,16 +65,27 @@ class HouseholdRelocated(HouseholdSummary):
     to_site_id = fields.UUID(required=True)
 
 
+class MemberProtectionNeeds(Schema):
+    member_id = fields.UUID(required=True)
+    needs = fields.List(fields.String(validate=validate.Length(max=10)), required=True,
+                        validate=validate.Length(min=1, max=20))
+
+
 class HouseholdProtectionNeeds(Schema):
-    """A household's sensitive specific needs, for protection only: the codes and how many members have each (no
-    names, no member ids). Sent when a household is registered or updated with such needs; ``version`` is the
-    household's. (Protection's working copy of the contract needs-contract is building: that branch's schema wins.)"""
+    """The protection needs of one household (codes with how many members have each; which member has which, by
+    member id only), to protection only; ``version`` is the household's. (Protection's working copy of the schema
+    committed on branch needs-contract, which wins on merge.)"""
 
     household_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
     org = fields.String(required=True, validate=validate.Length(max=50))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    specific_needs = fields.Dict(keys=fields.String(validate=validate.Length(max=10)), values=_count, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(HOUSEHOLD_STATUSES))
+    cause = fields.String(required=True, validate=validate.OneOf(("registered", "updated", "departed", "relocated")))
+    from_site_id = fields.UUID(allow_none=True)
+    needs = fields.Dict(keys=fields.String(validate=validate.Length(max=10)),
+                        values=fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
+    member_needs = fields.List(fields.Nested(MemberProtectionNeeds), required=True, validate=validate.Length(max=30))
 
 
 HOUSEHOLD_CONSUMERS = ("shelter", "reporting")

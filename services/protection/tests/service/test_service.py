@@ -11,7 +11,7 @@ from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.testing import publish_event, wait_until
 
 from haven_protection.models import FollowUp, Site
-from haven_protection.testing import SITE, case_payload
+from haven_protection.testing import SITE, case_payload, needs_data
 
 pytestmark = pytest.mark.service
 
@@ -66,13 +66,12 @@ def test_the_access_log_refuses_update_delete_and_truncate(service):
 def test_registrations_needs_open_one_follow_up_per_need_even_when_sent_twice(service, record_events):
     recorder = record_events(service.amqp_uri, "protection")
     household = new_id()
-    data = {"household_id": household, "site_id": SITE, "org": "IOM", "version": 1,
-            "specific_needs": {"SC-UC": 2, "DS-PM": 1}}
+    data = needs_data(SITE, {"SC-UC": 2, "LP-ND": 1}, household)
     envelope = publish_event(service.amqp_uri, catalogue, "registration", "household_protection_needs", data)
     publish_event(service.amqp_uri, catalogue, "registration", "household_protection_needs", data,
                   envelope=envelope)
     publish_event(service.amqp_uri, catalogue, "registration", "household_protection_needs",
-                  {**data, "version": 2, "specific_needs": {"SC-UC": 2, "SV-VA": 1}})
+                  needs_data(SITE, {"SC-UC": 2, "SV-VA": 1}, household, version=2))
     recorder.wait_for("follow_up_opened", count=2)
     wait_until(lambda: service.count(FollowUp) == 2 and not service.container.config.get("_"), timeout=5)
     with service.client("ana") as client:

@@ -17,7 +17,7 @@ def apply(unit, event, settings=SETTINGS):
 
 def test_one_follow_up_per_need_even_when_the_event_comes_twice_or_after_an_update(unit):
     events, household = Events(), "3c1e2a44-1111-4a2b-9c3d-5e6f7a8b9c0d"
-    first = needs_event(SITE, {"SC-UC": 2, "CR-CP": 1, "DS-PM": 1}, household, events=events)
+    first = needs_event(SITE, {"SC-UC": 2, "CR-CP": 1, "LP-ND": 1}, household, events=events)
     assert len(apply(unit, first)) == 2
     assert apply(unit, first) == []
     update = needs_event(SITE, {"SC-UC": 2, "CR-CP": 1, "SV": 1}, household, version=2, events=events)
@@ -28,7 +28,7 @@ def test_one_follow_up_per_need_even_when_the_event_comes_twice_or_after_an_upda
 
 
 def test_most_households_need_no_follow_up(unit):
-    assert apply(unit, needs_event(SITE, {"DS-PM": 1, "SC-UC": 0})) == []
+    assert apply(unit, needs_event(SITE, {"LP-ND": 1, "SC-UC": 0})) == []
     assert unit.count(FollowUp) == 0 and unit.events() == []
 
 
@@ -60,3 +60,8 @@ def test_a_caseworker_turns_a_follow_up_into_a_case_or_closes_it_with_a_reason(u
     assert len(run(unit, lambda: follow_ups.list_follow_ups(desk, status=None))["items"]) == 2
     act(unit, "iom_manager")
     assert run(unit, lambda: cases.get_case(desk, converted["case_id"]))["follow_up_id"] == opened[0]
+
+
+def test_a_departed_household_opens_nothing_new(unit):
+    assert apply(unit, needs_event(SITE, {"SC-UC": 1}, version=3, status="departed", cause="departed")) == []
+    assert unit.count(FollowUp) == 0
