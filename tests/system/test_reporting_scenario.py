@@ -24,7 +24,8 @@ pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-SERVICES = ("registration", "shelter", "reporting")
+SERVICES = ("registration", "shelter", "reporting", "protection")
+EXTRA_ENV = {"protection": {"PROTECTION_FOCAL_ORG": "IOM"}}  # the act's focal organisation
 UNSTABLE = ("generated_at", "lag_seconds")
 
 
@@ -36,16 +37,17 @@ def haven(infrastructure, _database_factory):
     amqp_uri = with_vhost(infrastructure["amqp_uri"], vhost)
     logs = ARTIFACTS / "system-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    processes = {}
+    processes, databases = {}, {}
     try:
         for service in SERVICES:
-            url = _database_factory.create(f"haven_{service}")
+            url = databases[service] = _database_factory.create(f"haven_{service}")
             port = free_port()
-            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
+            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2",
+                                      **EXTRA_ENV.get(service, {}))
             processes[service] = ServiceProcess(service, env, port, logs / f"{service}.log").start()
         for process in processes.values():
             process.wait_healthy(timeout=90)
-        yield {"amqp_uri": amqp_uri, "processes": processes}
+        yield {"amqp_uri": amqp_uri, "processes": processes, "databases": databases, "logs": logs}
     finally:
         for process in processes.values():
             process.stop()
@@ -55,14 +57,14 @@ def haven(infrastructure, _database_factory):
 @pytest.fixture(scope="module")
 def played(haven):
     connect = rpc_connector(haven["amqp_uri"])
-    scenario = CycloneScenario(seed=2019)
+    scenario = CycloneScenario(seed=2019, protection=True)
     started = time.monotonic()
     scenario.play(connect, scenario_tokens(), progress=print)
     return {"scenario": scenario, "connect": connect, "expected": scenario.expected(),
             "reader": issue_token(org="OCHA", scopes=["reporting:read"], ttl_seconds=3600),
             "admin": issue_token(org="IOM", scopes=["admin"], ttl_seconds=3600),
             "played_in": time.monotonic() - started,
-            "reporting_url": haven["processes"]["reporting"].base_url}
+            "reporting_url": haven["processes"]["reporting"].base_url, "haven": haven}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,51 @@ def test_the_sitrep_equals_the_scenario_at_every_site_and_in_every_total(played,
         profile = rpc.reporting.get_site_profile(grudja["site_id"])
         assert profile["waitlisted_households"] == 5 and profile["managing_agency"] == "CVM"
     assert caught_up["lag_seconds"] is not None and caught_up["as_of_event"]["event_id"]
+
+
+def test_protection_figures_equal_the_act_and_the_gbv_name_is_only_in_the_caseworkers_view(played, caught_up):
+    """The protection act (tools/scenario/protection_act.py): reporting shows its aggregate, every cell suppressed
+    (all counts are below the threshold); the GBV survivor's name and narrative are in her caseworker's view of
+    the case and nowhere else: not in any row of protection's or reporting's database, any service's log, the
+    sitrep, the HXL exports or the dashboard."""
+    from sqlalchemy import create_engine, inspect, text
+
+    act = played["scenario"].protection
+    expected = act.expected()
+    seen = {}
+
+    def caught_up_protection():
+        with played["connect"](played["reader"]) as rpc:
+            seen["protection"] = rpc.reporting.get_sitrep()["protection"]
+        return seen["protection"] == expected
+    try:
+        wait_until(caught_up_protection, timeout=60, message="reporting's protection figures")
+    finally:
+        print("protection section:", seen.get("protection"))
+    assert all(isinstance(row["cases"], str) for row in expected["open_cases"] + expected["gbv_open_cases"])
+    with played["connect"](act.tokens["caseworker"]) as rpc:
+        case = rpc.protection.get_case(act.gbv_case_id)
+        listed = rpc.protection.list_cases(case_type="gbv")
+    assert (case["person"]["name"], case["narrative"]) == (act.gbv_name, act.gbv_narrative)
+    secrets = (act.gbv_name, act.gbv_narrative)
+    assert not [s for s in secrets if s in repr(listed)]
+    haystack = []
+    for service in ("protection", "reporting"):
+        engine = create_engine(played["haven"]["databases"][service])
+        with engine.connect() as connection:
+            for table in inspect(connection).get_table_names():
+                haystack += [row[0] for row in connection.execute(text(f'SELECT t::text FROM "{table}" AS t'))]
+        engine.dispose()
+    for service in SERVICES:
+        haystack.append((played["haven"]["logs"] / f"{service}.log").read_text(errors="replace"))
+    with played["connect"](played["reader"]) as rpc:
+        haystack.append(repr(rpc.reporting.get_sitrep()))
+        haystack += [rpc.reporting.export_hxl(table) for table in ("sites", "admin_areas", "protection_cases",
+                                                                   "protection_gbv")]
+    haystack.append(requests.get(played["reporting_url"] + "/", timeout=10,
+                                 headers={"Authorization": f"Bearer {played['reader']}"}).text)
+    text_all = "\n".join(haystack)
+    assert "protection" in text_all and [s for s in secrets if s in text_all] == []
 
 
 def test_the_hxl_exports_read_back_through_libhxl(played, caught_up):

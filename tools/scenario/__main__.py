@@ -28,7 +28,7 @@ def main(argv=None):
     from haven_kernel.auth import issue_token
     connect = rpc_connector(amqp_uri)
     reader = issue_token(org="OCHA", scopes=["reporting:read"], ttl_seconds=8 * 3600, sub="demo-coordinator")
-    scenario = CycloneScenario(seed=args.seed)
+    scenario = CycloneScenario(seed=args.seed, protection=True)
     try:
         scenario.play(connect, scenario_tokens(), progress=lambda line: print(line, flush=True))
         print("Waiting for the situation report to catch up ...", flush=True)
@@ -47,6 +47,7 @@ def main(argv=None):
     others = len(sitrep["sites"]) - len(mine)
     if others:
         print(f"  (Haven also holds {others} site(s) from earlier runs: the 'All sites' line counts them too.)")
+    print(f"Protection (reporting's aggregate; counts below the threshold suppressed): {sitrep.get('protection')}")
     print(f"\nDashboard: {dashboard}")
     print("Token (paste it into the dashboard's sign-in form; valid 8 hours, scope reporting:read):")
     print(f"  {reader}")

@@ -21,7 +21,7 @@ class CycloneScenario:
     ``connect(token)`` returns a context manager yielding a nameko ``ClusterRpcProxy`` that sends the token (the
     system test and the demo pass :func:`rpc_connector`)."""
 
-    def __init__(self, seed=2019, today=None, tag=None):
+    def __init__(self, seed=2019, today=None, tag=None, protection=False):
         self.rng = random.Random(seed)
         self.today = today or date.today()
         self.tag = tag or uuid.uuid4().hex[:4].upper()
@@ -39,6 +39,10 @@ class CycloneScenario:
         self._plan_moves()
         self._provision()
         self.log = []
+        self.protection = None
+        if protection:  # the protection act (tools/scenario/protection_act.py), played last
+            from .protection_act import ProtectionAct
+            self.protection = ProtectionAct(self)
 
     # -- what happens, decided up front so that capacity can be planned -------------------------------------------
     def _plan_moves(self):
@@ -142,6 +146,8 @@ class CycloneScenario:
         self._phase("Returns and onward movements", self._returns)
         self._phase("Births and newly identified specific needs", self._updates)
         self._phase("Site monitoring: latrines, water points, water supply", self._services)
+        if self.protection is not None:
+            self._phase("Protection: two unaccompanied children, referrals, a GBV case", self.protection.play)
         say(f"Scenario played in {time.monotonic() - started:.1f}s")
         return self
 
