@@ -15,8 +15,8 @@ from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_da
                                   with_database, with_vhost)
 
 ROOT = Path(__file__).resolve().parent.parent
-HAVEN_SERVICES = ("registration", "shelter", "reporting")
-DEFAULT_PORTS = {"reporting": 8000, "registration": 8001, "shelter": 8002}
+HAVEN_SERVICES = ("registration", "shelter", "reporting", "protection")
+DEFAULT_PORTS = {"reporting": 8000, "registration": 8001, "shelter": 8002, "protection": 8005}
 
 
 def infrastructure():

@@ -46,7 +46,9 @@ TARGETS = {
     "ratio_sustained_vs_naive": (">=", 0.5, "sustained end-to-end / naive single hop"),
     "ratio_bulk_vs_sustained": (">=", 5.0, "bulk end-to-end / sustained end-to-end"),
     "ratio_sitrep_large_vs_small": ("<=", 1.5, "sitrep at the large set / at 1,000"),
+    "ratio_get_case_vs_get_household_p50": ("<=", 1.5, "protection.get_case p50 / registration.get_household p50"),
 }
+PROTECTION_CPU_LIMIT_MS = 1.0  # protection's CPU per household, sustained phase (most households need no follow-up)
 RSS_LIMIT_MB = 200
 
 
@@ -126,7 +128,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         processes = infra.reused_haven(ports)
         result["mode"] = "reused"
     else:
-        say(f"Starting registration, shelter and reporting on vhost {vhost.name} with fresh databases ...")
+        say(f"Starting registration, shelter, reporting and protection on vhost {vhost.name} with fresh databases ...")
         urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
         processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
         for process in processes.values():
@@ -201,6 +203,8 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
     say(f"  sitrep at {scale['small']:,} households: {sitrep_small} ms")
     some_ids = [h["household_id"] for h in
                 partner.registration.search_households(site_id=site_ids[0], limit=200)["items"]]
+    case_ids = workload.open_protection_cases(haven, site_ids, min(50, scale["sequential"]))
+    caseworker = haven.proxy(haven.caseworker)
 
     # -- rounds: baselines, then Haven's figures, so each ratio compares numbers taken minutes apart ------------------
     clients = [haven.proxy(token) for token in haven.partners]
@@ -222,6 +226,9 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
 
         get_ms = workload.get_household_latency(partner, some_ids, scale["sequential"], rng)
         r["get_p50"], r["get_p99"] = workload.p50_p99(get_ms)
+        case_ms = workload.get_case_latency(caseworker, case_ids, scale["sequential"], rng)
+        r["get_case_p50"], r["get_case_p99"] = workload.p50_p99(case_ms)
+        say(f"  protection.get_case p50 {r['get_case_p50']:.1f} ms p99 {r['get_case_p99']:.1f} ms")
         reg_ms, _ = workload.register_latency(partner, households, scale["sequential"])
         registered[0] += scale["sequential"]
         r["register_p50"], r["register_p99"] = workload.p50_p99(reg_ms)
@@ -316,6 +323,10 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
     # Ratios within each round (paired), except the sitrep's (two phases of the same run).
     f["ratio_get_household_p50"] = summary([r["get_p50"] / r["raw_rtt_p50"] for r in rounds], "x",
                                            label="get_household p50 / raw round trip p50")
+    f["get_case_p50"] = summary(col("get_case_p50"), "ms", label="protection.get_case p50 (decrypt + access log)")
+    f["get_case_p99"] = summary(col("get_case_p99"), "ms", label="protection.get_case p99")
+    f["ratio_get_case_vs_get_household_p50"] = summary([r["get_case_p50"] / r["get_p50"] for r in rounds], "x",
+                                                       label="get_case p50 / get_household p50")
     f["ratio_register_household_p50"] = summary([r["register_p50"] / r["raw_rtt_p50"] for r in rounds], "x",
                                                 label="register_household p50 / raw round trip p50")
     f["ratio_sustained_vs_naive"] = summary([r["sustained"] / r["naive_hop"] for r in rounds], "x",
@@ -338,6 +349,10 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         value = f[key]["median"]
         f[key]["target"] = f"{op} {limit}"
         f[key]["met"] = value <= limit if op == "<=" else value >= limit
+    protection_cpu = f["cpu_ms_per_household_sustained"].get("protection")
+    if protection_cpu is not None:
+        protection_cpu["target"] = f"<= {PROTECTION_CPU_LIMIT_MS}"
+        protection_cpu["met"] = protection_cpu["median"] <= PROTECTION_CPU_LIMIT_MS
     for name in ("registration", "shelter", "reporting"):
         key = f"rss_peak_{name}"
         if key in f:
@@ -379,6 +394,10 @@ def table(result):
         def total(phase):
             return sum(v["median"] for name, v in cpu[phase].items() if "live backends" not in name)
         lines.append(f"  {'total (whole servers)':38s} {total('sustained'):10.2f} {total('bulk'):10.2f}")
+        mine = cpu["sustained"].get("protection", {})
+        if "target" in mine:
+            lines.append(f"  protection, sustained: {mine['median']:.2f} CPU ms per household event, target "
+                         f"{mine['target']} {'met' if mine['met'] else 'MISSED'}")
     if any(bulk_cost.PREFIX in key for key in result["figures"]):
         lines.append("")
         lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "

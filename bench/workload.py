@@ -63,6 +63,8 @@ class Haven:
         self.reader = make_token("reporting:read", org="OCHA", sub="bench-coordinator")
         self.partners = [make_token("registration:write", "registration:read", org=org, sub=f"bench-{org.lower()}")
                          for org in PARTNERS]
+        self.caseworker = make_token("protection:read", "protection:write", "protection:caseworker", org="IOM",
+                                     sub="bench-caseworker")
         self._stack = ExitStack()
 
     def proxy(self, token, timeout=120):
@@ -156,6 +158,25 @@ def timed(fn, *args):
     started = time.perf_counter()
     result = fn(*args)
     return (time.perf_counter() - started) * 1000, result
+
+
+def open_protection_cases(haven, site_ids, count):
+    """``count`` child-protection cases (a person not registered, a narrative) for the bench's caseworker: their ids."""
+    client = haven.proxy(haven.caseworker)
+    return [client.protection.open_case({
+        "case_type": "child_protection", "person": {"name": f"Bench child {n}", "sex": "female", "age_years": 12},
+        "concerns": ["family_separation"], "specific_needs": ["SC-UC"], "risk": "high",
+        "uasc_status": "unaccompanied", "site_id": site_ids[n % len(site_ids)],
+        "narrative": "Found alone near the distribution point; " * 5})["case_id"] for n in range(count)]
+
+
+def get_case_latency(client, case_ids, count, rng):
+    """protection.get_case as the assigned caseworker: decryption and the access-log row included."""
+    latencies = []
+    for _ in range(count):
+        ms, _ = timed(client.protection.get_case, rng.choice(case_ids))
+        latencies.append(ms)
+    return latencies
 
 
 def get_household_latency(client, household_ids, count, rng):

@@ -14,17 +14,18 @@ pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = (
     "raw_publish_consume", "raw_rtt_p50", "raw_rtt_p99", "naive_hop",
-    "get_household_p50", "get_household_p99", "register_household_p50", "register_household_p99",
+    "get_household_p50", "get_household_p99", "get_case_p50", "get_case_p99", "register_household_p50", "register_household_p99",
     "sustained", "bulk_committed", "bulk_e2e", "projection_lag_p50", "projection_lag_p99", "event_lag_p50",
     "event_lag_p99", "sitrep_small", "sitrep_large",
     "ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive", "ratio_bulk_vs_sustained",
-    "ratio_sitrep_large_vs_small",
+    "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
     "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting",
     "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
     "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
 )
 TARGETED = ("ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive",
-            "ratio_bulk_vs_sustained", "ratio_sitrep_large_vs_small", "rss_peak_registration", "rss_peak_shelter",
+            "ratio_bulk_vs_sustained", "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
+            "rss_peak_registration", "rss_peak_shelter",
             "rss_peak_reporting")
 
 
