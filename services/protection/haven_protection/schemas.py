@@ -36,6 +36,11 @@ class PersonSchema(Schema):
             raise ValidationError("A person not registered needs a name.", "name")
 
 
+def _strict_boolean(**kwargs):
+    """true or false, nothing that merely looks like one ("yes", 1)."""
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
 _codes = fields.List(fields.String(validate=[validate.Length(max=10), _specific_need]), validate=validate.Length(max=20))
 _concerns = fields.List(fields.String(validate=validate.Regexp(CONCERN_PATTERN)), validate=validate.Length(max=20))
 _org = fields.String(validate=validate.Regexp(ORG_PATTERN))
@@ -97,7 +102,7 @@ class FollowUpQuery(PageQuery):
 
 class ConsentSchema(Schema):
     kind = choice(("services", "share"), required=True)
-    given = fields.Boolean(required=True)
+    given = _strict_boolean(required=True)
     date = fields.Date(required=True, validate=not_in_future)
 
 
@@ -106,7 +111,7 @@ class ActionSchema(Schema):
     service_type = choice(SERVICE_TYPES)
     provider_org = _org
     due_on = fields.Date()
-    done = fields.Boolean(load_default=False)
+    done = _strict_boolean(load_default=False)
     note = Text(max_length=5000)
 
     @validates_schema
@@ -127,7 +132,7 @@ class StatusSchema(Schema):
 
 
 class AnswerSchema(Schema):
-    accept = fields.Boolean(required=True)
+    accept = _strict_boolean(required=True)
     caseworker = Text(max_length=200)
 
 

@@ -38,3 +38,18 @@ def test_rotation_re_seals_every_value_and_they_read_the_same(unit, desk):
         before["person"], before["narrative"], before["actions"], before["referrals"])
     assert rotate(unit._session_factory, desk.keys) == {"cases": 0, "case_actions": 0, "referrals": 0,
                                                          "follow_ups": 0}
+
+
+def test_the_rotation_command_re_seals_under_the_configured_key(unit, desk, monkeypatch, capsys):
+    import base64
+
+    from haven_protection.rotate import main
+    case_id = run(unit, lambda: cases.open_case(desk, case_payload()))["case_id"]
+    keys = ",".join(f"{kid}={base64.b64encode(key).decode()}" for kid, key in KEYS.keys.items())
+    monkeypatch.setenv("PROTECTION_KEYS", keys)
+    monkeypatch.setenv("PROTECTION_KEY_ID", "k2")
+    assert main(["--url", str(unit.engine.url)]) == 0
+    assert "re-sealed under key 'k2': cases 2" in capsys.readouterr().out
+    assert key_ids(unit) == (["k2"], 2)
+    desk.keys = Keyring(KEYS.keys, "k2")
+    assert run(unit, lambda: cases.get_case(desk, case_id))["person"]["name"] == "Amina Test"
