@@ -170,21 +170,18 @@ def open_protection_cases(haven, site_ids, count):
         "narrative": "Found alone near the distribution point; " * 5})["case_id"] for n in range(count)]
 
 
+def read_latency(call, ids, count, rng):
+    """Milliseconds of ``count`` calls of ``call`` on ids drawn from ``ids``."""
+    return [timed(call, rng.choice(ids))[0] for _ in range(count)]
+
+
 def get_case_latency(client, case_ids, count, rng):
     """protection.get_case as the assigned caseworker: decryption and the access-log row included."""
-    latencies = []
-    for _ in range(count):
-        ms, _ = timed(client.protection.get_case, rng.choice(case_ids))
-        latencies.append(ms)
-    return latencies
+    return read_latency(client.protection.get_case, case_ids, count, rng)
 
 
 def get_household_latency(client, household_ids, count, rng):
-    latencies = []
-    for _ in range(count):
-        ms, _ = timed(client.registration.get_household, rng.choice(household_ids))
-        latencies.append(ms)
-    return latencies
+    return read_latency(client.registration.get_household, household_ids, count, rng)
 
 
 def register_latency(client, households, count):

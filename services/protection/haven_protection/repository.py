@@ -7,11 +7,16 @@ from haven_kernel import dialect
 from .models import AccessLog, Case, CaseAction, FollowUp, Referral, Transfer
 
 
-def case(session, case_id, lock=False):
-    query = select(Case).where(Case.id == case_id)
+def _one(session, model, row_id, lock):
+    """The ``model`` row with id ``row_id`` (locked until the transaction ends when ``lock``), or None."""
+    query = select(model).where(model.id == row_id)
     if lock:
         query = dialect.for_update(session, query)
     return session.execute(query).scalar_one_or_none()
+
+
+def case(session, case_id, lock=False):
+    return _one(session, Case, case_id, lock)
 
 
 def referrals_of(session, case_ids):
@@ -56,17 +61,11 @@ def transfers_of(session, case_id):
 
 
 def referral(session, referral_id, lock=False):
-    query = select(Referral).where(Referral.id == referral_id)
-    if lock:
-        query = dialect.for_update(session, query)
-    return session.execute(query).scalar_one_or_none()
+    return _one(session, Referral, referral_id, lock)
 
 
 def transfer(session, transfer_id, lock=False):
-    query = select(Transfer).where(Transfer.id == transfer_id)
-    if lock:
-        query = dialect.for_update(session, query)
-    return session.execute(query).scalar_one_or_none()
+    return _one(session, Transfer, transfer_id, lock)
 
 
 def pending_transfer(session, case_id):
@@ -110,10 +109,7 @@ def add_follow_up(session, row):
 
 
 def follow_up(session, follow_up_id, lock=False):
-    query = select(FollowUp).where(FollowUp.id == follow_up_id)
-    if lock:
-        query = dialect.for_update(session, query)
-    return session.execute(query).scalar_one_or_none()
+    return _one(session, FollowUp, follow_up_id, lock)
 
 
 def follow_ups_of(session, viewer, site_id=None, status=None, limit=50, offset=0):

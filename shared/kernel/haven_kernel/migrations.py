@@ -100,3 +100,36 @@ def restore_outbox_last_error(op):
     """The downgrade of :func:`drop_outbox_last_error`."""
     if "last_error" not in _columns(op, "outbox_events"):
         op.add_column("outbox_events", sa.Column("last_error", sa.Text()))
+
+
+def create_replica_table(op, name, spec):
+    """Create a replica's table (``haven_kernel.replica``) with the columns :func:`~.replica.replica_model` maps:
+    the key, each of ``spec``'s fields (NOT NULL unless optional), ``as_of``."""
+    op.create_table(
+        name,
+        sa.Column(spec.key, spec.key_type, primary_key=True),
+        *(sa.Column(field, type_, nullable=field in spec.optional) for field, type_ in spec.fields.items()),
+        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def make_insert_only(op, table):
+    """On PostgreSQL, make ``table`` refuse UPDATE, DELETE and TRUNCATE (a trigger raising ``<table> is
+    insert-only``), for a log nobody may edit; nothing elsewhere. :func:`drop_insert_only` undoes it."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"""
+        CREATE FUNCTION {table}_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{table} is insert-only';
+        END
+        $$""")
+    op.execute(f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
+               f"FOR EACH ROW EXECUTE FUNCTION {table}_insert_only()")
+    op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+               f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_insert_only()")
+
+
+def drop_insert_only(op, table):
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION IF EXISTS {table}_insert_only() CASCADE")

@@ -7,7 +7,9 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-from haven_kernel.migrations import create_kernel_tables, drop_kernel_tables
+from haven_contracts.shelter import SITE_REPLICA
+from haven_kernel.migrations import create_kernel_tables, create_replica_table, drop_insert_only, drop_kernel_tables, \
+    make_insert_only
 
 revision = "0001"
 down_revision = None
@@ -19,18 +21,7 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade():
-    op.create_table(
-        "sites",
-        sa.Column("site_id", sa.String(36), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("site_type", sa.String(30), nullable=False),
-        sa.Column("adm1", sa.String(100), nullable=False),
-        sa.Column("adm2", sa.String(100), nullable=False),
-        sa.Column("lat", sa.Float()),
-        sa.Column("lon", sa.Float()),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("as_of", TZ, nullable=False),
-    )
+    create_replica_table(op, "sites", SITE_REPLICA)
     op.create_table(
         "cases",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -124,17 +115,7 @@ def upgrade():
     )
     for column in ("org", "case_id", "case_org"):
         op.create_index(f"ix_access_log_{column}", "access_log", [column])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("""
-            CREATE FUNCTION access_log_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'access_log is insert-only';
-            END
-            $$""")
-        op.execute("CREATE TRIGGER access_log_insert_only BEFORE UPDATE OR DELETE ON access_log "
-                   "FOR EACH ROW EXECUTE FUNCTION access_log_insert_only()")
-        op.execute("CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION access_log_insert_only()")
+    make_insert_only(op, "access_log")
     op.create_table(
         "follow_ups",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -162,5 +143,4 @@ def downgrade():
     drop_kernel_tables(op)
     for table in ("follow_ups", "access_log", "transfers", "referrals", "case_actions", "cases", "sites"):
         op.drop_table(table)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS access_log_insert_only()")
+    drop_insert_only(op, "access_log")
