@@ -21,23 +21,24 @@ def case_access(case, referrals):
                              tuple(domain.Sharing(r.to_org, r.status, r.assigned_to) for r in referrals))
 
 
-def standing_of(unit, case, referrals=None):
-    if referrals is None:
-        referrals = repository.referrals_of(unit.session, [case.id])[case.id]
-    return domain.standing(viewer(unit), case_access(case, referrals))
-
-
 def find(unit, case_id, allowed=None, lock=False):
     """``(case, standing)`` for the caller; NotFound when they may not see it, Forbidden when ``allowed(standing)``
     says they may not do this."""
+    case, standing, _ = find_with_referrals(unit, case_id, allowed, lock)
+    return case, standing
+
+
+def find_with_referrals(unit, case_id, allowed=None, lock=False):
+    """:func:`find`, with the case's referrals (read to decide) as a third value."""
     case_id = parse_uuid(case_id, "case_id")
     case = repository.case(unit.session, case_id, lock=lock)
-    standing = standing_of(unit, case) if case is not None else None
+    referrals = repository.referrals_of(unit.session, [case_id])[case_id] if case is not None else []
+    standing = domain.standing(viewer(unit), case_access(case, referrals)) if case is not None else None
     if standing is None:
         raise NotFound(f"no case {case_id}")
     if allowed is not None and not allowed(standing):
         raise Forbidden(f"your role may not do this to case {case_id}")
-    return case, standing
+    return case, standing, referrals
 
 
 def log(unit, cases, action, detail=""):

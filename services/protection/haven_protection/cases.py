@@ -70,9 +70,8 @@ def open_case(desk, payload, follow_up_id=None):
 
 
 def get_case(desk, case_id, logged=True):
-    case, standing = access.find(desk.unit, case_id)
+    case, standing, referrals = access.find_with_referrals(desk.unit, case_id)
     session = desk.session
-    referrals = repository.referrals_of(session, [case.id])[case.id]
     if logged:
         access.log(desk.unit, [case], "open", "case")
     return views.case_detail(desk.keys, case, standing, referrals, repository.transfers_of(session, case.id),
