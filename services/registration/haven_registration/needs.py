@@ -39,7 +39,7 @@ def protection_event(household, members, cause, from_site_id=None):
     """The data of ``household_protection_needs`` for ``household`` as it is now."""
     return {"household_id": household.id, "site_id": household.site_id, "org": household.org,
             "version": household.version, "status": household.status, "cause": cause,
-            "from_site_id": from_site_id, "needs": protection_needs(codes_of(members)),
+            "from_site_id": from_site_id, "specific_needs": protection_needs(codes_of(members)),
             "member_needs": member_protection_needs(members)}
 
 

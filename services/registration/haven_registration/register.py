@@ -110,7 +110,7 @@ class Registration(UseCase):
     def _needs(self, household):
         """Its protection needs to protection, its needs to its site's counts (``needs``)."""
         data = needs.protection_event(household, household.members, "registered")
-        if data["needs"]:
+        if data["specific_needs"]:
             self.unit.emit("household_protection_needs", data)
         self.unit.state(needs.SiteNeeds, self.repository).move(None, (), household.site_id, household.members)
 

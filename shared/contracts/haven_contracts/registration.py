@@ -111,8 +111,8 @@ class MemberProtectionNeeds(Schema):
 class HouseholdProtectionNeeds(Schema):
     """The protection needs of one household (codes of reference.PROTECTION_GROUPS: SC, CR, SV, TR, LP), to
     protection only: emitted with the household event of the same change when a household with protection needs is
-    registered, when its protection needs change (to none included), and when it departs or relocates. ``needs``
-    counts members per code (empty: none any more); ``member_needs`` says which member has which codes (member ids
+    registered, when its protection needs change (to none included), and when it departs or relocates.
+    ``specific_needs`` counts members per code (empty: none any more); ``member_needs`` says which member has which codes (member ids
     only: what a follow-up or a case per person refers to); ``version`` is the household's version. Confidential:
     published to protection's queue only."""
 
@@ -123,8 +123,8 @@ class HouseholdProtectionNeeds(Schema):
     status = fields.String(required=True, validate=validate.OneOf(HOUSEHOLD_STATUSES))
     cause = fields.String(required=True, validate=validate.OneOf(PROTECTION_NEEDS_CAUSES))
     from_site_id = fields.UUID(allow_none=True)
-    needs = fields.Dict(keys=fields.String(validate=[validate.Length(max=10), _protection_code]),
-                        values=fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
+    specific_needs = fields.Dict(keys=fields.String(validate=[validate.Length(max=10), _protection_code]),
+                                 values=fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
     member_needs = fields.List(fields.Nested(MemberProtectionNeeds), required=True,
                                validate=validate.Length(max=30))
 

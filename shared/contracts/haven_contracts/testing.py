@@ -152,7 +152,7 @@ def protection_needs(site_id, household_id, needs, *, member_needs=None, version
                         for _ in range(n)]
     return checked(HouseholdProtectionNeeds, {
         "household_id": household_id, "site_id": site_id, "org": org, "version": version, "status": status,
-        "cause": cause, "from_site_id": from_site_id, "needs": dict(needs), "member_needs": member_needs},
+        "cause": cause, "from_site_id": from_site_id, "specific_needs": dict(needs), "member_needs": member_needs},
         "household_protection_needs")
 
 

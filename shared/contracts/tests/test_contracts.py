@@ -117,8 +117,8 @@ def test_protection_needs_go_to_protection_alone_and_counts_to_reporting():
     site, household = str(uuid.uuid4()), str(uuid.uuid4())
     data = protection_needs_event(site, household, {"SV": 1, "SC-UC": 2})
     assert catalogue.parse(catalogue.envelope("registration", "household_protection_needs", data)).data == data
-    with pytest.raises(EventContractError, match="needs"):  # a code of another group is refused at the source
-        catalogue.envelope("registration", "household_protection_needs", {**data, "needs": {"DS-PM": 1}})
+    with pytest.raises(EventContractError, match="specific_needs"):  # another group's code is refused at the source
+        catalogue.envelope("registration", "household_protection_needs", {**data, "specific_needs": {"DS-PM": 1}})
     counted = site_needs(site, {"SV": 1, "DS": 3}, version=4)
     assert catalogue.parse(catalogue.envelope("registration", "site_needs_counted", counted)).data == counted
     for extra in ({"household_id": household}, {"needs": {"SV-VA": 1}}):  # no household, groups only

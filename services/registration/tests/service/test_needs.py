@@ -79,11 +79,11 @@ def test_protection_codes_reach_protection_alone(registration, eavesdropper, mak
     # Registered, needs changed, relocated, departed; the phone change left protection's facts alone: no event.
     assert [(d["cause"], d["version"], d["status"]) for d in protection] == [
         ("registered", 1, "active"), ("updated", 2, "active"), ("relocated", 4, "active"), ("departed", 5, "departed")]
-    assert protection[0]["needs"] == {"CR-CP": 1, "SC-UC": 1, "SV": 1}, "WR-SF is not a protection code"
+    assert protection[0]["specific_needs"] == {"CR-CP": 1, "SC-UC": 1, "SV": 1}, "WR-SF is not a protection code"
     assert [m["needs"] for m in protection[0]["member_needs"]] == [["SV"], ["CR-CP", "SC-UC"]]
     assert [m["member_id"] for m in protection[0]["member_needs"]] == [members[0]["member_id"],
                                                                        members[1]["member_id"]]
-    assert protection[1]["needs"] == {"CR-CP": 1, "SC-UC": 1, "SV": 1, "TR-PI": 1}
+    assert protection[1]["specific_needs"] == {"CR-CP": 1, "SC-UC": 1, "SV": 1, "TR-PI": 1}
     assert protection[2]["site_id"] == site_b and protection[2]["from_site_id"] == site_a
     assert "Ana" not in str(found["p"]) and "1996" not in str(found["p"])
 
