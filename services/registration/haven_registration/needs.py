@@ -11,6 +11,7 @@ transactions at one site apply their changes one after the other, each event car
 from collections import Counter
 
 from haven_contracts.reference import needs_by_group, protection_needs
+from haven_kernel.context import EventContext
 from haven_kernel.db import TransactionState
 
 from . import views
@@ -69,5 +70,8 @@ class SiteNeeds(TransactionState):
         self.deltas = {}
         if not changed:
             return
+        # A count of its own: not the correlation id or organisation of the request that changed it, which would tie
+        # the change to that request's household event.
+        context = EventContext(correlation_id=None, origin_org=None)
         for site_id, (needs, version) in sorted(self.repository.apply_site_needs(changed).items()):
-            unit.emit("site_needs_counted", {"site_id": site_id, "version": version, "needs": needs})
+            unit.emit("site_needs_counted", {"site_id": site_id, "version": version, "needs": needs}, context=context)

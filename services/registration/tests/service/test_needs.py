@@ -130,6 +130,8 @@ def test_a_household_without_protection_needs_sends_protection_nothing(registrat
     recorder.wait_for("household_departed")
     counted = recorder.wait_for("site_needs_counted", count=2)
     assert [e["data"]["needs"] for e in counted] == [{"DS": 1, "SM": 1, "ER": 1, "SP": 1}, {}]
+    registered = recorder.events("household_registered")[0]
+    assert counted[0]["correlation_id"] != registered["correlation_id"], "a count is not tied to the request"
     with Connection(registration.amqp_uri) as connection:
         queue = consumer_queue_name("protection", "registration", "household_protection_needs")
         assert drain(connection, queue) == []
