@@ -112,9 +112,10 @@ class HouseholdProtectionNeeds(Schema):
     """The protection needs of one household (codes of reference.PROTECTION_GROUPS: SC, CR, SV, TR, LP), to
     protection only: emitted with the household event of the same change when a household with protection needs is
     registered, when its protection needs change (to none included), and when it departs or relocates.
-    ``specific_needs`` counts members per code (empty: none any more); ``member_needs`` says which member has which codes (member ids
-    only: what a follow-up or a case per person refers to); ``version`` is the household's version. Confidential:
-    published to protection's queue only."""
+    ``specific_needs`` counts members per code (empty: none any more); ``member_needs`` says which member has which
+    codes (member ids only: what a follow-up or a case per person refers to); ``version`` is the household's;
+    ``cause`` the change (registered, updated, departed, relocated; ``from_site_id`` on a relocation).
+    Confidential: published to protection's queue only."""
 
     household_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)

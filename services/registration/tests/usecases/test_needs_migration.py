@@ -21,7 +21,8 @@ def _household(connection, site_id, status, *member_needs):
             "INSERT INTO members (id, household_id, position, name_key, phonetic_key, sex, date_of_birth, "
             "date_of_birth_estimated, relationship, specific_needs) VALUES (:id, :household, :position, '', '', "
             "'female', '1990-01-01', :no, 'head', :needs)"),
-            {"no": False, "id": str(uuid.uuid4()), "household": household_id, "position": position, "needs": json.dumps(needs)})
+            {"no": False, "id": str(uuid.uuid4()), "household": household_id, "position": position,
+             "needs": json.dumps(needs)})
 
 
 def test_needs_0001_counts_the_households_registered_before_it(tmp_path):
