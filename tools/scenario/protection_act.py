@@ -9,13 +9,16 @@ consent, then made under a consent override with a reason. A GBV survivor at Gua
 (``gbv_name``) must never appear anywhere but in her caseworker's view of the case.
 """
 import uuid
+from collections import Counter
 from contextlib import contextmanager
+
+from haven_contracts.reference import FOLLOW_UP_GROUPS
 
 from .plan import ScenarioError
 
-# registration publishes household_protection_needs once needs-contract lands on main: then the act converts the
-# follow-ups protection opens instead of opening the cases itself.
-FOLLOW_UPS_FROM_REGISTRATION = False
+# registration publishes household_protection_needs (main since needs-contract): the act converts the follow-ups
+# protection opens; False opens the cases directly (a registration without that event).
+FOLLOW_UPS_FROM_REGISTRATION = True
 FOCAL_ORG = "IOM"  # the protection focal organisation the system test and `make run` configure
 CP, GBV = "child_protection", "gbv"
 
@@ -44,6 +47,8 @@ class ProtectionAct:
         self.children = []  # (household, member index)
         self.case_ids, self.referrals = [], []
         self.gbv_case_id = None
+        # where each household was registered: its follow-ups are opened there (a later move changes nothing)
+        self.registered_at = {household.index: household.site for household in scenario.households}
 
     @contextmanager
     def _as(self, who):
@@ -136,6 +141,22 @@ class ProtectionAct:
         self.gbv_case_id = case["case_id"]
 
     # -- what reporting must show ------------------------------------------------------------------------------------
+    def _pending(self, s):
+        """Follow-ups still open: one per household and follow-up group it was ever registered or updated with (at
+        the site it was registered at; none for SV), but the two the act turned into cases."""
+        converted = {(household.index, "SC") for household, _ in self.children} if FOLLOW_UPS_FROM_REGISTRATION \
+            else set()
+        pending = Counter()
+        for household in self.scenario.households:
+            site = self.registered_at[household.index]
+            groups = {code.split("-")[0] for member in household.members for code in member.needs}
+            for group in sorted(groups & set(FOLLOW_UP_GROUPS)):
+                if (household.index, group) not in converted:
+                    pending[(None if group == "SV" else site.site_id, site.adm1, group)] += 1
+        return [{"site_id": site_id, "adm1": adm1, "need": need, "follow_ups": s(count)}
+                for (site_id, adm1, need), count in sorted(pending.items(),
+                                                           key=lambda item: tuple(v or "" for v in item[0]))]
+
     def expected(self, threshold=5):
         """The sitrep's protection section, from the act's inputs (counts 1..threshold-1 suppressed)."""
         def s(count):
@@ -151,7 +172,7 @@ class ProtectionAct:
             "open_cases": [{"site_id": mandruzi.site_id, "adm1": mandruzi.adm1, "case_type": CP, "risk": "high",
                             "cases": s(len(self.case_ids))}],
             "gbv_open_cases": [{"adm1": self.scenario.by_key["BUZ-1"].adm1, "risk": "high", "cases": s(1)}],
-            "follow_ups_pending": [],
+            "follow_ups_pending": self._pending(s),
             "referrals": [{"service_type": t, "referred": s(made), "accepted": s(accepted)}
                           for t, (made, accepted) in sorted(by_type.items())],
         }

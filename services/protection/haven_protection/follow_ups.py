@@ -33,7 +33,7 @@ def on_protection_needs(unit, event, settings):
     data = event.data
     if data["status"] != "active":
         return []  # a departed household: nothing new to follow up (open tasks stay until a caseworker closes them)
-    needs = domain.follow_up_needs(data["needs"], settings.follow_up_needs)
+    needs = domain.follow_up_needs(data["specific_needs"], settings.follow_up_needs)
     if not needs:
         return []
     site_id = str(data["site_id"])

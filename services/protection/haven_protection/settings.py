@@ -2,7 +2,7 @@
 the keyring (crypto.py), the needs that call for follow-up, and each site's protection focal organisation."""
 from dataclasses import dataclass, field
 
-from haven_contracts.protection import FOLLOW_UP_NEEDS
+from haven_contracts.reference import FOLLOW_UP_GROUPS
 
 from .crypto import keyring_from_config
 
@@ -10,7 +10,7 @@ from .crypto import keyring_from_config
 @dataclass(frozen=True)
 class ProtectionSettings:
     keys: object
-    follow_up_needs: tuple = FOLLOW_UP_NEEDS
+    follow_up_needs: tuple = FOLLOW_UP_GROUPS
     focal_orgs: dict = field(default_factory=dict)  # {site_id: org}
     default_focal_org: str | None = None  # when a site has none: this, else the registering organisation
 
@@ -32,7 +32,7 @@ def _pairs(value, name):
 
 
 def parse(config):
-    needs = config.get("PROTECTION_FOLLOW_UP_NEEDS") or ",".join(FOLLOW_UP_NEEDS)
+    needs = config.get("PROTECTION_FOLLOW_UP_GROUPS") or ",".join(FOLLOW_UP_GROUPS)
     needs = tuple(filter(None, (n.strip() for n in (needs if isinstance(needs, (list, tuple)) else needs.split(",")))))
     return ProtectionSettings(keys=keyring_from_config(config), follow_up_needs=needs,
                               focal_orgs=_pairs(config.get("PROTECTION_FOCAL_ORGS"), "PROTECTION_FOCAL_ORGS"),

@@ -49,7 +49,7 @@ def needs_data(site_id, needs, household_id=None, version=1, org="IOM", status="
     members = [{"member_id": new_id(), "needs": [code]} for code, count in needs.items() for _ in range(count)]
     return {"household_id": household_id or new_id(), "site_id": site_id, "org": org, "version": version,
             "status": status, "cause": cause or ("registered" if version == 1 else "updated"), "from_site_id": None,
-            "needs": needs, "member_needs": members}
+            "specific_needs": needs, "member_needs": members}
 
 
 def needs_event(site_id, needs, household_id=None, version=1, org="IOM", events=None, **fields):

@@ -18,7 +18,6 @@ SERVICE_TYPES = ("health", "mental_health_psychosocial", "legal", "safety_securi
                  "family_tracing", "alternative_care", "livelihoods", "basic_needs", "other")
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "revoked")
 TRANSFER_STATUSES = ("pending", "accepted", "declined")
-FOLLOW_UP_NEEDS = ("SC", "CR", "SV")  # the specific-needs groups that call for protection follow-up (by default)
 FOLLOW_UP_STATUSES = ("open", "converted", "closed")
 
 _version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))

@@ -1,14 +1,14 @@
 """protection's aggregate view: protection_cases, protection_referrals, protection_follow_ups
 
 Revision ID: protection_0001
-Revises: 0003
+Revises: needs_0001
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "protection_0001"
-down_revision = "0003"
+down_revision = "needs_0001"
 branch_labels = None
 depends_on = None
 
