@@ -2,8 +2,9 @@
 protection figures reporting must then show, computed from the act's own inputs.
 
 Two unaccompanied children are identified at Mandruzi (registration records ``SC-UC`` for them); each becomes a
-child-protection case (through the follow-up registration's ``household_protection_needs`` opens, once that event
-is on main: ``FOLLOW_UPS_FROM_REGISTRATION``; until then the caseworker opens the cases directly). The first is
+child-protection case through the follow-up protection opens from registration's ``household_protection_needs``
+(the IOM caseworker converts it). Every other household registered with SC, CR or SV codes leaves a follow-up
+pending at the site it was registered at, counted by reporting per site (SV per province). The first is
 referred for family tracing with both consents and UNICEF accepts; the second's referral is refused for lack of
 consent, then made under a consent override with a reason. A GBV survivor at Guara Guara gets a case whose name
 (``gbv_name``) must never appear anywhere but in her caseworker's view of the case.
