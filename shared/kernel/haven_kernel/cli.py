@@ -11,6 +11,7 @@
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -61,14 +62,38 @@ def _dead_letter_messages(args, consume):
             taken.append(message)
             yield message, channel
         for message in taken:
-            if consume:
+            if consume and not getattr(message, "keep", False):
                 message.ack()
             else:
                 message.requeue()
 
 
+REPLAYABLE_QUEUE = re.compile(r"^haven\.(?P<service>[a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def replay_refusal(service, target, channel):
+    """Why a dead letter may not go back to ``target``, or None: a replay goes only to one of ``service``'s own
+    consumer queues (``haven.<service>.<source>.<event type>``) that exists, never to whatever queue a header names."""
+    from amqp.exceptions import NotFound as QueueNotFound
+    if not isinstance(target, str) or not target:
+        return "no failed queue recorded"
+    match = REPLAYABLE_QUEUE.match(target)
+    if not match or match.group("service") != service:
+        return f"{target[:120]!r} is not one of {service}'s consumer queues"
+    check = channel.connection.channel()  # a missing queue closes the channel that asked
+    try:
+        check.queue_declare(queue=target, passive=True)
+    except QueueNotFound:
+        return f"{target!r} does not exist"
+    finally:
+        if check.is_open:
+            check.close()
+    return None
+
+
 def cmd_dead_letters(args):
     from kombu import Producer
+    from .messaging.producers import broker_user
     from .messaging import ATTEMPT_HEADER
     count = 0
     for message, channel in _dead_letter_messages(args, consume=args.action == "replay"):
@@ -86,13 +111,17 @@ def cmd_dead_letters(args):
         }
         if args.action == "replay":
             target = headers.get("x-haven-failed-queue")
-            if not target:
-                print(json.dumps({**summary, "replayed": False, "why": "no failed queue recorded"}))
+            why = replay_refusal(args.service, target, channel)
+            if why:
+                print(json.dumps({**summary, "replayed": False, "why": why}))
+                message.keep = True  # stays in the dead-letter queue
                 continue
             clean = {k: v for k, v in headers.items() if not k.startswith("x-haven-") and k != "x-death"}
             clean[ATTEMPT_HEADER] = 0
+            # Published as the account this command runs with: the consumer accepts it when that is the
+            # service's own broker user (or the producer's), see haven_kernel.messaging.producers.
             Producer(channel).publish(body, exchange="", routing_key=target, headers=clean, serializer="json",
-                                      delivery_mode=2)
+                                      delivery_mode=2, user_id=broker_user(_amqp_uri(args)))
             summary["replayed"] = True
         print(json.dumps(summary))
         count += 1

@@ -16,12 +16,15 @@ from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
+from .messaging.guard import HavenRpcConsumer, headers_problem
 from .metrics import metrics_for
 
 log = logging.getLogger(__name__)
 
 
 class HavenRpc(Rpc):
+    rpc_consumer = HavenRpcConsumer()  # a request no reply can go to is refused; nothing kills the container
+
     def __init__(self, scope=None, **kwargs):
         self.scope = scope
         kwargs.setdefault("expected_exceptions", EXPECTED)
@@ -50,6 +53,9 @@ class HavenRpc(Rpc):
                 raise TypeError
         except (KeyError, TypeError):
             raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        problem = headers_problem(message)
+        if problem:
+            raise MalformedRequest(f"unreadable headers: {problem}")
         context_data = self.unpack_message_headers(message)
         correlation_id = context_data.get("correlation_id")
         if not isinstance(correlation_id, str) or not 0 < len(correlation_id) <= 100:
@@ -84,6 +90,11 @@ class HavenRpc(Rpc):
             exc_info = (InternalError, error, None)
         self._record(started, "ok" if exc_info is None else type(exc_info[1]).__name__)
         return self.rpc_consumer.handle_result(message, result, exc_info)
+
+
+# A plain nameko @rpc in a Haven process (which the RPC auth test reports) shares the guarded consumer too: two
+# consumers of one ``rpc-<service>`` queue would each take, and fail, the other's calls.
+Rpc.rpc_consumer = HavenRpc.rpc_consumer
 
 
 def rpc(scope=None):

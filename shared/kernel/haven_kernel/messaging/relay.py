@@ -16,6 +16,7 @@ from ..clock import aware, utcnow
 from ..db import Database, OutboxEvent
 from ..metrics import metrics_for
 from .topology import ORIGIN_ORG_HEADER, events_exchange, producer_topology
+from .producers import broker_user
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         # Where the relay publishes: the service's broker unless set apart (OUTBOX_AMQP_URI).
         self.amqp_uri = config.get("OUTBOX_AMQP_URI") or config["AMQP_URI"]
+        # Every event carries its publisher's broker user, which RabbitMQ validates and consumers check (.producers).
+        self.broker_user = broker_user(self.amqp_uri)
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
         self.max_backoff = float(config.get("OUTBOX_MAX_BACKOFF_SECONDS", 30.0))
         self.confirm_timeout = float(config.get("OUTBOX_CONFIRM_TIMEOUT_SECONDS", 30.0))
@@ -155,7 +158,8 @@ class OutboxRelay(DependencyProvider):
                     if row.origin_org:
                         headers[ORIGIN_ORG_HEADER] = row.origin_org
                     producer.publish(row.envelope, exchange=exchange, routing_key=row.event_type,
-                                     serializer="json", delivery_mode=2, headers=headers, retry=False)
+                                     serializer="json", delivery_mode=2, headers=headers, retry=False,
+                                     user_id=self.broker_user)
                     tags.append(confirms.sent())
                 # Rows count as published up to the first one the broker did not confirm (order is kept: what
                 # follows a refused row goes out again after it, and consumers skip the duplicates).
