@@ -7,6 +7,7 @@
     haven wait-broker [--timeout 30]
     haven events-doc > docs/events.md
     haven new-service <name> --port N [--keep-existing]
+    haven broker setup | add-partner <name> | remove-partner <name> | permissions [<name>]
 """
 import argparse
 import json
@@ -240,6 +241,9 @@ def main(argv=None):
     new.add_argument("--keep-existing", action="store_true",
                      help="keep files of the skeleton that exist already (code written before the skeleton)")
     new.set_defaults(func=cmd_new_service)
+
+    from .broker import add_parser as add_broker_parser
+    add_broker_parser(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -145,7 +145,11 @@ class _RemoteService:
         if self._origin_org:
             context["origin_org"] = self._origin_org
         try:
-            with ClusterRpcProxy(provider.config, context_data=context, timeout=provider.timeout) as proxy:
+            cluster = ClusterRpcProxy(provider.config, context_data=context, timeout=provider.timeout)
+            # Its reply queue is rpc.reply-<service>-<uuid>, which the service's broker account may read
+            # (haven_kernel.broker), not nameko's rpc.reply-standalone_rpc_proxy-<uuid>.
+            cluster._reply_listener.container.service_name = provider.service_name
+            with cluster as proxy:
                 return getattr(getattr(proxy, provider.target), method_name)(*args, **kwargs)
         except HavenError:
             raise
