@@ -239,16 +239,22 @@ def command(args):
         if args.action == "setup":
             _, catalogue = load_catalogue(args.catalogue)
             extra = [s.strip() for s in (args.services or _environ("HAVEN_SERVICES", "")).split(",") if s.strip()]
-            passwords = {service: _environ(f"HAVEN_BROKER_PASSWORD_{service.upper()}")
+            kept = read_env_file(args.env_file) if args.env_file else {}
+            passwords = {service: _environ(password_variable(service)) or kept.get(password_variable(service))
                          for service in services_of(catalogue, extra)}
             done = setup(management, vhost, catalogue, extra, {k: v for k, v in passwords.items() if v})
+            if args.env_file:
+                write_env_file(args.env_file, {password_variable(service): password or passwords[service]
+                                               for service, (_, password) in done.items()
+                                               if password or passwords[service]})
             if not args.no_declare:
                 declare_topology(args.amqp_uri or amqp_from_management(url, vhost), catalogue)
             for service, (user, password) in done.items():
-                if password and not passwords.get(service):  # a new password: the operator must keep it
-                    print(f"HAVEN_BROKER_PASSWORD_{service.upper()}={password}")
+                if password and not passwords.get(service) and not args.env_file:  # new: the operator keeps it
+                    print(f"{password_variable(service)}={password}")
                 print(f"{service}: broker user {user} on vhost {vhost!r} "
-                      f"({'new password above' if password and not passwords.get(service) else 'password kept'})",
+                      f"({'new password' if password and not passwords.get(service) else 'password kept'}"
+                      f"{' in ' + args.env_file if args.env_file else ''})",
                       file=sys.stderr)
         elif args.action == "add-partner":
             password = add_partner(management, vhost, args.name, args.password)
@@ -269,6 +275,34 @@ def command(args):
     return 0
 
 
+def password_variable(service):
+    return f"HAVEN_BROKER_PASSWORD_{service.upper()}"
+
+
+def read_env_file(path):
+    """``NAME=value`` lines of a file (missing file: nothing)."""
+    import os
+    found = {}
+    if os.path.exists(path):
+        with open(path) as handle:
+            for line in handle:
+                name, sep, value = line.strip().partition("=")
+                if sep and not name.startswith("#"):
+                    found[name.strip()] = value.strip()
+    return found
+
+
+def write_env_file(path, values):
+    """Merge ``values`` into the ``NAME=value`` file at ``path``, readable by its owner only."""
+    import os
+    merged = {**read_env_file(path), **values}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write("# Haven's broker passwords (haven broker setup); keep out of git\n")
+        handle.writelines(f"{name}={value}\n" for name, value in sorted(merged.items()))
+
+
 def add_parser(sub):
     broker = sub.add_parser("broker", help="least-privilege RabbitMQ accounts for services and partners")
     broker.add_argument("action", choices=("setup", "add-partner", "remove-partner", "permissions"))
@@ -282,5 +316,7 @@ def add_parser(sub):
     broker.add_argument("--amqp-uri", default=None, help="setup: where to declare the topology (default: the "
                                                          "management host's port 5672, as the administrator)")
     broker.add_argument("--no-declare", action="store_true", help="setup: accounts only, no exchanges and queues")
+    broker.add_argument("--env-file", default=None, help="setup: keep the passwords in this NAME=value file (mode "
+                                                         "600; make run reads var/broker.env) instead of printing")
     broker.set_defaults(func=command)
     return broker

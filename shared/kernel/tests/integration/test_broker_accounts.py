@@ -203,3 +203,41 @@ def test_haven_broker_command_shows_and_removes_a_partner(accounts, capsys, infr
     assert main(["broker", "remove-partner", "guest", *base]) == 1, "never guest"
     assert main(["broker", "remove-partner", user, *base]) == 0
     assert not accounts.management.user_exists(user)
+
+
+def test_haven_broker_setup_makes_every_services_account_and_keeps_the_passwords(infrastructure, amqp_uri,
+                                                                                monkeypatch, tmp_path):
+    """The operator's command, as make run's instructions give it, on this test's vhost with a prefix of its own."""
+    from haven_contracts import catalogue
+    from haven_kernel.cli import main
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    monkeypatch.setenv("HAVEN_BROKER_USER_PREFIX", prefix)
+    services = broker.services_of(catalogue)
+    for service in services:
+        monkeypatch.delenv(broker.password_variable(service), raising=False)
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path[1:])
+    env_file = tmp_path / "broker.env"
+    command = ["broker", "setup", "--vhost", vhost, "--management-url", infrastructure["management_url"],
+               "--catalogue", "haven_contracts:catalogue", "--amqp-uri", amqp_uri, "--env-file", str(env_file)]
+    management = broker.Management(infrastructure["management_url"])
+    try:
+        assert main(command) == 0
+        kept = broker.read_env_file(str(env_file))
+        assert set(kept) == {broker.password_variable(service) for service in services}
+        assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+        assert main(command) == 0, "run again"
+        assert broker.read_env_file(str(env_file)) == kept, "the passwords are kept"
+        host = urllib.parse.urlsplit(amqp_uri).hostname
+        for service in services:
+            uri = (f"amqp://{prefix}{service}:{kept[broker.password_variable(service)]}@{host}:5672/"
+                   f"{urllib.parse.quote(vhost, safe='')}")
+            with Connection(uri, connect_timeout=5) as connection:
+                connection.connect()  # logs in
+            shown = management.permissions_of(vhost, prefix + service)
+            assert shown["permissions"] == {k: v for k, v in broker.service_permissions(service, catalogue).items()
+                                            if k != "topics"}
+        assert queue_depth(amqp_uri, "haven.reporting.registration.household_registered") == 0, \
+            "the topology is declared"
+    finally:
+        for service in services:
+            management.delete_user(prefix + service)
