@@ -16,7 +16,7 @@ import re
 import sys
 import time
 
-from .auth import issue_token, parse_ttl
+from .auth import SERVICE_SUBJECT_PREFIX, issue_token, parse_ttl
 
 
 def _amqp_uri(args):
@@ -30,6 +30,10 @@ def database_url_for(service):
 
 def cmd_token(args):
     try:
+        subject = args.sub or f"{args.org.lower()}-client"  # issue_token's default
+        if subject.strip().lower().startswith(SERVICE_SUBJECT_PREFIX):
+            raise ValueError(f"subject {subject!r}: '{SERVICE_SUBJECT_PREFIX}' subjects are the services' own "
+                             "(they may act on behalf of another organisation); a partner's token cannot have one")
         ttl = parse_ttl(args.ttl)
         print(issue_token(org=args.org, scopes=args.scope or [], ttl_seconds=ttl, sub=args.sub))
     except (ValueError, RuntimeError) as exc:

@@ -11,7 +11,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from .auth import auth_secret, authorize, service_token, verify_token
+from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
@@ -69,7 +69,7 @@ class HavenRpc(Rpc):
             log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
             raise
         origin_org = caller.org
-        if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
+        if caller.sub.startswith(SERVICE_SUBJECT_PREFIX) and isinstance(context_data.get("origin_org"), str):
             origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         handle_result = partial(self._handle_result, message, started)
         try:
