@@ -57,7 +57,7 @@ class Caller:
 def parse_ttl(text):
     match = TTL_PATTERN.match(str(text).strip())
     if not match:
-        raise ValueError(f"bad ttl {text!r}: use e.g. 900, 30m, 8h or 7d")
+        raise ValueError(f"bad ttl {text!r}: use e.g. 900, 30m or 8h")
     number, unit = int(match.group(1)), match.group(2) or "s"
     return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
