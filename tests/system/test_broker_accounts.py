@@ -5,9 +5,6 @@ queues), every event accepted by its consumers as coming from its producer's acc
 dead-lettered, the sitrep as the scenario computes it."""
 import json
 import os
-import signal
-import subprocess
-import sys
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -17,7 +14,7 @@ import pytest
 from haven_contracts import catalogue
 from haven_kernel import broker
 from haven_kernel.auth import issue_token
-from haven_kernel.testing import create_vhost, delete_vhost, free_port, stop_process, wait_until, with_vhost
+from haven_kernel.testing import create_vhost, delete_vhost, free_port, make_run, wait_until, with_vhost
 from haven_kernel.testing import infra
 from tools.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
 
@@ -48,22 +45,11 @@ def on_own_accounts(infrastructure, _database_factory, tmp_path_factory):
         env[f"{service.upper()}_HTTP"] = f"127.0.0.1:{port}"
         urls[service] = f"http://127.0.0.1:{port}"
     output = var / "make-run.out"
-    with open(output, "wb") as out:
-        runner = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "run.py"), "--timeout", "120"], cwd=ROOT,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        wait_until(lambda: "Haven is running" in output.read_text() or runner.poll() is not None, timeout=240,
-                   interval=0.5, message="deploy/run.py: every service healthy")
-        assert runner.poll() is None, output.read_text()
-        yield {"amqp_uri": amqp_uri, "urls": urls, "output": output, "prefix": prefix, "vhost": vhost,
-               "management_url": infrastructure["management_url"]}
+        with make_run(ROOT, env, output):
+            yield {"amqp_uri": amqp_uri, "urls": urls, "output": output, "prefix": prefix, "vhost": vhost,
+                   "management_url": infrastructure["management_url"]}
     finally:
-        if runner.poll() is None:
-            runner.send_signal(signal.SIGINT)
-            try:
-                runner.wait(60)
-            except subprocess.TimeoutExpired:
-                stop_process(runner)
         for service in passwords:
             management.delete_user(prefix + service)
         delete_vhost(infrastructure, vhost)

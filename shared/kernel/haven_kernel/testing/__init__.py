@@ -23,7 +23,7 @@ _HELPERS = {
                 "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
-    "processes": ("ServiceProcess", "TcpGate", "service_process_env", "stop_process"),
+    "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
 }
 _WHERE = {name: module for module, names in _HELPERS.items() for name in names}
 __all__ = sorted(_WHERE)
