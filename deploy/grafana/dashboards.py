@@ -18,7 +18,7 @@ DATASOURCE = {"type": "prometheus", "uid": "haven-prometheus"}
 RATE = "$__rate_interval"
 
 # Services that exist; the planned ones (logistics 8003, health 8004, protection 8005) get a line when they land.
-SERVICES = ("registration", "shelter", "reporting")
+SERVICES = ("registration", "shelter", "health", "reporting")
 
 # Business figures per service: (title, expression, legend, unit).
 BUSINESS = {
@@ -38,6 +38,10 @@ BUSINESS = {
         ("Households allocated and waitlisted", 'max by (site_type) (haven_shelter_households_allocated{job="haven"})',
          "allocated {{site_type}}", "short",
          'max by (site_type) (haven_shelter_waitlisted_households{job="haven"})', "waitlisted {{site_type}}"),
+    ],
+    "health": [
+        ("Facilities by status", 'max by (status) (haven_health_facilities{job="haven"})', "{{status}}", "short"),
+        ("Alerts by status", 'max by (status) (haven_health_alerts{job="haven"})', "{{status}}", "short"),
     ],
     "reporting": [
         ("Projection lag", 'max(haven_reporting_projection_lag_seconds{job="haven"})', "lag", "s"),

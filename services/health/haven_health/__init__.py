@@ -1,0 +1,1 @@
+"""Haven health service: what it owns, in one sentence (to write)."""

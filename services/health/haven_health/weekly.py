@@ -1,0 +1,116 @@
+"""Weekly epi-week reports: submit (a new version replaces the old one in every figure; a week not yet ended is
+refused; a late one is accepted and marked), then assess the report's place and week against the week rules with
+the population of the week; a place's week, completeness and timeliness."""
+import uuid
+
+from haven_kernel.clock import utcnow
+from haven_kernel.errors import NotFound, ValidationError
+from haven_kernel.validation import load, parse_uuid
+
+from . import domain, epiweek, population, repository, rules, views
+from .access import owned
+from .alerts import parse_week, raise_alert
+from .models import ReportVersion, WeeklyReport
+from .schemas import WeeklyReportSchema
+
+
+def submit(unit, settings, payload, now=None):
+    data = load(WeeklyReportSchema(), payload, field="report")
+    week = parse_week(data["week"], "report.week")
+    now = now or utcnow()
+    if not week.ended_by(now):
+        raise ValidationError({"report.week": [f"{week} has not ended: report it from {week.end.isoformat()} on."]})
+    unknown = domain.unknown_syndromes(data["cases"], settings.syndromes)
+    if unknown:
+        raise ValidationError({"report.cases": [f"Unknown syndromes: {', '.join(unknown)}."]})
+    facility = owned(unit, repository.facility(unit.session, data["facility_id"], lock=True), "facility",
+                     data["facility_id"])
+    figures = {"consultations": data["consultations"], "cases": data["cases"], "deaths": data["deaths"]}
+    late = epiweek.is_late(week, now.date(), settings.deadline_weekday)
+    report = repository.report(unit.session, facility.id, str(week), lock=True)
+    if report is None:
+        report = WeeklyReport(id=str(uuid.uuid4()), facility_id=facility.id, week=str(week), version=1, late=late,
+                              place=domain.place_of(facility.site_id, facility.id), first_received_at=now,
+                              received_at=now, figures=figures, org=facility.org)
+        unit.session.add(report)
+    else:  # an amendment: the new figures replace the old ones; lateness is the first submission's
+        report.version += 1
+        report.figures = figures
+        report.received_at = now
+    unit.session.add(ReportVersion(report_id=report.id, version=report.version, figures=figures, late=late,
+                                   received_at=now, submitted_by=unit.caller.sub))
+    unit.session.flush()
+    unit.emit("weekly_report_submitted", views.report_event(report, facility))
+    raised = assess(unit, settings, facility, week, now)
+    return dict(views.report(report), alerts=[views.alert(alert) for alert in raised])
+
+
+def place_week(unit, facility, week):
+    """A place's week: its facilities' current reports added up, the previous weeks' cases, the population."""
+    weeks = [week] + [week.previous(n) for n in range(1, 4)]
+    reports = repository.reports_of_place(unit.session, domain.place_of(facility.site_id, facility.id),
+                                          [str(w) for w in weeks])
+    by_week = {str(w): [r.figures for r in reports if r.week == str(w)] for w in weeks}
+    this = domain.add_up(by_week[str(week)])
+    previous = {}
+    for w in weeks[1:]:
+        for name, count in domain.add_up(by_week[str(w)])["cases"].items():
+            previous.setdefault(name, [0, 0, 0])[weeks.index(w) - 1] = count
+    people, under_five = population.of_sites(unit, domain.catchment(facility.site_id, facility.serves_site_ids),
+                                             week.middle)
+    return dict(this, previous=previous, population=people, under_five=under_five)
+
+
+def assess(unit, settings, facility, week, now):
+    """Raise what the week rules say of the report's place and week; emit the place's assessed week."""
+    facts = place_week(unit, facility, week)
+    place = domain.place_of(facility.site_id, facility.id)
+    baselines = settings.baselines_for(place, facility.adm1, facility.adm2)
+    raised = []
+    for rule, detail in rules.week_alerts(settings.rules, facts, baselines):
+        alert = raise_alert(unit, rule_id=rule["id"], level=rule["level"], syndrome=rule.get("syndrome"),
+                            detail=detail, facility=facility, week=week, now=now, by=f"rule:{rule['id']}")
+        if alert is not None:
+            raised.append(alert)
+    unit.emit("place_week_assessed", views.assessment(place, facility.site_id, week, facts, settings.rules,
+                                                      baselines, now))
+    return raised
+
+
+def get(unit, facility_id, week):
+    facility_id = parse_uuid(facility_id, "facility_id")
+    week = parse_week(week, "week")
+    report = repository.report(unit.session, facility_id, str(week))
+    if report is None:
+        raise NotFound(f"no report of facility {facility_id} for {week}")
+    owned(unit, report, "report", f"{facility_id} {week}")
+    return dict(views.report(report), versions=[v.version for v in repository.report_versions(unit.session,
+                                                                                                   report.id)])
+
+
+def completeness(unit, settings, week):
+    """Reports received ÷ facilities expected (functional that week), and on time ÷ expected."""
+    week = parse_week(week, "week")
+    facilities = repository.all_facilities(unit.session)
+    histories = repository.status_histories(unit.session)
+    expected = {f.id for f in facilities if domain.expected(histories.get(f.id, []), week)}
+    reports = [r for r in repository.reports_of_week(unit.session, str(week)) if r.facility_id in expected]
+    on_time = sum(1 for r in reports if not r.late)
+    return {"week": str(week), "expected": len(expected), "received": len(reports), "on_time": on_time,
+            "completeness": domain.ratio(len(reports), len(expected)),
+            "timeliness": domain.ratio(on_time, len(expected)),
+            "missing": sorted(f.code for f in facilities if f.id in expected - {r.facility_id for r in reports})}
+
+
+def place_summary(unit, settings, facility_id, week):
+    """A facility's place's week as health computes it: cases, deaths, population, rates and thresholds."""
+    facility_id = parse_uuid(facility_id, "facility_id")
+    week = parse_week(week, "week")
+    facility = repository.facility(unit.session, facility_id)
+    if facility is None:
+        raise NotFound(f"facility {facility_id} not found")
+    place = domain.place_of(facility.site_id, facility.id)
+    facts = place_week(unit, facility, week)
+    baselines = settings.baselines_for(place, facility.adm1, facility.adm2)
+    return dict(views.assessment(place, facility.site_id, week, facts, settings.rules, baselines, utcnow()),
+                cases=facts["cases"], consultations=facts["consultations"])
