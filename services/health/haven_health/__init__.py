@@ -1,1 +1,2 @@
-"""Haven health service: what it owns, in one sentence (to write)."""
+"""Haven health service: facilities, weekly epi-week reports, alert signals and thresholds as data, the alert
+lifecycle, mortality against live population denominators, referrals."""

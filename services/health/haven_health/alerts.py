@@ -7,7 +7,9 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
-from . import domain, epiweek, repository, views
+from haven_contracts import epiweek
+
+from . import domain, repository, views
 from .access import owned
 from .models import AlertStep
 from .schemas import AlertStepSchema, ManualAlertSchema, PageQuery

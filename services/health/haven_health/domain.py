@@ -1,5 +1,5 @@
 """The health service's rules in plain Python: no broker, no session, no clock of their own (pass the time in), so
-each is unit-tested directly. Epi-weeks are in ``epiweek``, alert thresholds in ``rules``."""
+each is unit-tested directly. Epi-weeks are in ``haven_contracts.epiweek``, alert thresholds in ``rules``."""
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,7 +9,6 @@ from haven_kernel.errors import Conflict
 MAX_PAGE = 200  # the most records one call returns
 MAX_COUNT = 1_000_000  # the most one count of a weekly report may say
 MAX_SYNDROMES = 40
-EXPECTED_STATUSES = ("functional", "partially_functional")  # facilities expected to report a week
 DAY = timedelta(hours=24)
 
 
@@ -46,21 +45,6 @@ def add_up(reports_figures):
         for key in ("deaths", "deaths_under_five", "consultations"):
             out[key] += one[key]
     return out
-
-
-def status_on(history, day):
-    """A facility's status on ``day`` from its history [(since, status)], None before the first."""
-    current = None
-    for since, status in sorted(history, key=lambda item: item[0]):
-        if since <= day:
-            current = status
-    return current
-
-
-def expected(history, week):
-    """Whether a facility was expected to report ``week``: functional (or partially) on any day of it."""
-    days = [week.start + timedelta(days=n) for n in range(7)]
-    return any(status_on(history, day) in EXPECTED_STATUSES for day in days)
 
 
 def ratio(part, whole):

@@ -23,7 +23,7 @@ def register(unit, payload):
     unit.session.add(FacilityStatus(facility_id=facility.id, status=facility.status, since=since,
                                     changed_by=unit.caller.sub, changed_at=now))
     unit.session.flush()
-    unit.emit("facility_registered", views.facility_event(facility))
+    unit.emit("facility_registered", views.facility_event(facility, [(since, facility.status)]))
     return views.facility(facility)
 
 
@@ -45,7 +45,8 @@ def update(unit, facility_id, changes):
     facility.version += 1
     facility.updated_at = now
     unit.session.flush()
-    unit.emit("facility_updated", views.facility_event(facility))
+    history = repository.status_histories(unit.session, [facility.id]).get(facility.id, [])
+    unit.emit("facility_updated", views.facility_event(facility, history))
     return views.facility(facility)
 
 

@@ -7,7 +7,9 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import ValidationError
 from haven_kernel.validation import load
 
-from . import domain, epiweek, repository, rules, views
+from haven_contracts import epiweek
+
+from . import domain, repository, rules, views
 from .access import owned
 from .alerts import raise_alert
 from .models import CaseSignal

@@ -22,8 +22,9 @@ def facility(row, history=None):
     return out
 
 
-def facility_event(row):
-    return {key: value for key, value in facility(row).items() if key not in ("lat", "lon")}
+def facility_event(row, history):
+    """``history``: the facility's [(since, status)]."""
+    return {key: value for key, value in facility(row, history).items() if key not in ("lat", "lon")}
 
 
 def report(row):
@@ -42,7 +43,8 @@ def assessment(place, site_id, week, facts, rule_set, baselines, now):
     the rule set's mortality rules (the baseline-based one when a baseline is configured)."""
     out = {"place": place, "site_id": site_id, "week": str(week), "deaths": facts["deaths"],
            "deaths_under_five": facts["deaths_under_five"], "population": facts["population"],
-           "under_five": facts["under_five"], "assessed_at": iso(now)}
+           "under_five": facts["under_five"], "population_basis": facts.get("population_basis", "mid_week"),
+           "assessed_at": iso(now)}
     for measure, prefix, deaths, people in (("crude", "crude", facts["deaths"], facts["population"]),
                                             ("under_five", "under_five", facts["deaths_under_five"],
                                              facts["under_five"])):

@@ -7,7 +7,9 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
-from . import domain, epiweek, population, repository, rules, views
+from haven_contracts import epiweek
+
+from . import domain, population, repository, rules, views
 from .access import owned
 from .alerts import parse_week, raise_alert
 from .models import ReportVersion, WeeklyReport
@@ -45,8 +47,10 @@ def submit(unit, settings, payload, now=None):
     return dict(views.report(report), alerts=[views.alert(alert) for alert in raised])
 
 
-def place_week(unit, facility, week):
-    """A place's week: its facilities' current reports added up, the previous weeks' cases, the population."""
+def place_week(unit, facility, week, now=None):
+    """A place's week: its facilities' current reports added up, the previous weeks' cases, and the population of
+    the week: at its middle (Thursday noon), or, when registration knew nobody at the place by then (Haven was
+    adopted after the week), at ``now``; ``population_basis`` says which."""
     weeks = [week] + [week.previous(n) for n in range(1, 4)]
     reports = repository.reports_of_place(unit.session, domain.place_of(facility.site_id, facility.id),
                                           [str(w) for w in weeks])
@@ -56,14 +60,18 @@ def place_week(unit, facility, week):
     for w in weeks[1:]:
         for name, count in domain.add_up(by_week[str(w)])["cases"].items():
             previous.setdefault(name, [0, 0, 0])[weeks.index(w) - 1] = count
-    people, under_five = population.of_sites(unit, domain.catchment(facility.site_id, facility.serves_site_ids),
-                                             week.middle)
-    return dict(this, previous=previous, population=people, under_five=under_five)
+    sites = domain.catchment(facility.site_id, facility.serves_site_ids)
+    people, under_five = population.of_sites(unit, sites, week.middle)
+    basis = "mid_week"
+    if not people:  # registration knew nobody there by then (Haven adopted after the week): today's population
+        people, under_five = population.of_sites(unit, sites, now or utcnow())
+        basis = "current" if people else "none"
+    return dict(this, previous=previous, population=people, under_five=under_five, population_basis=basis)
 
 
 def assess(unit, settings, facility, week, now):
     """Raise what the week rules say of the report's place and week; emit the place's assessed week."""
-    facts = place_week(unit, facility, week)
+    facts = place_week(unit, facility, week, now)
     place = domain.place_of(facility.site_id, facility.id)
     baselines = settings.baselines_for(place, facility.adm1, facility.adm2)
     raised = []
@@ -93,7 +101,7 @@ def completeness(unit, settings, week):
     week = parse_week(week, "week")
     facilities = repository.all_facilities(unit.session)
     histories = repository.status_histories(unit.session)
-    expected = {f.id for f in facilities if domain.expected(histories.get(f.id, []), week)}
+    expected = {f.id for f in facilities if epiweek.expected_to_report(histories.get(f.id, []), week)}
     reports = [r for r in repository.reports_of_week(unit.session, str(week)) if r.facility_id in expected]
     on_time = sum(1 for r in reports if not r.late)
     return {"week": str(week), "expected": len(expected), "received": len(reports), "on_time": on_time,

@@ -28,8 +28,14 @@ class ByAge(Schema):
     five_and_over = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
 
 
+class StatusSince(Schema):
+    since = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(FACILITY_STATUSES))
+
+
 class Facility(Schema):
-    """What every facility event carries: the facility's public description (no staff names)."""
+    """What every facility event carries: the facility's public description (no staff names) and its status
+    history (which weeks it was expected to report)."""
 
     facility_id = fields.UUID(required=True)
     code = fields.String(required=True, validate=validate.Length(max=30))
@@ -40,6 +46,7 @@ class Facility(Schema):
     adm1 = fields.String(allow_none=True, validate=validate.Length(max=100))
     adm2 = fields.String(allow_none=True, validate=validate.Length(max=100))
     status = fields.String(required=True, validate=validate.OneOf(FACILITY_STATUSES))
+    status_history = fields.List(fields.Nested(StatusSince), required=True, validate=validate.Length(max=1000))
     beds_total = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     beds_available = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     org = fields.String(required=True, validate=validate.Length(max=50))
@@ -78,8 +85,9 @@ class WeeklyReportSubmitted(Schema):
 
 class PlaceWeekAssessed(Schema):
     """A place's (site's, or a facility's without a site) week after a report: its deaths against the population of
-    the week, the rates per 10,000 per day and whether they cross the rules' thresholds. A later ``assessed_at``
-    replaces an earlier one."""
+    the week (``population_basis``: at mid-week, or the current one when registration knew nobody there then), the
+    rates per 10,000 per day and whether they cross the rules' thresholds. A later ``assessed_at`` replaces an
+    earlier one."""
 
     place = fields.String(required=True, validate=validate.Length(max=60))
     site_id = fields.UUID(allow_none=True)
@@ -88,6 +96,7 @@ class PlaceWeekAssessed(Schema):
     deaths_under_five = _count
     population = _count
     under_five = _count
+    population_basis = fields.String(required=True, validate=validate.OneOf(("mid_week", "current", "none")))
     crude_mortality = fields.Float(allow_none=True)
     under_five_mortality = fields.Float(allow_none=True)
     crude_threshold = fields.Float(allow_none=True)

@@ -7,8 +7,9 @@ import pytest
 
 from haven_kernel.errors import Conflict
 
-from haven_health import domain, epiweek
-from haven_health.epiweek import EpiWeek
+from haven_contracts import epiweek
+from haven_contracts.epiweek import EpiWeek
+from haven_health import domain
 
 UTC = timezone.utc
 
@@ -60,10 +61,10 @@ def test_every_day_from_1990_to_2100_lies_in_its_week_which_is_monday_to_sunday(
 
 def test_a_facility_is_expected_in_a_week_it_was_functional_on_any_day_of():
     history = [(date(2026, 11, 4), "functional"), (date(2026, 11, 16), "closed")]
-    assert not domain.expected(history, epiweek.parse("2026-W44"))  # 26 Oct - 1 Nov: not yet
-    assert domain.expected(history, epiweek.parse("2026-W45"))      # from Wednesday 4 Nov
-    assert domain.expected(history, epiweek.parse("2026-W46"))
-    assert not domain.expected(history, epiweek.parse("2026-W47"))  # closed from Monday 16 Nov
+    assert not epiweek.expected_to_report(history, epiweek.parse("2026-W44"))  # 26 Oct - 1 Nov: not yet
+    assert epiweek.expected_to_report(history, epiweek.parse("2026-W45"))      # from Wednesday 4 Nov
+    assert epiweek.expected_to_report(history, epiweek.parse("2026-W46"))
+    assert not epiweek.expected_to_report(history, epiweek.parse("2026-W47"))  # closed from Monday 16 Nov
 
 
 def _version(household, version, site, size, under_five, active, at):

@@ -239,3 +239,15 @@ def test_referrals_are_counted_by_reason_urgency_and_status(unit):
         referrals.refer(unit, {"from_facility_id": one["facility_id"], "to_facility_id": one["facility_id"],
                                "reason": "surgical", "urgency": "routine"})
     assert list(error.value.errors) == ["referral.to_facility_id"]
+
+
+def test_a_week_before_registration_knew_the_site_uses_todays_population_and_says_so(unit, settings):
+    hc = facility(unit)
+    households(unit, 50, at=datetime(2026, 11, 28, tzinfo=UTC))  # registered after W47's middle
+    with unit.transaction():
+        w47 = weekly.place_summary(unit, settings, hc["facility_id"], W47)
+    households(unit, 50, events=Events(start=datetime(2026, 11, 1, tzinfo=UTC)))  # known before W47's middle
+    with unit.transaction():
+        again = weekly.place_summary(unit, settings, hc["facility_id"], W47)
+    assert (w47["population"], w47["population_basis"]) == (500, "current")
+    assert (again["population"], again["population_basis"]) == (500, "mid_week")

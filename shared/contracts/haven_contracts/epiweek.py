@@ -1,10 +1,12 @@
 """ISO-8601 epi-weeks (docs/domain.md "Epidemiological weeks"): Monday to Sunday, week 1 holds the year's first
 Thursday, so a year has 52 or 53 weeks and the days around New Year may belong to the other year's week. Written
-as ``2026-W53``. Plain functions over ``date``; no clock of their own."""
+as ``2026-W53``. Plain functions over ``date``; no clock of their own. Shared vocabulary: the health service and
+reporting count weeks, and which facilities were expected to report a week, the same way."""
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+EXPECTED_STATUSES = ("functional", "partially_functional")  # facilities expected to report a week
 _PATTERN = re.compile(r"\A(\d{4})-W(\d{2})\Z")
 
 
@@ -73,3 +75,17 @@ def weeks_in(year):
 def is_late(week, received_on, deadline_weekday):
     """A report received after the deadline day (``received_on`` a date, UTC) is late."""
     return received_on > week.deadline(deadline_weekday)
+
+
+def status_on(history, day):
+    """A facility's status on ``day`` from its history [(since, status)], None before the first."""
+    current = None
+    for since, status in sorted(history, key=lambda item: item[0]):
+        if since <= day:
+            current = status
+    return current
+
+
+def expected_to_report(history, week):
+    """Whether a facility was expected to report ``week``: functional (or partially) on any day of it."""
+    return any(status_on(history, week.start + timedelta(days=n)) in EXPECTED_STATUSES for n in range(7))

@@ -1,0 +1,167 @@
+"""The health section of the sitrep, built from reporting's health projection (``health``): per site and per admin
+area for an epi-week, consultations, cases per syndrome, deaths, crude and under-five mortality per 10,000 per day
+with the threshold flag (as the health service assessed them against the week's population), open alerts and the
+age of the oldest; completeness and timeliness per week; the epi curve (weekly cases per syndrome, response-wide).
+Counts by site and admin area are suppressed as the sitrep suppresses specific needs (``sitrep.suppress``: until the
+shared suppression helper lands); rates, flags and response-wide weekly totals are published as they are."""
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+
+from haven_contracts import epiweek
+from haven_contracts.health import SYNDROMES
+from haven_kernel.clock import aware
+
+from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport
+from .models import SiteProfile
+from .sitrep import suppress
+
+OPEN = ("raised", "confirmed", "investigated", "monitored")
+
+
+def _all(session, model):
+    return list(session.execute(select(model)).scalars())
+
+
+def _add(into, figures):
+    for by_age in figures["consultations"].values():
+        into["consultations"] += by_age["under_five"] + by_age["five_and_over"]
+    for syndrome, by_age in figures["cases"].items():
+        into["cases"][syndrome] += by_age["under_five"] + by_age["five_and_over"]
+    into["deaths"] += figures["deaths"]["under_five"] + figures["deaths"]["five_and_over"]
+    into["deaths_under_five"] += figures["deaths"]["under_five"]
+
+
+def _blank():
+    return {"consultations": 0, "cases": defaultdict(int), "deaths": 0, "deaths_under_five": 0, "reports": 0}
+
+
+def _published(figures, threshold):
+    return {"consultations": suppress(figures["consultations"], threshold),
+            "cases": {name: suppress(count, threshold) for name, count in sorted(figures["cases"].items()) if count},
+            "deaths": suppress(figures["deaths"], threshold),
+            "deaths_under_five": suppress(figures["deaths_under_five"], threshold), "reports": figures["reports"]}
+
+
+def completeness(facilities, reports, week):
+    """Reports received ÷ facilities expected (functional that week, from their status history), on time ÷
+    expected."""
+    expected = {f.facility_id for f in facilities if epiweek.expected_to_report(
+        [(date.fromisoformat(item["since"]), item["status"]) for item in f.status_history], week)}
+    received = [r for r in reports if r.week == str(week) and r.facility_id in expected]
+    on_time = sum(1 for r in received if not r.late)
+    ratio = (lambda part: round(part / len(expected), 4) if expected else None)
+    return {"week": str(week), "expected": len(expected), "received": len(received), "on_time": on_time,
+            "completeness": ratio(len(received)), "timeliness": ratio(on_time)}
+
+
+def section(session, threshold, now, week=None, adm1=None, adm2=None):
+    facilities, reports = _all(session, HealthFacility), _all(session, HealthReport)
+    places, alerts = _all(session, HealthPlaceWeek), _all(session, HealthAlert)
+    if adm1 is not None:
+        reports = [r for r in reports if r.adm1 == adm1]
+        facilities = [f for f in facilities if f.adm1 == adm1]
+        alerts = [a for a in alerts if a.adm1 == adm1]
+    if adm2 is not None:
+        reports = [r for r in reports if r.adm2 == adm2]
+        facilities = [f for f in facilities if f.adm2 == adm2]
+        alerts = [a for a in alerts if a.adm2 == adm2]
+    weeks = sorted({r.week for r in reports}, key=epiweek.parse)
+    week = week or (weeks[-1] if weeks else None)
+    names = {row.site_id: row.name for row in session.execute(select(SiteProfile.site_id, SiteProfile.name))}
+    by_site, by_area, site_areas = defaultdict(_blank), defaultdict(_blank), {}
+    for report in reports:
+        if report.week != week:
+            continue
+        if report.site_id:
+            site_areas[report.site_id] = (report.adm1, report.adm2)
+        for key in ([("site", report.site_id)] if report.site_id else []) + \
+                [("adm1", report.adm1, None), ("adm2", report.adm1, report.adm2)]:
+            target = by_site[key[1]] if key[0] == "site" else by_area[key[1:]]
+            _add(target, report.figures)
+            target["reports"] += 1
+    open_alerts = [a for a in alerts if a.status in OPEN]
+    assessed = {p.site_id: p.figures for p in places if p.week == week and p.site_id}
+    sites = []
+    for site_id in sorted(by_site, key=lambda s: (names.get(s) or "", s)):
+        mortality = assessed.get(site_id, {})
+        site_alerts = [a for a in open_alerts if a.site_id == site_id]
+        sites.append({"site_id": site_id, "name": names.get(site_id), "adm1": site_areas[site_id][0],
+                      "adm2": site_areas[site_id][1], "week": week,
+                      **_published(by_site[site_id], threshold),
+                      **{key: mortality.get(key) for key in (
+                          "population", "under_five", "crude_mortality", "under_five_mortality", "crude_threshold",
+                          "under_five_threshold", "crude_exceeded", "under_five_exceeded")},
+                      "open_alerts": len(site_alerts),
+                      "oldest_open_alert_hours": _oldest(site_alerts, now)})
+    areas = []
+    for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
+        area_alerts = [a for a in open_alerts if a.adm1 == area1 and (area2 is None or a.adm2 == area2)]
+        area_facilities = [f for f in facilities if f.adm1 == area1 and (area2 is None or f.adm2 == area2)]
+        areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
+                      **_published(figures, threshold), "open_alerts": len(area_alerts),
+                      "oldest_open_alert_hours": _oldest(area_alerts, now),
+                      **_rates(completeness(area_facilities, reports, epiweek.parse(week)))})
+    return {"week": week, "weeks": [completeness(facilities, reports, epiweek.parse(w)) for w in weeks],
+            "epi_curve": epi_curve(reports, weeks), "sites": sites, "admin_areas": areas,
+            "open_alerts": [{"alert_id": a.alert_id, "rule_id": a.rule_id, "level": a.level, "syndrome": a.syndrome,
+                             "site_id": a.site_id, "place": a.place, "week": a.week, "status": a.status,
+                             "age_hours": round((now - aware(a.raised_at)).total_seconds() / 3600, 1)}
+                            for a in sorted(open_alerts, key=lambda a: aware(a.raised_at))]}
+
+
+def _rates(week_completeness):
+    return {key: week_completeness[key] for key in ("completeness", "timeliness")}
+
+
+def _oldest(alerts, now):
+    if not alerts:
+        return None
+    return round((now - min(aware(a.raised_at) for a in alerts)).total_seconds() / 3600, 1)
+
+
+def epi_curve(reports, weeks):
+    """{syndrome: [cases per week, in ``weeks`` order]} over every reported week, syndromes with cases only."""
+    curve = defaultdict(lambda: [0] * len(weeks))
+    index = {w: n for n, w in enumerate(weeks)}
+    for report in reports:
+        for syndrome, by_age in report.figures["cases"].items():
+            curve[syndrome][index[report.week]] += by_age["under_five"] + by_age["five_and_over"]
+    return {"weeks": weeks, "syndromes": {name: counts for name, counts in sorted(curve.items()) if any(counts)}}
+
+
+def hxl_rows(session, threshold, now):
+    """The ``health`` export: one row per site and reported week (small counts suppressed)."""
+    weeks = sorted({r.week for r in _all(session, HealthReport)}, key=epiweek.parse)
+    rows = []
+    for week in weeks:
+        for site in section(session, threshold, now, week=week)["sites"]:
+            rows.append(site)
+    return rows
+
+
+def _get(key):
+    return lambda row: row.get(key)
+
+
+HXL_COLUMNS = [
+    ("Epi-week", "#date+epiweek", _get("week")),
+    ("Site ID", "#loc+camp+id", _get("site_id")),
+    ("Site name", "#loc+camp+name", _get("name")),
+    ("Province", "#adm1+name", _get("adm1")),
+    ("District", "#adm2+name", _get("adm2")),
+    ("Reports", "#indicator+reports+num", _get("reports")),
+    ("Consultations", "#indicator+consultations+num", _get("consultations")),
+    *[(f"Cases {name.replace('_', ' ')}", f"#affected+infected+{name}",
+       (lambda n: lambda row: row["cases"].get(n, 0))(name)) for name in SYNDROMES],
+    ("Deaths", "#affected+killed", _get("deaths")),
+    ("Deaths under five", "#affected+killed+age0_4", _get("deaths_under_five")),
+    ("Population", "#population+ind", _get("population")),
+    ("Population under five", "#population+ind+age0_4", _get("under_five")),
+    ("Crude mortality per 10,000 per day", "#indicator+cmr", _get("crude_mortality")),
+    ("Crude mortality over threshold", "#indicator+cmr+alert", _get("crude_exceeded")),
+    ("Under-five mortality per 10,000 per day", "#indicator+u5mr", _get("under_five_mortality")),
+    ("Under-five mortality over threshold", "#indicator+u5mr+alert", _get("under_five_exceeded")),
+    ("Open alerts", "#indicator+alerts+open", _get("open_alerts")),
+]
