@@ -56,17 +56,16 @@ def place_week(unit, facility, week, now=None):
                                           [str(w) for w in weeks])
     by_week = {str(w): [r.figures for r in reports if r.week == str(w)] for w in weeks}
     this = domain.add_up(by_week[str(week)])
-    previous = {}
-    for w in weeks[1:]:
-        for name, count in domain.add_up(by_week[str(w)])["cases"].items():
-            previous.setdefault(name, [0, 0, 0])[weeks.index(w) - 1] = count
+    reported = [domain.add_up(by_week[str(w)])["cases"] for w in weeks[1:] if by_week[str(w)]]
+    previous = {name: [cases.get(name, 0) for cases in reported] for name in {n for c in reported for n in c}}
     sites = domain.catchment(facility.site_id, facility.serves_site_ids)
     people, under_five = population.of_sites(unit, sites, week.middle)
     basis = "mid_week"
     if not people:  # registration knew nobody there by then (Haven adopted after the week): today's population
         people, under_five = population.of_sites(unit, sites, now or utcnow())
         basis = "current" if people else "none"
-    return dict(this, previous=previous, population=people, under_five=under_five, population_basis=basis)
+    return dict(this, previous=previous, weeks_before=len(reported), population=people, under_five=under_five,
+                population_basis=basis)
 
 
 def assess(unit, settings, facility, week, now):

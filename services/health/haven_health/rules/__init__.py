@@ -8,7 +8,8 @@ emergency), a ``source`` (required: where the threshold comes from) and the fiel
 * ``death`` ``syndromes``, ``min_age_years``: one signal whose outcome is death;
 * ``weekly_count`` ``syndrome``, ``min_cases``: at least that many cases at one place in a week;
 * ``trend`` ``syndrome``, ``factor``, ``previous_weeks``: the week's cases at least ``factor`` x the mean of the
-  previous weeks (which must be above zero: doubling nothing is not a signal);
+  previous weeks, which must all have been reported and whose mean must be above zero (doubling nothing, or weeks
+  nobody reported, is not a signal);
 * ``weekly_rate`` ``syndrome``, ``per_100000``: the week's cases per 100,000 population at least that;
 * ``mortality`` ``measure`` (crude, under_five), ``per_10000_per_day``, ``baseline_factor``: the week's rate over
   the fixed value, or over ``baseline_factor`` x the place's configured baseline when there is one (Sphere: the
@@ -155,8 +156,9 @@ def mortality_threshold(rule, baseline):
 
 
 def week_alerts(rules, week, baselines=None):
-    """The rules a place's week meets. ``week``: cases {syndrome: n}, previous {syndrome: [n per previous week,
-    most recent first]}, population, under_five, deaths, deaths_under_five. ``baselines``: {measure: rate}.
+    """The rules a place's week meets. ``week``: cases {syndrome: n}, previous {syndrome: [n per previous week
+    with a report, most recent first]}, weeks_before (how many of the previous weeks had a report), population,
+    under_five, deaths, deaths_under_five. ``baselines``: {measure: rate}.
     Returns [(rule, detail)]."""
     baselines = baselines or {}
     cases, population = week["cases"], week["population"]
@@ -171,8 +173,9 @@ def week_alerts(rules, week, baselines=None):
                 met.append((rule, f"{count} cases of {rule['syndrome']} in the week (threshold {rule['min_cases']})"))
         elif kind == "trend":
             count = cases.get(rule["syndrome"], 0)
-            before = (week["previous"].get(rule["syndrome"]) or [])[:rule["previous_weeks"]]
-            before = before + [0] * (rule["previous_weeks"] - len(before))
+            if week.get("weeks_before", 0) < rule["previous_weeks"]:
+                continue  # no mean of weeks nobody reported: a new response's first weeks are not a trend
+            before = (week["previous"].get(rule["syndrome"]) or [0] * week["weeks_before"])[:rule["previous_weeks"]]
             mean = sum(before) / len(before)
             if mean > 0 and count >= rule["factor"] * mean:
                 met.append((rule, f"{count} cases of {rule['syndrome']}, {rule['factor']} x the mean {mean:g} "

@@ -21,7 +21,9 @@ def signal(syndrome, age=30, outcome="alive", dehydrated=False, onset=date(2026,
 
 
 def week(cases=None, previous=None, population=10000, under_five=2000, deaths=0, deaths_under_five=0):
-    return {"cases": cases or {}, "previous": previous or {}, "population": population, "under_five": under_five,
+    weeks_before = max(len(counts) for counts in previous.values()) if previous else 0
+    return {"cases": cases or {}, "previous": previous or {}, "weeks_before": weeks_before,
+            "population": population, "under_five": under_five,
             "deaths": deaths, "deaths_under_five": deaths_under_five}
 
 
@@ -83,6 +85,8 @@ def test_twice_the_mean_of_the_previous_three_weeks_meets_the_trend_rule_one_les
     assert rule_id in fired(rules.week_alerts(SHIPPED, week({syndrome: 20}, previous)))
     assert rule_id not in fired(rules.week_alerts(SHIPPED, week({syndrome: 19}, previous)))
     assert rule_id not in fired(rules.week_alerts(SHIPPED, week({syndrome: 3}, {})))  # nothing before: no trend
+    assert rule_id not in fired(rules.week_alerts(SHIPPED, week({syndrome: 30}, {syndrome: [10, 12]}))), \
+        "a week nobody reported is not a week of zero cases"
 
 
 def test_meningitis_under_30000_two_cases_alert_five_epidemic():

@@ -251,3 +251,13 @@ def test_a_week_before_registration_knew_the_site_uses_todays_population_and_say
         again = weekly.place_summary(unit, settings, hc["facility_id"], W47)
     assert (w47["population"], w47["population_basis"]) == (500, "current")
     assert (again["population"], again["population_basis"]) == (500, "mid_week")
+
+
+def test_the_trend_rule_waits_for_three_reported_weeks_then_fires_once_on_a_doubling(unit, settings):
+    hc = facility(unit)
+    for week, count in (("2026-W44", 6), ("2026-W45", 5), ("2026-W46", 7)):  # the first weeks of a response
+        assert submit(unit, settings, report(hc["facility_id"], week, {"acute_watery_diarrhoea": (0, count)}),
+                      now=datetime(2026, 11, 23, tzinfo=UTC))["alerts"] == []
+    doubled = submit(unit, settings, report(hc["facility_id"], W47, {"acute_watery_diarrhoea": (2, 10)}))
+    again = submit(unit, settings, report(hc["facility_id"], W47, {"acute_watery_diarrhoea": (2, 11)}))
+    assert [a["rule_id"] for a in doubled["alerts"]] == ["awd-doubling"] and again["alerts"] == []
