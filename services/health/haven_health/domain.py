@@ -47,6 +47,13 @@ def add_up(reports_figures):
     return out
 
 
+def incidence(cases, population):
+    """Cases per 1,000 population in the week, per syndrome (None without a population)."""
+    if not population:
+        return None
+    return {name: round(count * 1000 / population, 3) for name, count in sorted(cases.items())}
+
+
 def ratio(part, whole):
     return None if not whole else round(part / whole, 4)
 

@@ -120,4 +120,5 @@ def place_summary(unit, settings, facility_id, week):
     facts = place_week(unit, facility, week)
     baselines = settings.baselines_for(place, facility.adm1, facility.adm2)
     return dict(views.assessment(place, facility.site_id, week, facts, settings.rules, baselines, utcnow()),
-                cases=facts["cases"], consultations=facts["consultations"])
+                cases=facts["cases"], consultations=facts["consultations"],
+                incidence_per_1000=domain.incidence(facts["cases"], facts["population"]))

@@ -99,8 +99,10 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
     for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
         area_alerts = [a for a in open_alerts if a.adm1 == area1 and (area2 is None or a.adm2 == area2)]
         area_facilities = [f for f in facilities if f.adm1 == area1 and (area2 is None or f.adm2 == area2)]
+        in_area = [assessed[site] for site, (a1, a2) in site_areas.items()
+                   if site in assessed and a1 == area1 and (area2 is None or a2 == area2)]
         areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
-                      **_published(figures, threshold), "open_alerts": len(area_alerts),
+                      **_published(figures, threshold), **_area_mortality(in_area), "open_alerts": len(area_alerts),
                       "oldest_open_alert_hours": _oldest(area_alerts, now),
                       **_rates(completeness(area_facilities, reports, epiweek.parse(week)))})
     return {"week": week, "weeks": [completeness(facilities, reports, epiweek.parse(w)) for w in weeks],
@@ -109,6 +111,21 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
                              "site_id": a.site_id, "place": a.place, "week": a.week, "status": a.status,
                              "age_hours": round((now - aware(a.raised_at)).total_seconds() / 3600, 1)}
                             for a in sorted(open_alerts, key=lambda a: aware(a.raised_at))]}
+
+
+def _area_mortality(assessed):
+    """An area's week: its sites' deaths against their population (per 10,000 per day), flagged over the sites'
+    threshold when they share one (the fixed one, or one baseline)."""
+    out = {}
+    for measure, deaths, people in (("crude", "deaths", "population"),
+                                    ("under_five", "deaths_under_five", "under_five")):
+        total, population = sum(a[deaths] for a in assessed), sum(a[people] for a in assessed)
+        rate = round(total * 10000 / (population * 7), 4) if population else None
+        thresholds = {a[f"{measure}_threshold"] for a in assessed}
+        threshold = thresholds.pop() if len(thresholds) == 1 else None
+        out[f"{measure}_mortality"] = rate
+        out[f"{measure}_exceeded"] = None if rate is None or threshold is None else rate > threshold
+    return out
 
 
 def _rates(week_completeness):

@@ -144,16 +144,17 @@ def test_a_manual_alert_is_raised_by_hand(unit, settings):
 def test_mortality_uses_the_population_registration_says_the_site_had_and_moves_with_it(unit, settings):
     hc = facility(unit)
     households(unit, 100)  # 1,000 people, 400 under five, registered 1 October
-    submit(unit, settings, report(hc["facility_id"], W48, deaths=(0, 1)))
+    submit(unit, settings, report(hc["facility_id"], W48, {"acute_watery_diarrhoea": (2, 3)}, deaths=(0, 1)))
     with unit.transaction():
         before = weekly.place_summary(unit, settings, hc["facility_id"], W48)
     assert (before["population"], before["under_five"]) == (1000, 400)
     assert before["crude_mortality"] == round(1 * 10000 / (1000 * 7), 4) and before["crude_exceeded"] is True
+    assert before["incidence_per_1000"] == {"acute_watery_diarrhoea": 5.0}
     households(unit, 100)  # the site doubles before the week
     with unit.transaction():
         after = weekly.place_summary(unit, settings, hc["facility_id"], W48)
     assert after["population"] == 2000 and after["crude_mortality"] == round(10000 / 14000, 4)
-    assert after["crude_exceeded"] is False
+    assert after["crude_exceeded"] is False and after["incidence_per_1000"] == {"acute_watery_diarrhoea": 2.5}
     assert [a.rule_id for a in unit.session.query(Alert)] == ["crude-mortality"]
     assessed = unit.events("place_week_assessed")[-1]
     assert (assessed["population"], assessed["crude_exceeded"], assessed["crude_threshold"]) == (1000, True, 1)
@@ -261,3 +262,20 @@ def test_the_trend_rule_waits_for_three_reported_weeks_then_fires_once_on_a_doub
     doubled = submit(unit, settings, report(hc["facility_id"], W47, {"acute_watery_diarrhoea": (2, 10)}))
     again = submit(unit, settings, report(hc["facility_id"], W47, {"acute_watery_diarrhoea": (2, 11)}))
     assert [a["rule_id"] for a in doubled["alerts"]] == ["awd-doubling"] and again["alerts"] == []
+
+
+def test_a_rule_added_in_the_configured_rules_file_fires_on_a_report(unit, tmp_path):
+    import json
+
+    from haven_health import rules as rules_module
+    from haven_health.settings import from_config
+    data = json.loads(rules_module.shipped_text())
+    data["rules"].append({"id": "dengue-3-a-week", "kind": "weekly_count", "level": "alert", "syndrome": "dengue",
+                          "min_cases": 3, "source": "this test"})
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data))
+    configured = from_config({"ALERT_RULES_FILE": str(path)})
+    hc = facility(unit)
+    assert submit(unit, configured, report(hc["facility_id"], W47, {"dengue": (0, 2)}))["alerts"] == []
+    fired = submit(unit, configured, report(hc["facility_id"], W48, {"dengue": (1, 2)}))["alerts"]
+    assert [a["rule_id"] for a in fired] == ["dengue-3-a-week"] and "3 cases of dengue" in fired[0]["detail"]

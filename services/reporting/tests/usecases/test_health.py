@@ -61,6 +61,7 @@ def test_the_sitrep_shows_the_weeks_health_figures_per_site_and_area_with_amendm
                                     "syndromes": {"acute_watery_diarrhoea": [3, 8]}}
     area = {(a["level"], a["adm2"]): a for a in section["admin_areas"]}[(2, "Buzi")]
     assert area["cases"] == {"acute_watery_diarrhoea": 8} and area["completeness"] == 1.0
+    assert (area["crude_mortality"], area["crude_exceeded"]) == (round(2e4 / 7000, 4), True)
 
 
 def test_events_twice_or_out_of_order_change_nothing_twice(unit, events):
