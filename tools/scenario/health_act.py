@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from haven_contracts import epiweek
 
+from .expected import _suppressed
 from .plan import ScenarioError
 
 FACILITIES = (("BUZ-1", "HC-GUARA", "health_centre_with_beds"), ("DON-1", "HC-MANDRUZI", "health_post"),
@@ -138,10 +139,6 @@ class HealthAct:
                 "epi_curve": {"weeks": [str(w) for w in self.weeks],
                               "syndromes": {n: c for n, c in sorted(curve.items()) if any(c)}},
                 "open_alerts": sorted(["cholera-cluster", "crude-mortality"])}
-
-
-def _suppressed(count, threshold):
-    return f"<{threshold}" if threshold > 1 and 0 < count < threshold else count
 
 
 def health_differences(section, expected, whole=True):
