@@ -9,6 +9,7 @@ from haven_kernel.errors import Conflict
 MAX_PAGE = 200  # the most records one call returns
 MAX_COUNT = 1_000_000  # the most one count of a weekly report may say
 MAX_SYNDROMES = 40
+MAX_BULK = 1000  # the most weekly reports one submit_weekly_reports call takes
 DAY = timedelta(hours=24)
 
 

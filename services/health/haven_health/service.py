@@ -40,6 +40,10 @@ class HealthService(HavenService):
     def submit_weekly_report(self, report):
         return weekly.submit(self.db, self.settings, report)
 
+    @rpc(scope="health:write")
+    def submit_weekly_reports(self, reports):
+        return weekly.submit_many(self.db, self.settings, reports)
+
     @rpc(scope="health:read")
     def get_weekly_report(self, facility_id, week):
         return weekly.get(self.db, facility_id, week)

@@ -4,7 +4,7 @@ the population of the week; a place's week, completeness and timeliness."""
 import uuid
 
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import NotFound, ValidationError
+from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from haven_contracts import epiweek
@@ -45,6 +45,21 @@ def submit(unit, settings, payload, now=None):
     unit.emit("weekly_report_submitted", views.report_event(report, facility))
     raised = assess(unit, settings, facility, week, now)
     return dict(views.report(report), alerts=[views.alert(alert) for alert in raised])
+
+
+def submit_many(unit, settings, reports, now=None):
+    """Up to ``MAX_BULK`` reports in one call, each submitted or refused on its own (a refused one writes nothing):
+    [the report's reply | {"error": {type, message, errors?}}] in order."""
+    if not isinstance(reports, list) or not 1 <= len(reports) <= domain.MAX_BULK:
+        raise ValidationError({"reports": [f"Must be a list of 1 to {domain.MAX_BULK} reports."]})
+    results = []
+    for payload in reports:
+        try:
+            with unit.savepoint():
+                results.append(submit(unit, settings, payload, now))
+        except (ValidationError, NotFound, Conflict) as error:
+            results.append(views.error(error))
+    return results
 
 
 def place_week(unit, facility, week, now=None):

@@ -31,6 +31,7 @@ class TestRpcAuth(RpcAuthTests):
             "get_facility": (facility_id,),
             "list_facilities": (None, 10, 0),
             "submit_weekly_report": (report(facility_id, WEEK),),
+            "submit_weekly_reports": ([report(facility_id, "2026-W45")],),
             "get_weekly_report": (facility_id, "2026-W46"),
             "get_completeness": ("2026-W46",),
             "get_place_week": (facility_id, "2026-W46"),

@@ -279,3 +279,18 @@ def test_a_rule_added_in_the_configured_rules_file_fires_on_a_report(unit, tmp_p
     assert submit(unit, configured, report(hc["facility_id"], W47, {"dengue": (0, 2)}))["alerts"] == []
     fired = submit(unit, configured, report(hc["facility_id"], W48, {"dengue": (1, 2)}))["alerts"]
     assert [a["rule_id"] for a in fired] == ["dengue-3-a-week"] and "3 cases of dengue" in fired[0]["detail"]
+
+
+def test_reports_in_bulk_are_each_submitted_or_refused_on_their_own(unit, settings):
+    one, two = facility(unit, "HC-1"), facility(unit, "HC-2")
+    with unit.transaction():
+        results = weekly.submit_many(unit, settings, [
+            report(one["facility_id"], W47), {**report(two["facility_id"], W47), "deaths": by_age(-1, 0)},
+            report(two["facility_id"], "2026-W46"), report(one["facility_id"], W47, {"dengue": (1, 1)})], now=ON_TIME_W48)
+    assert [r.get("version") for r in results] == [1, None, 1, 2]
+    assert results[1]["error"]["type"] == "ValidationError" and "report.deaths.under_five" in results[1]["error"]["errors"]
+    assert unit.count(WeeklyReport) == 2 and len(unit.events("weekly_report_submitted")) == 3
+    for bad in ([], "reports", [report(one["facility_id"], W47)] * 1001):
+        with pytest.raises(ValidationError) as error, unit.transaction():
+            weekly.submit_many(unit, settings, bad)
+        assert list(error.value.errors) == ["reports"]
