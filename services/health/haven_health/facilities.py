@@ -2,19 +2,35 @@
 import uuid
 
 from haven_kernel.clock import utcnow
+from haven_kernel.replica import Replica
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import repository, views
 from .access import owned
-from .models import Facility, FacilityStatus
+from .models import Facility, FacilityStatus, Site
 from .schemas import FacilityChangesSchema, FacilitySchema, PageQuery
 
 
-def register(unit, payload):
+def _known_sites(unit, site_ids, site_lookup):
+    """The sites (replica rows) of ``site_ids``, each asked of shelter once when not in the replica yet
+    (``site_lookup``: the service's ServiceRpc to shelter); NotFound naming the first that nobody knows."""
+    sites = []
+    for site_id in site_ids:
+        site = Replica(Site, unit, fallback=site_lookup).get(site_id)
+        if site is None:
+            raise NotFound(f"site {site_id} not found")
+        sites.append(site)
+    return sites
+
+
+def register(unit, payload, site_lookup=None):
     data = load(FacilitySchema(), payload, field="facility")
     if repository.facility_by_code(unit.session, data["code"]) is not None:
         raise Conflict(f"a facility with code {data['code']} exists")
+    sites = _known_sites(unit, ([data["site_id"]] if data["site_id"] else []) + data["serves_site_ids"], site_lookup)
+    if sites and data["adm1"] is None:  # the facility's admin areas are its (first) site's unless given
+        data["adm1"], data["adm2"] = sites[0].adm1, data["adm2"] or sites[0].adm2
     now = utcnow()
     since = data.pop("status_since") or now.date()
     facility = Facility(id=str(uuid.uuid4()), org=unit.caller.org, version=1, created_at=now, updated_at=now,
@@ -27,10 +43,11 @@ def register(unit, payload):
     return views.facility(facility)
 
 
-def update(unit, facility_id, changes):
+def update(unit, facility_id, changes, site_lookup=None):
     facility_id = parse_uuid(facility_id, "facility_id")
     data = load(FacilityChangesSchema(), changes, field="changes")
     facility = owned(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
+    _known_sites(unit, data.get("serves_site_ids", []), site_lookup)
     now = utcnow()
     since = data.pop("status_since", None) or now.date()
     total = data.get("beds_total", facility.beds_total)

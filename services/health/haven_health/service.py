@@ -4,7 +4,7 @@ from haven_contracts.shelter import SITE_REPLICA
 from haven_kernel.clock import utcnow
 from haven_kernel.messaging import event_handler
 from haven_kernel.replica import Replica
-from haven_kernel.rpc import rpc
+from haven_kernel.rpc import ServiceRpc, rpc
 from haven_kernel.service import HavenService, Settings
 
 from . import alerts, facilities, population, referrals, repository, signals, views, weekly
@@ -17,15 +17,16 @@ class HealthService(HavenService):
     name = "health"
     catalogue = catalogue  # what it may emit: the events haven_contracts.health lists
     settings = Settings(from_config)
+    shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback lookup
 
     # facilities
     @rpc(scope="health:write")
     def register_facility(self, facility):
-        return facilities.register(self.db, facility)
+        return facilities.register(self.db, facility, site_lookup=self.shelter)
 
     @rpc(scope="health:write")
     def update_facility(self, facility_id, changes):
-        return facilities.update(self.db, facility_id, changes)
+        return facilities.update(self.db, facility_id, changes, site_lookup=self.shelter)
 
     @rpc(scope="health:read")
     def get_facility(self, facility_id):

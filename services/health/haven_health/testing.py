@@ -1,16 +1,27 @@
 """Test data for the health service's tests (and the scenario): facilities, report payloads, households at a site."""
 from datetime import datetime, timezone
 
-from haven_contracts.testing import Events, household_event, sex_age_of
+from haven_contracts.testing import Events, household_event, sex_age_of, site_event
+from haven_kernel.replica import Replica
 
 from haven_health import facilities, population
+from haven_health.models import Site
 
 SITE = "5b0c7a8e-3f4d-4c1e-9a61-2f8d0c4b7e21"
 OTHER_SITE = "7d3f2a10-0b4c-4f5e-8a61-2f8d0c4b7e22"
 EARLY = datetime(2026, 10, 1, tzinfo=timezone.utc)
 
 
+def known_site(unit, site_id=SITE, **fields):
+    """Shelter's site as health's replica keeps it (as its site_opened event would leave it)."""
+    event = Events(start=EARLY).event("shelter", "site_opened", site_event(site_id=site_id, **fields))
+    with unit.applying(event):
+        Replica(Site, unit).apply(event)
+
+
 def facility(unit, code="HC-1", site_id=SITE, **fields):
+    if site_id is not None and unit.count(Site, Site.site_id == site_id) == 0:
+        known_site(unit, site_id)
     payload = {"code": code, "name": f"Health centre {code}", "facility_type": "health_centre_with_beds",
                "site_id": site_id, "adm1": "Sofala", "adm2": "Dondo", "status_since": "2026-10-01", **fields}
     with unit.transaction():

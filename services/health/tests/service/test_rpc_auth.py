@@ -1,7 +1,12 @@
 """Every RPC method and authenticated HTTP route of the health service, found on the service
 class (one added later is covered without being listed here), refuses bad tokens and wrong scopes and changes
 nothing: the kernel's reusable test."""
+from haven_contracts import catalogue
+from haven_contracts.testing import site_event
+from haven_kernel.testing import publish_event, wait_until
 from haven_kernel.testing.rpc_auth import RpcAuthTests
+
+from haven_health.models import Site
 
 from haven_health.testing import SITE, report
 
@@ -13,6 +18,8 @@ class TestRpcAuth(RpcAuthTests):
 
     def arguments(self, health):
         """Calls that would succeed with a good token, so one that ran despite a bad token would show."""
+        publish_event(health.amqp_uri, catalogue, "shelter", "site_opened", site_event(site_id=SITE))
+        wait_until(lambda: health.count(Site) == 1, message="site in the replica")
         with health.client("writer") as client:
             one = client.health.register_facility({"code": "AUTH-1", "name": "Auth one", "facility_type": "health_post",
                                                    "site_id": SITE, "status_since": "2026-10-01"})

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from haven_contracts import catalogue
 from haven_contracts.testing import Events, household_event, sex_age_of, site_event
-from haven_kernel.errors import ValidationError
+from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.testing import publish_event, wait_until
 
 from haven_health.models import HouseholdVersion, Site
@@ -52,7 +52,20 @@ def test_a_report_against_the_live_population_raises_the_mortality_alert_and_pub
     assert 'haven_health_alerts{status="raised"} 1.0' in metrics
 
 
+def known_site(health, site_id=SITE):
+    """Shelter's site_opened, as health receives it; until its replica has the site."""
+    publish_event(health.amqp_uri, catalogue, "shelter", "site_opened", site_event(site_id=site_id))
+    wait_until(lambda: health.count(Site, Site.site_id == site_id) == 1, message="site in the replica")
+
+
+def test_a_facility_at_a_site_shelter_does_not_answer_for_is_not_found(health):
+    with health.client("writer") as client, pytest.raises(NotFound):
+        client.health.register_facility({"code": "HC-1", "name": "Health centre", "site_id": SITE,
+                                         "facility_type": "health_post"})
+
+
 def test_history_tables_refuse_update_and_delete_on_postgresql(health):
+    known_site(health)
     with health.client("writer") as client:
         client.health.register_facility({"code": "HC-1", "name": "Health centre", "site_id": SITE,
                                          "facility_type": "health_post"})

@@ -294,3 +294,15 @@ def test_reports_in_bulk_are_each_submitted_or_refused_on_their_own(unit, settin
         with pytest.raises(ValidationError) as error, unit.transaction():
             weekly.submit_many(unit, settings, bad)
         assert list(error.value.errors) == ["reports"]
+
+
+def test_a_facility_at_a_site_nobody_knows_is_refused_and_one_at_a_known_site_takes_its_admin_areas(unit):
+    with pytest.raises(NotFound), unit.transaction():
+        facilities.register(unit, {"code": "HC-9", "name": "Nowhere", "facility_type": "health_post",
+                                   "site_id": OTHER_SITE})
+    with pytest.raises(NotFound), unit.transaction():
+        facilities.register(unit, {"code": "HC-9", "name": "Nowhere", "facility_type": "mobile_clinic",
+                                   "serves_site_ids": [OTHER_SITE], "adm1": "Sofala"})
+    assert unit.count(Facility) == 0
+    made = facility(unit, "HC-1", adm1=None, adm2=None)
+    assert (made["adm1"], made["adm2"]) == ("Sofala", "Buzi")
