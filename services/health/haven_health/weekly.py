@@ -16,8 +16,12 @@ from .models import ReportVersion, WeeklyReport
 from .schemas import WeeklyReportSchema
 
 
-def submit(unit, settings, payload, now=None):
-    data = load(WeeklyReportSchema(), payload, field="report")
+_SCHEMA = WeeklyReportSchema()  # marshmallow schemas are reusable: built once, not per report
+
+
+def submit(unit, settings, payload, now=None, populations=None):
+    """One report; ``populations``: a cache of the places' populations shared by the reports of one call."""
+    data = load(_SCHEMA, payload, field="report")
     week = parse_week(data["week"], "report.week")
     now = now or utcnow()
     if not week.ended_by(now):
@@ -43,7 +47,7 @@ def submit(unit, settings, payload, now=None):
                                    received_at=now, submitted_by=unit.caller.sub))
     unit.session.flush()
     unit.emit("weekly_report_submitted", views.report_event(report, facility))
-    raised = assess(unit, settings, facility, week, now)
+    raised = assess(unit, settings, facility, week, now, populations)
     return dict(views.report(report), alerts=[views.alert(alert) for alert in raised])
 
 
@@ -52,17 +56,26 @@ def submit_many(unit, settings, reports, now=None):
     [the report's reply | {"error": {type, message, errors?}}] in order."""
     if not isinstance(reports, list) or not 1 <= len(reports) <= domain.MAX_BULK:
         raise ValidationError({"reports": [f"Must be a list of 1 to {domain.MAX_BULK} reports."]})
-    results = []
+    results, populations, now = [], {}, now or utcnow()  # one call: one time of receipt
     for payload in reports:
         try:
             with unit.savepoint():
-                results.append(submit(unit, settings, payload, now))
+                results.append(submit(unit, settings, payload, now, populations))
         except (ValidationError, NotFound, Conflict) as error:
             results.append(views.error(error))
     return results
 
 
-def place_week(unit, facility, week, now=None):
+def _population(unit, sites, moment, cache):
+    if cache is None:
+        return population.of_sites(unit, sites, moment)
+    key = (tuple(sites), moment)
+    if key not in cache:
+        cache[key] = population.of_sites(unit, sites, moment)
+    return cache[key]
+
+
+def place_week(unit, facility, week, now=None, populations=None):
     """A place's week: its facilities' current reports added up, the previous weeks' cases, and the population of
     the week: at its middle (Thursday noon), or, when registration knew nobody at the place by then (Haven was
     adopted after the week), at ``now``; ``population_basis`` says which."""
@@ -74,18 +87,18 @@ def place_week(unit, facility, week, now=None):
     reported = [domain.add_up(by_week[str(w)])["cases"] for w in weeks[1:] if by_week[str(w)]]
     previous = {name: [cases.get(name, 0) for cases in reported] for name in {n for c in reported for n in c}}
     sites = domain.catchment(facility.site_id, facility.serves_site_ids)
-    people, under_five = population.of_sites(unit, sites, week.middle)
+    people, under_five = _population(unit, sites, week.middle, populations)
     basis = "mid_week"
     if not people:  # registration knew nobody there by then (Haven adopted after the week): today's population
-        people, under_five = population.of_sites(unit, sites, now or utcnow())
+        people, under_five = _population(unit, sites, now or utcnow(), populations)
         basis = "current" if people else "none"
     return dict(this, previous=previous, weeks_before=len(reported), population=people, under_five=under_five,
                 population_basis=basis)
 
 
-def assess(unit, settings, facility, week, now):
+def assess(unit, settings, facility, week, now, populations=None):
     """Raise what the week rules say of the report's place and week; emit the place's assessed week."""
-    facts = place_week(unit, facility, week, now)
+    facts = place_week(unit, facility, week, now, populations)
     place = domain.place_of(facility.site_id, facility.id)
     baselines = settings.baselines_for(place, facility.adm1, facility.adm2)
     raised = []
