@@ -2,7 +2,7 @@
 
     BENCH_SCALE=short|full|tiny   (default short: a few minutes; full: the 100,000-household sitrep; tiny: the smoke
                                    test's seconds-long run, for checking that the harness works, not for numbers)
-    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all three answer /health on
+    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all of them answer /health on
                                    their default ports; never: always start fresh ones)
     BENCH_ROUNDS=N                (repetitions, at least 3)
     BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
