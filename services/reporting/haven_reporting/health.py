@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from haven_contracts import catalogue as default_catalogue
 from haven_kernel.clock import aware
 
-from .health_models import TABLES, HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport
+from .health_models import TABLES, HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport, HealthWeekCases
 from .models import ArchivedEvent
 
 # The health events this projection applies (reporting's main projection, domain.HANDLERS, archives them only).
@@ -41,6 +41,9 @@ def apply(session, event):
     elif kind == "weekly_report_submitted":
         row = session.get(HealthReport, str(data["report_id"]))
         if _newer(row, "version", data["version"]):
+            if row is not None:  # an amendment: take back what the earlier version counted
+                _count_cases(session, row.week, row.figures["cases"], -1)
+            _count_cases(session, data["week"], data["cases"], 1)
             row = row or session.merge(HealthReport(report_id=str(data["report_id"])))
             row.facility_id = str(data["facility_id"])
             row.site_id = None if data.get("site_id") is None else str(data["site_id"])
@@ -67,6 +70,13 @@ def apply(session, event):
         return False
     session.flush()
     return True
+
+
+def _count_cases(session, week, cases, sign):
+    for syndrome, by_age in cases.items():
+        row = session.get(HealthWeekCases, (week, syndrome)) or \
+            session.merge(HealthWeekCases(week=week, syndrome=syndrome, cases=0))
+        row.cases += sign * (by_age["under_five"] + by_age["five_and_over"])
 
 
 def _moment(value):

@@ -43,7 +43,7 @@ class HealthPlaceWeek(Base):
     __tablename__ = "health_place_weeks"
 
     place: Mapped[str] = mapped_column(String(60), primary_key=True)
-    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
     site_id: Mapped[str | None] = mapped_column(String(36))
     assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     figures: Mapped[dict] = mapped_column(JSON)  # the place_week_assessed event's data
@@ -61,10 +61,21 @@ class HealthAlert(Base):
     adm1: Mapped[str | None] = mapped_column(String(100))
     adm2: Mapped[str | None] = mapped_column(String(100))
     week: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
     step: Mapped[int] = mapped_column(Integer)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-TABLES = (HealthFacility, HealthReport, HealthPlaceWeek, HealthAlert)
+class HealthWeekCases(Base):
+    """Cases per syndrome per epi-week over every report's latest version (the epi curve), kept by increments: an
+    amendment takes back its earlier version's counts."""
+
+    __tablename__ = "health_week_cases"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    syndrome: Mapped[str] = mapped_column(String(50), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+TABLES = (HealthFacility, HealthReport, HealthPlaceWeek, HealthAlert, HealthWeekCases)

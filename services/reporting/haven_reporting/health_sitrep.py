@@ -13,15 +13,11 @@ from haven_contracts import epiweek
 from haven_contracts.health import SYNDROMES
 from haven_kernel.clock import aware
 
-from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport
+from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport, HealthWeekCases
 from .models import SiteProfile
 from .sitrep import suppress
 
 OPEN = ("raised", "confirmed", "investigated", "monitored")
-
-
-def _all(session, model):
-    return list(session.execute(select(model)).scalars())
 
 
 def _add(into, figures):
@@ -44,36 +40,51 @@ def _published(figures, threshold):
             "deaths_under_five": suppress(figures["deaths_under_five"], threshold), "reports": figures["reports"]}
 
 
-def completeness(facilities, reports, week):
-    """Reports received ÷ facilities expected (functional that week, from their status history), on time ÷
-    expected."""
-    expected = {f.facility_id for f in facilities if epiweek.expected_to_report(
-        [(date.fromisoformat(item["since"]), item["status"]) for item in f.status_history], week)}
-    received = [r for r in reports if r.week == str(week) and r.facility_id in expected]
-    on_time = sum(1 for r in received if not r.late)
-    ratio = (lambda part: round(part / len(expected), 4) if expected else None)
-    return {"week": str(week), "expected": len(expected), "received": len(received), "on_time": on_time,
-            "completeness": ratio(len(received)), "timeliness": ratio(on_time)}
+class Completeness:
+    """Which facilities were expected each week (their status histories, parsed once) and the reports received."""
+
+    def __init__(self, facilities, received):
+        self.histories = {f.facility_id: ([(date.fromisoformat(item["since"]), item["status"])
+                                           for item in f.status_history], f.adm1, f.adm2) for f in facilities}
+        self.received = received  # [(facility_id, week, late)]
+
+    def week(self, week, adm1=None, adm2=None):
+        """Reports received ÷ facilities expected (functional that week), on time ÷ expected."""
+        parsed = epiweek.parse(week)
+        expected = {facility_id for facility_id, (history, a1, a2) in self.histories.items()
+                    if (adm1 is None or a1 == adm1) and (adm2 is None or a2 == adm2)
+                    and epiweek.expected_to_report(history, parsed)}
+        received = [late for facility_id, w, late in self.received if w == week and facility_id in expected]
+        on_time = sum(1 for late in received if not late)
+        ratio = (lambda part: round(part / len(expected), 4) if expected else None)
+        return {"week": week, "expected": len(expected), "received": len(received), "on_time": on_time,
+                "completeness": ratio(len(received)), "timeliness": ratio(on_time)}
 
 
 def section(session, threshold, now, week=None, adm1=None, adm2=None):
-    facilities, reports = _all(session, HealthFacility), _all(session, HealthReport)
-    places, alerts = _all(session, HealthPlaceWeek), _all(session, HealthAlert)
-    if adm1 is not None:
-        reports = [r for r in reports if r.adm1 == adm1]
-        facilities = [f for f in facilities if f.adm1 == adm1]
-        alerts = [a for a in alerts if a.adm1 == adm1]
-    if adm2 is not None:
-        reports = [r for r in reports if r.adm2 == adm2]
-        facilities = [f for f in facilities if f.adm2 == adm2]
-        alerts = [a for a in alerts if a.adm2 == adm2]
-    weeks = sorted({r.week for r in reports}, key=epiweek.parse)
+    """The health section: the latest reported week's (or ``week``'s) figures per site and admin area, every
+    week's completeness and timeliness, the epi curve and the open alerts; only the chosen week's reports are read
+    whole (``adm1``/``adm2`` narrow it to an area)."""
+    def in_area(query, model):
+        if adm1 is not None:
+            query = query.where(model.adm1 == adm1)
+        if adm2 is not None:
+            query = query.where(model.adm2 == adm2)
+        return query
+    facilities = list(session.execute(in_area(select(HealthFacility), HealthFacility)).scalars())
+    received = [tuple(row) for row in session.execute(in_area(
+        select(HealthReport.facility_id, HealthReport.week, HealthReport.late), HealthReport))]
+    weeks = sorted({w for _, w, _ in received}, key=epiweek.parse)
     week = week or (weeks[-1] if weeks else None)
+    reports = list(session.execute(in_area(select(HealthReport).where(HealthReport.week == week),
+                                           HealthReport)).scalars())
+    places = list(session.execute(select(HealthPlaceWeek).where(HealthPlaceWeek.week == week)).scalars())
+    alerts = list(session.execute(in_area(select(HealthAlert).where(HealthAlert.status.in_(OPEN)),
+                                          HealthAlert)).scalars())
+    counting = Completeness(facilities, received)
     names = {row.site_id: row.name for row in session.execute(select(SiteProfile.site_id, SiteProfile.name))}
     by_site, by_area, site_areas = defaultdict(_blank), defaultdict(_blank), {}
     for report in reports:
-        if report.week != week:
-            continue
         if report.site_id:
             site_areas[report.site_id] = (report.adm1, report.adm2)
         for key in ([("site", report.site_id)] if report.site_id else []) + \
@@ -81,8 +92,8 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
             target = by_site[key[1]] if key[0] == "site" else by_area[key[1:]]
             _add(target, report.figures)
             target["reports"] += 1
-    open_alerts = [a for a in alerts if a.status in OPEN]
-    assessed = {p.site_id: p.figures for p in places if p.week == week and p.site_id}
+    open_alerts = alerts
+    assessed = {p.site_id: p.figures for p in places if p.site_id}
     sites = []
     for site_id in sorted(by_site, key=lambda s: (names.get(s) or "", s)):
         mortality = assessed.get(site_id, {})
@@ -98,19 +109,28 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
     areas = []
     for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
         area_alerts = [a for a in open_alerts if a.adm1 == area1 and (area2 is None or a.adm2 == area2)]
-        area_facilities = [f for f in facilities if f.adm1 == area1 and (area2 is None or f.adm2 == area2)]
-        in_area = [assessed[site] for site, (a1, a2) in site_areas.items()
+        in_this = [assessed[site] for site, (a1, a2) in site_areas.items()
                    if site in assessed and a1 == area1 and (area2 is None or a2 == area2)]
         areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
-                      **_published(figures, threshold), **_area_mortality(in_area), "open_alerts": len(area_alerts),
+                      **_published(figures, threshold), **_area_mortality(in_this), "open_alerts": len(area_alerts),
                       "oldest_open_alert_hours": _oldest(area_alerts, now),
-                      **_rates(completeness(area_facilities, reports, epiweek.parse(week)))})
-    return {"week": week, "weeks": [completeness(facilities, reports, epiweek.parse(w)) for w in weeks],
-            "epi_curve": epi_curve(reports, weeks), "sites": sites, "admin_areas": areas,
+                      **_rates(counting.week(week, area1, area2))})
+    return {"week": week, "weeks": [counting.week(w) for w in weeks],
+            "epi_curve": epi_curve(session, weeks) if adm1 is None and adm2 is None else
+            _curve_of(reports_all(session, adm1, adm2), weeks), "sites": sites, "admin_areas": areas,
             "open_alerts": [{"alert_id": a.alert_id, "rule_id": a.rule_id, "level": a.level, "syndrome": a.syndrome,
                              "site_id": a.site_id, "place": a.place, "week": a.week, "status": a.status,
                              "age_hours": round((now - aware(a.raised_at)).total_seconds() / 3600, 1)}
                             for a in sorted(open_alerts, key=lambda a: aware(a.raised_at))]}
+
+
+def reports_all(session, adm1, adm2):
+    query = select(HealthReport.week, HealthReport.figures)
+    if adm1 is not None:
+        query = query.where(HealthReport.adm1 == adm1)
+    if adm2 is not None:
+        query = query.where(HealthReport.adm2 == adm2)
+    return list(session.execute(query))
 
 
 def _area_mortality(assessed):
@@ -138,24 +158,32 @@ def _oldest(alerts, now):
     return round((now - min(aware(a.raised_at) for a in alerts)).total_seconds() / 3600, 1)
 
 
-def epi_curve(reports, weeks):
-    """{syndrome: [cases per week, in ``weeks`` order]} over every reported week, syndromes with cases only."""
+def epi_curve(session, weeks):
+    """{"weeks", "syndromes": {syndrome: [cases per week, in ``weeks`` order]}}, response-wide, from the weekly
+    counters (syndromes with cases only)."""
     curve = defaultdict(lambda: [0] * len(weeks))
     index = {w: n for n, w in enumerate(weeks)}
-    for report in reports:
-        for syndrome, by_age in report.figures["cases"].items():
-            curve[syndrome][index[report.week]] += by_age["under_five"] + by_age["five_and_over"]
+    for week, syndrome, cases in session.execute(select(HealthWeekCases.week, HealthWeekCases.syndrome,
+                                                        HealthWeekCases.cases)):
+        if week in index:
+            curve[syndrome][index[week]] += cases
+    return {"weeks": weeks, "syndromes": {name: counts for name, counts in sorted(curve.items()) if any(counts)}}
+
+
+def _curve_of(rows, weeks):
+    """The epi curve of an area, from its reports' figures."""
+    curve = defaultdict(lambda: [0] * len(weeks))
+    index = {w: n for n, w in enumerate(weeks)}
+    for week, figures in rows:
+        for syndrome, by_age in figures["cases"].items():
+            curve[syndrome][index[week]] += by_age["under_five"] + by_age["five_and_over"]
     return {"weeks": weeks, "syndromes": {name: counts for name, counts in sorted(curve.items()) if any(counts)}}
 
 
 def hxl_rows(session, threshold, now):
     """The ``health`` export: one row per site and reported week (small counts suppressed)."""
-    weeks = sorted({r.week for r in _all(session, HealthReport)}, key=epiweek.parse)
-    rows = []
-    for week in weeks:
-        for site in section(session, threshold, now, week=week)["sites"]:
-            rows.append(site)
-    return rows
+    weeks = sorted(set(session.execute(select(HealthReport.week).distinct()).scalars()), key=epiweek.parse)
+    return [site for week in weeks for site in section(session, threshold, now, week=week)["sites"]]
 
 
 def _get(key):

@@ -62,6 +62,10 @@ def test_the_sitrep_shows_the_weeks_health_figures_per_site_and_area_with_amendm
     area = {(a["level"], a["adm2"]): a for a in section["admin_areas"]}[(2, "Buzi")]
     assert area["cases"] == {"acute_watery_diarrhoea": 8} and area["completeness"] == 1.0
     assert (area["crude_mortality"], area["crude_exceeded"]) == (round(2e4 / 7000, 4), True)
+    buzi = reports.sitrep(unit, SETTINGS, adm2="Buzi")["health"]
+    assert buzi["epi_curve"] == section["epi_curve"] and buzi["sites"] == section["sites"]
+    beira = reports.sitrep(unit, SETTINGS, adm2="Beira")["health"]
+    assert (beira["sites"], beira["weeks"], beira["open_alerts"]) == ([], [], [])
 
 
 def test_events_twice_or_out_of_order_change_nothing_twice(unit, events):

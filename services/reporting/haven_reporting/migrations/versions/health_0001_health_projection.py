@@ -1,4 +1,4 @@
-"""health projection: facilities, weekly reports, assessed place-weeks, alerts (haven_reporting.health)
+"""health projection: facilities, weekly reports, assessed place-weeks, alerts, weekly cases (haven_reporting.health)
 
 Revision ID: health_0001
 Revises: 0003
@@ -66,8 +66,16 @@ def upgrade():
         sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_health_alerts_status", "health_alerts", ["status"])
+    op.create_index("ix_health_place_weeks_week", "health_place_weeks", ["week"])
+    op.create_table(
+        "health_week_cases",
+        sa.Column("week", sa.String(8), primary_key=True),
+        sa.Column("syndrome", sa.String(50), primary_key=True),
+        sa.Column("cases", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade():
-    for table in ("health_alerts", "health_place_weeks", "health_reports", "health_facilities"):
+    for table in ("health_week_cases", "health_alerts", "health_place_weeks", "health_reports", "health_facilities"):
         op.drop_table(table)
