@@ -2,20 +2,20 @@
 area for an epi-week, consultations, cases per syndrome, deaths, crude and under-five mortality per 10,000 per day
 with the threshold flag (as the health service assessed them against the week's population), open alerts and the
 age of the oldest; completeness and timeliness per week; the epi curve (weekly cases per syndrome, response-wide).
-Counts by site and admin area are suppressed as the sitrep suppresses specific needs (``sitrep.suppress``: until the
-shared suppression helper lands); rates, flags and response-wide weekly totals are published as they are."""
+Counts by site and admin area are suppressed as the sitrep suppresses specific needs (``haven_contracts.disclosure``);
+rates, flags and response-wide weekly totals are published as they are."""
 from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
 
 from haven_contracts import epiweek
+from haven_contracts.disclosure import suppress
 from haven_contracts.health import SYNDROMES
 from haven_kernel.clock import aware
 
 from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport, HealthWeekCases
 from .models import SiteProfile
-from .sitrep import suppress
 
 OPEN = ("raised", "confirmed", "investigated", "monitored")
 

@@ -1,14 +1,14 @@
 """health projection: facilities, weekly reports, assessed place-weeks, alerts, weekly cases (haven_reporting.health)
 
 Revision ID: health_0001
-Revises: 0003
+Revises: needs_0001
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "health_0001"
-down_revision = "0003"
+down_revision = "needs_0001"
 branch_labels = None
 depends_on = None
 
