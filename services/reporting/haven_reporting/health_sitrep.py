@@ -46,7 +46,9 @@ class Completeness:
     def __init__(self, facilities, received):
         self.histories = {f.facility_id: ([(date.fromisoformat(item["since"]), item["status"])
                                            for item in f.status_history], f.adm1, f.adm2) for f in facilities}
-        self.received = received  # [(facility_id, week, late)]
+        self.received = defaultdict(list)  # {week: [(facility_id, late)]} from [(facility_id, week, late)]
+        for facility_id, week, late in received:
+            self.received[week].append((facility_id, late))
 
     def week(self, week, adm1=None, adm2=None):
         """Reports received ÷ facilities expected (functional that week), on time ÷ expected."""
@@ -54,7 +56,7 @@ class Completeness:
         expected = {facility_id for facility_id, (history, a1, a2) in self.histories.items()
                     if (adm1 is None or a1 == adm1) and (adm2 is None or a2 == adm2)
                     and epiweek.expected_to_report(history, parsed)}
-        received = [late for facility_id, w, late in self.received if w == week and facility_id in expected]
+        received = [late for facility_id, late in self.received.get(week, ()) if facility_id in expected]
         on_time = sum(1 for late in received if not late)
         ratio = (lambda part: round(part / len(expected), 4) if expected else None)
         return {"week": week, "expected": len(expected), "received": len(received), "on_time": on_time,
