@@ -21,7 +21,7 @@ from tools.scenario import CycloneScenario, differences, rpc_connector, scenario
 pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registration", "shelter", "reporting")
+SERVICES = ("registration", "shelter", "health", "reporting")  # every service make run starts
 REPLICAS = {"shelter": 2, "reporting": 2}
 BURST_UNITS, BURST_HOUSEHOLDS = 100, 130
 
@@ -89,7 +89,8 @@ def test_make_run_started_each_replica_on_its_own_port_and_log(replicated):
     for label, url in replicated["urls"].items():
         assert f"{label} is healthy ({url}/health)" in text, text
     logs = sorted(p.name for p in (replicated["var"] / "log").glob("*.log"))
-    assert logs == ["registration.log", "reporting-1.log", "reporting-2.log", "shelter-1.log", "shelter-2.log"]
+    assert logs == ["health.log", "registration.log", "reporting-1.log", "reporting-2.log", "shelter-1.log",
+                    "shelter-2.log"]
 
 
 @pytest.mark.timeout(900)
