@@ -2,7 +2,7 @@
 
     BENCH_SCALE=short|full|tiny   (default short: a few minutes; full: the 100,000-household sitrep; tiny: the smoke
                                    test's seconds-long run, for checking that the harness works, not for numbers)
-    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all three answer /health on
+    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all of them answer /health on
                                    their default ports; never: always start fresh ones)
     BENCH_ROUNDS=N                (repetitions, at least 3)
     BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
@@ -25,7 +25,7 @@ from pathlib import Path
 import eventlet
 import sqlalchemy as sa
 
-from . import baselines, bulk_cost, infra, workload
+from . import baselines, bulk_cost, health, infra, workload
 from .cpu import CpuMeter
 from .stats import fmt, percentile, summary
 
@@ -33,11 +33,11 @@ SCALES = {
     # rounds, raw messages, round trips, naive ops, sequential calls, sustained households, bulk calls x batch,
     # sitrep sample calls, sites, "small" and "large" household counts for the sitrep.
     "tiny": dict(rounds=3, messages=200, round_trips=20, naive_ops=30, sequential=10, sustained=20, bulk_calls=2,
-                 batch=10, sitrep_calls=3, sites=3, small=40, large=80),
+                 batch=10, sitrep_calls=3, sites=3, small=40, large=80, health_reports=20),
     "short": dict(rounds=3, messages=3000, round_trips=300, naive_ops=400, sequential=150, sustained=300,
-                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=5000),
+                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=5000, health_reports=1000),
     "full": dict(rounds=5, messages=20000, round_trips=1000, naive_ops=2000, sequential=500, sustained=2000,
-                 bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000),
+                 bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000, health_reports=1000),
 }
 
 TARGETS = {
@@ -128,7 +128,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         processes = infra.reused_haven(ports)
         result["mode"] = "reused"
     else:
-        say(f"Starting registration, shelter, reporting and protection on vhost {vhost.name} with fresh databases ...")
+        say(f"Starting {', '.join(infra.HAVEN_SERVICES)} on vhost {vhost.name} with fresh databases ...")
         urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
         processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
         for process in processes.values():
@@ -208,6 +208,8 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
 
     # -- rounds: baselines, then Haven's figures, so each ratio compares numbers taken minutes apart ------------------
     clients = [haven.proxy(token) for token in haven.partners]
+    health_client = haven.proxy(health.token(), timeout=600)
+    reports_sent = [health.reports_received(reader)]
     meter = CpuMeter({**processes, "naive_a": naive_a, "naive_b": naive_b}, f"haven_bench_{tag.lower()}")
     rounds = []
     rng = random.Random(1)
@@ -256,6 +258,12 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         r["cpu_bulk"] = per_household(CpuMeter.delta(before, meter.snapshot()), count)
         say(f"  bulk, calls of {scale['batch']}: {r['bulk_committed']:.1f} households/s committed, "
             f"{r['bulk_e2e']:.1f} end to end")
+
+        r["health_committed"], r["health_e2e"], sent = health.bulk_reports(
+            health_client, reader, site_ids, scale["health_reports"], reports_sent[0])
+        reports_sent[0] += sent
+        say(f"  health, {sent} weekly reports in one call: {r['health_committed']:.0f} reports/s committed, "
+            f"{r['health_e2e']:.0f} end to end")
         rounds.append(r)
 
     # -- the large set -----------------------------------------------------------------------------------------------
@@ -310,6 +318,11 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         "bulk_committed": summary(col("bulk_committed"), "households/s",
                                   label=f"bulk, calls of {scale['batch']}, committed"),
         "bulk_e2e": summary(col("bulk_e2e"), "households/s", label=f"bulk, calls of {scale['batch']}, end to end"),
+        "health_reports_committed": summary(col("health_committed"), "reports/s",
+                                            label=f"health: {scale['health_reports']:,} weekly reports in one call, "
+                                                  "committed"),
+        "health_reports_e2e": summary(col("health_e2e"), "reports/s",
+                                      label=f"health: {scale['health_reports']:,} weekly reports, end to end"),
         "projection_lag_p50": summary(col("lag_p50"), "s", label="projection lag p50 (sitrep lag_seconds, sustained)"),
         "projection_lag_p99": summary(col("lag_p99"), "s", label="projection lag p99 (sitrep lag_seconds, sustained)"),
         "sitrep_small": summary(sitrep_small, "ms", label=f"get_sitrep at {scale['small']:,} households",
@@ -353,7 +366,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
     if protection_cpu is not None:
         protection_cpu["target"] = f"<= {PROTECTION_CPU_LIMIT_MS}"
         protection_cpu["met"] = protection_cpu["median"] <= PROTECTION_CPU_LIMIT_MS
-    for name in ("registration", "shelter", "reporting"):
+    for name in infra.HAVEN_SERVICES:
         key = f"rss_peak_{name}"
         if key in f:
             f[key]["target"] = f"< {RSS_LIMIT_MB}"

@@ -19,14 +19,15 @@ FIGURES = (
     "event_lag_p99", "sitrep_small", "sitrep_large",
     "ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive", "ratio_bulk_vs_sustained",
     "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
-    "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting",
+    "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting", "rss_peak_health", "rss_peak_protection",
+    "health_reports_committed", "health_reports_e2e",
     "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
     "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
 )
 TARGETED = ("ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive",
             "ratio_bulk_vs_sustained", "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
-            "rss_peak_registration", "rss_peak_shelter",
-            "rss_peak_reporting")
+            "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting", "rss_peak_health",
+            "rss_peak_protection")
 
 
 @pytest.mark.timeout(300)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from .expected import expected_sitrep
+from .health_act import HealthAct
 from .plan import (FULL_SITE_QUEUE, FULL_SITE_TENTS, M2_PER_PERSON, ORIGINS, PHASE_TIMEOUT, SITES, Household, Member,
                    ScenarioError, SitePlan, compose)
 
@@ -21,7 +22,7 @@ class CycloneScenario:
     ``connect(token)`` returns a context manager yielding a nameko ``ClusterRpcProxy`` that sends the token (the
     system test and the demo pass :func:`rpc_connector`)."""
 
-    def __init__(self, seed=2019, today=None, tag=None, protection=False):
+    def __init__(self, seed=2019, today=None, tag=None, health=False, protection=False):
         self.rng = random.Random(seed)
         self.today = today or date.today()
         self.tag = tag or uuid.uuid4().hex[:4].upper()
@@ -43,6 +44,7 @@ class CycloneScenario:
         if protection:  # the protection act (tools/scenario/protection_act.py), played last
             from .protection_act import ProtectionAct
             self.protection = ProtectionAct(self)
+        self.health = HealthAct(self) if health else None  # the health act (tools/scenario/health_act.py)
 
     # -- what happens, decided up front so that capacity can be planned -------------------------------------------
     def _plan_moves(self):
@@ -146,6 +148,9 @@ class CycloneScenario:
         self._phase("Returns and onward movements", self._returns)
         self._phase("Births and newly identified specific needs", self._updates)
         self._phase("Site monitoring: latrines, water points, water supply", self._services)
+        if self.health is not None:
+            self._phase("Health: four weeks of facility reports, a cholera cluster, mortality over the threshold",
+                        self.health.play)
         if self.protection is not None:
             self._phase("Protection: two unaccompanied children, referrals, a GBV case", self.protection.play)
         say(f"Scenario played in {time.monotonic() - started:.1f}s")
@@ -321,7 +326,10 @@ class CycloneScenario:
     # -- the expected sitrep -------------------------------------------------------------------------------------------
     def expected(self, threshold=5, targets=None):
         """Every figure the sitrep must show (``expected.expected_sitrep``): ``{"totals", "sites", "three_w"}``."""
-        return expected_sitrep(self, threshold, targets)
+        expected = expected_sitrep(self, threshold, targets)
+        if self.health is not None:
+            expected["health"] = self.health.expected(threshold)
+        return expected
 
 
 PARTNERS = ("IOM", "CVM", "UNHCR", "WVI", "INGD")
@@ -330,7 +338,8 @@ PARTNERS = ("IOM", "CVM", "UNHCR", "WVI", "INGD")
 def scenario_tokens(ttl_seconds=4 * 3600):
     """A token per partner organisation: registration and shelter, read and write."""
     from haven_kernel.auth import issue_token
-    scopes = ("registration:write", "registration:read", "shelter:write", "shelter:read")
+    scopes = ("registration:write", "registration:read", "shelter:write", "shelter:read", "health:write",
+              "health:read")
     return {org: issue_token(org=org, scopes=scopes, ttl_seconds=ttl_seconds, sub=f"{org.lower()}-scenario")
             for org in PARTNERS}
 

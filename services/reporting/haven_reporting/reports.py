@@ -8,7 +8,7 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
-from . import hxl, protection, repository, views
+from . import health_sitrep, hxl, protection, repository, views
 from .sitrep import DEFAULT_THRESHOLD, SitrepBuilder
 
 
@@ -33,7 +33,9 @@ def sitrep(unit, settings, adm1=None, adm2=None):
     adm1 = optional_text("adm1", adm1, 100)
     adm2 = optional_text("adm2", adm2, 100)
     report = _builder(unit, settings).sitrep(adm1=adm1, adm2=adm2, last_event=repository.last_event(unit.session))
-    return {**report, "protection": protection.section(unit.session, settings.threshold)}
+    report["health"] = health_sitrep.section(unit.session, settings.threshold, utcnow(), adm1=adm1, adm2=adm2)
+    report["protection"] = protection.section(unit.session, settings.threshold)
+    return report
 
 
 def site_profile(unit, settings, site_id):
@@ -60,6 +62,8 @@ def export_hxl(unit, settings, table):
     builder = _builder(unit, settings)
     if table == "3w":
         rows = builder.three_w()
+    elif table == "health":
+        rows = health_sitrep.hxl_rows(unit.session, settings.threshold, now)
     else:
         report = builder.sitrep(last_event=None, now=now)
         rows = report["sites"] if table == "sites" else report["admin_areas"]
@@ -70,4 +74,5 @@ def dashboard(unit, settings):
     """What the dashboard shows: the whole sitrep and the 3W rows."""
     builder = _builder(unit, settings)
     return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)), "three_w": builder.three_w(),
+            "health": health_sitrep.section(unit.session, settings.threshold, utcnow()),
             "protection": protection.section(unit.session, settings.threshold)}

@@ -1,5 +1,6 @@
 from haven_kernel.db import WebSessionBase
 from haven_kernel.migrations import run_env
 from haven_reporting.models import Base
+import haven_reporting.health_models  # noqa: F401  (its tables are on Base)
 
 run_env(Base.metadata, WebSessionBase.metadata)
