@@ -65,7 +65,7 @@ class HouseholdRelocated(HouseholdSummary):
     to_site_id = fields.UUID(required=True)
 
 
-HOUSEHOLD_CONSUMERS = ("shelter", "reporting")
+HOUSEHOLD_CONSUMERS = ("shelter", "reporting", "logistics")
 
 EVENTS = (
     EventType(SOURCE, "household_registered", HouseholdRegistered, consumers=HOUSEHOLD_CONSUMERS),

@@ -117,7 +117,7 @@ class SiteServicesUpdated(Schema):
     as_of = fields.Date(required=True)
 
 
-SITE_CONSUMERS = ("registration", "reporting")  # registration keeps a replica of the sites
+SITE_CONSUMERS = ("registration", "reporting", "logistics")  # registration keeps a replica of the sites
 
 # What a service that needs shelter's sites keeps of them (haven_kernel.replica): fed by the three site events,
 # asked of shelter.get_site once when a site is not known yet. A new consumer adds itself to SITE_CONSUMERS.
