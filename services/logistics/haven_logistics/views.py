@@ -115,7 +115,8 @@ def distribution(row):
 def distribution_event(row, one, category, balances):
     return {"distribution_id": row.id, "round_id": one.id, "site_id": one.site_id, "warehouse_id": one.warehouse_id,
             "household_id": row.household_id, "item_code": one.item_code, "category": category,
-            "quantity": row.quantity, "distributed_on": iso(row.distributed_on), "balances": balances,
+            "quantity": row.quantity, "persons": row.persons, "distributed_on": iso(row.distributed_on),
+            "balances": balances,
             "org": row.org}
 
 

@@ -7,6 +7,7 @@ site table. Every value that came from a partner is escaped.
 from haven_contracts.reference import AGE_BANDS
 from haven_contracts.standards import INDICATORS
 
+from .logistics_report import panel as logistics_panel
 from .pages import e, n, page
 
 INDICATOR_LABELS = {
@@ -259,5 +260,6 @@ latrines, taps, hand pumps, water (green met, red not met, grey no data).</span>
 <th>Organisation</th><th>Sector</th><th>Province</th><th>District</th><th>Activity</th><th class="num">Sites</th>
 <th class="num">Households</th><th class="num">Individuals</th></tr></thead>
 <tbody>{_three_w_rows(three_w)}</tbody></table></div></section>
+{logistics_panel(report.get("logistics"))}
 </main>"""
     return page("Haven · Situation report", body, nonce)

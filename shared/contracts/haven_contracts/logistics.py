@@ -23,6 +23,8 @@ ADJUSTMENT_REASONS = ("lost", "found", "damaged", "expired", "count_correction",
 PRIORITIES = ("low", "normal", "high", "urgent")
 PIPELINE_STATUSES = ("ok", "at_risk", "broken")
 SECTOR = "Logistics"  # the 3W's sector of stock movements; distributions take their item's category's sector
+CATEGORY_SECTORS = {"shelter": "Shelter/NFI", "NFI": "Shelter/NFI", "WASH": "WASH", "food": "Food Security",
+                    "health": "Health", "other": "Multi-sector"}
 
 _id = fields.UUID
 _org = fields.String(required=True, validate=validate.Length(max=50))
@@ -123,6 +125,7 @@ class DistributionRecorded(Schema):
     item_code = _item
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    persons = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=30))  # household size
     distributed_on = fields.Date(required=True)
     balances = fields.List(fields.Nested(Balance), required=True)
     org = _org
