@@ -23,6 +23,7 @@ class Touched(TransactionState):
 
     positions: dict = field(default_factory=dict)
     last_ledger: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)  # {key: (ledger id, domain.Pipeline)}: once per state of a position
 
     def before_commit(self, unit):
         from .pipeline import review  # the pipeline reads what the ledger wrote
@@ -84,12 +85,21 @@ class Stock:
         return row
 
     def balances(self, keys):
-        """What events carry: each position's on hand after this transaction's rows, and the last row's id."""
+        """What events carry: each position's on hand after this transaction's rows, the last row's id, and its
+        pipeline figures then (computed once per state of the position, however many events carry them)."""
+        from .pipeline import figures
         self.unit.session.flush()
         out = []
         for key in sorted(set(keys)):
             row = self.touched.last_ledger.get(key)
-            if row is not None:
-                out.append({"warehouse_id": key[0], "item_code": key[1], "on_hand": row.balance_after,
-                            "ledger_id": row.id})
+            if row is None:
+                continue
+            known = self.touched.figures.get(key)
+            if known is None or known[0] != row.id:
+                known = self.touched.figures[key] = (row.id, figures(self.unit, self.touched.positions[key]))
+            pipeline = known[1]
+            out.append({"warehouse_id": key[0], "item_code": key[1], "on_hand": row.balance_after,
+                        "ledger_id": row.id, "in_transit": pipeline.in_transit,
+                        "weekly_consumption": pipeline.weekly_consumption,
+                        "weeks_of_cover": pipeline.weeks_of_cover, "status": pipeline.status})
         return out

@@ -29,7 +29,7 @@ def apply(session, event):
     if kind == "pipeline_status_changed":
         _pipeline(session, data, aware(event.occurred_at))
         return
-    _balances(session, data.get("balances", []))
+    _balances(session, data.get("balances", []), aware(event.occurred_at))
     if kind in ACTIVITIES:
         moved = abs(data["delta"]) if kind == "stock_adjusted" else sum(line["quantity"] for line in data["lines"])
         activity = ACTIVITIES[kind]
@@ -48,14 +48,27 @@ def apply(session, event):
                                      "quantity": data["quantity"]}])
 
 
-def _balances(session, balances):
+def _balances(session, balances, occurred_at):
+    """On hand from the newest ledger row seen; the pipeline figures from the newest event."""
     for balance in balances:
-        statement = dialect.insert(session, LogisticsStock)
-        statement = statement.on_conflict_do_update(
-            index_elements=["warehouse_id", "item_code"], where=LogisticsStock.ledger_id < statement.excluded.ledger_id,
-            set_={"on_hand": statement.excluded.on_hand, "ledger_id": statement.excluded.ledger_id})
-        session.execute(statement, [{"warehouse_id": str(balance["warehouse_id"]), "item_code": balance["item_code"],
-                                     "on_hand": balance["on_hand"], "ledger_id": balance["ledger_id"]}])
+        key = (str(balance["warehouse_id"]), balance["item_code"])
+        row = session.get(LogisticsStock, key)
+        if row is None:
+            row = LogisticsStock(warehouse_id=key[0], item_code=key[1], on_hand=0, ledger_id=0)
+            session.add(row)
+        if row.ledger_id < balance["ledger_id"]:
+            row.on_hand, row.ledger_id = balance["on_hand"], balance["ledger_id"]
+        _figures(row, balance, occurred_at)
+    session.flush()
+
+
+def _figures(row, data, occurred_at):
+    if row.status_as_of is not None and aware(row.status_as_of) > occurred_at:
+        return
+    row.status, row.in_transit = data["status"], data["in_transit"]
+    row.weekly_consumption, row.weeks_of_cover = data["weekly_consumption"], data["weeks_of_cover"]
+    row.lead_time_weeks = data.get("lead_time_weeks", row.lead_time_weeks)
+    row.status_as_of = occurred_at
 
 
 def _pipeline(session, data, occurred_at):
@@ -64,11 +77,7 @@ def _pipeline(session, data, occurred_at):
     if row is None:
         row = LogisticsStock(warehouse_id=key[0], item_code=key[1], on_hand=data["on_hand"], ledger_id=0)
         session.add(row)
-    elif row.status_as_of is not None and aware(row.status_as_of) > occurred_at:
-        return
-    row.status, row.in_transit = data["status"], data["in_transit"]
-    row.weekly_consumption, row.weeks_of_cover = data["weekly_consumption"], data["weeks_of_cover"]
-    row.lead_time_weeks, row.status_as_of = data["lead_time_weeks"], occurred_at
+    _figures(row, data, occurred_at)
     session.flush()
 
 

@@ -33,10 +33,16 @@ _quantity = fields.Integer(strict=True, required=True, validate=validate.Range(m
 
 
 class Balance(Schema):
+    """A warehouse x item after the change: on hand, and its pipeline as the change left it."""
+
     warehouse_id = _id(required=True)
     item_code = _item
     on_hand = _quantity
     ledger_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    in_transit = _quantity
+    weekly_consumption = fields.Float(required=True, validate=validate.Range(min=0))
+    weeks_of_cover = fields.Float(required=True, allow_none=True, validate=validate.Range(min=0))
+    status = fields.String(required=True, validate=validate.OneOf(PIPELINE_STATUSES))
 
 
 class Line(Schema):

@@ -18,8 +18,9 @@ def apply(unit, batch):
                              else handlers.record(u, e), prepare=handlers.prepare)
 
 
-def balance(warehouse_id, item_code, on_hand, ledger_id):
-    return {"warehouse_id": warehouse_id, "item_code": item_code, "on_hand": on_hand, "ledger_id": ledger_id}
+def balance(warehouse_id, item_code, on_hand, ledger_id, status="ok"):
+    return {"warehouse_id": warehouse_id, "item_code": item_code, "on_hand": on_hand, "ledger_id": ledger_id,
+            "in_transit": 0, "weekly_consumption": 0.0, "weeks_of_cover": None, "status": status}
 
 
 def response(events, households=6):
@@ -134,3 +135,19 @@ def test_rebuild_gives_back_the_same_logistics_figures(unit, events):
     unit.commit()
     after = (reports.sitrep(unit, SETTINGS)["logistics"], reports.three_w(unit, SETTINGS)["rows"])
     assert after == before
+
+
+def test_cover_follows_the_newest_event_whichever_carries_it(unit, events):
+    """A status change (at risk, 1.38 weeks) then distributions that leave the status as it is but the cover
+    lower: the section shows the later figures; an older event delivered late does not take them back."""
+    at_risk = events.event("logistics", "pipeline_status_changed", {
+        "warehouse_id": STORE, "site_id": None, "item_code": "BLANKET", "status": "at_risk", "previous": "ok",
+        "on_hand": 80, "in_transit": 0, "weekly_consumption": 58.0, "weeks_of_cover": 1.38, "lead_time_weeks": 2.0})
+    later = events.event("logistics", "stock_adjusted", {
+        "adjustment_id": str(uuid.uuid4()), "warehouse_id": STORE, "item_code": "BLANKET", "reason": "lost",
+        "delta": -58, "org": "IOM", "balances": [{**balance(STORE, "BLANKET", 22, 9, status="at_risk"),
+                                                  "weekly_consumption": 58.0, "weeks_of_cover": 0.38}]})
+    apply(unit, [later])
+    apply(unit, [at_risk])  # older, delivered late
+    (row,) = [r for r in reports.sitrep(unit, SETTINGS)["logistics"]["stock"] if r["item_code"] == "BLANKET"]
+    assert (row["on_hand"], row["status"], row["weeks_of_cover"]) == (22, "at_risk", 0.38)
