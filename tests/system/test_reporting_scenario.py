@@ -19,18 +19,19 @@ from haven_kernel.auth import issue_token
 from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
                                   wait_until, with_vhost)
 from tools.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
+from tools.scenario.logistics_act import LogisticsAct, logistics_differences
 
 pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-SERVICES = ("registration", "shelter", "reporting")
+SERVICES = ("registration", "shelter", "logistics", "reporting")
 UNSTABLE = ("generated_at", "lag_seconds")
 
 
 @pytest.fixture(scope="module")
 def haven(infrastructure, _database_factory):
-    """The three services as processes on a vhost and databases of their own."""
+    """The services as processes on a vhost and databases of their own."""
     vhost = f"haven-system-{uuid.uuid4().hex[:10]}"
     create_vhost(infrastructure, vhost)
     amqp_uri = with_vhost(infrastructure["amqp_uri"], vhost)
@@ -55,7 +56,7 @@ def haven(infrastructure, _database_factory):
 @pytest.fixture(scope="module")
 def played(haven):
     connect = rpc_connector(haven["amqp_uri"])
-    scenario = CycloneScenario(seed=2019)
+    scenario = CycloneScenario(seed=2019, acts=[LogisticsAct()])
     started = time.monotonic()
     scenario.play(connect, scenario_tokens(), progress=print)
     return {"scenario": scenario, "connect": connect, "expected": scenario.expected(),
@@ -69,7 +70,13 @@ def played(haven):
 def caught_up(played):
     sitrep, waited = wait_for_sitrep(played["connect"], played["reader"], played["expected"], timeout=90)
     print(f"scenario played in {played['played_in']:.1f}s; sitrep caught up {waited:.1f}s later")
-    return sitrep
+
+    def logistics_caught_up():
+        with played["connect"](played["reader"]) as rpc:
+            latest = rpc.reporting.get_sitrep()
+        return latest if not logistics_differences(latest.get("logistics"), played["expected"]["logistics"]) \
+            else None
+    return wait_until(logistics_caught_up, timeout=60, message="the logistics section of the sitrep")
 
 
 @pytest.mark.timeout(420)
@@ -95,6 +102,27 @@ def test_the_sitrep_equals_the_scenario_at_every_site_and_in_every_total(played,
         profile = rpc.reporting.get_site_profile(grudja["site_id"])
         assert profile["waitlisted_households"] == 5 and profile["managing_agency"] == "CVM"
     assert caught_up["lag_seconds"] is not None and caught_up["as_of_event"]["event_id"]
+
+
+def test_the_logistics_act_is_in_the_sitrep_the_3w_and_the_stock_export(played, caught_up):
+    """A donation, a waybill with a loss in transit, a request fulfilled, a shelter-kit round to every family at
+    Guara Guara, a second kit refused, the store at risk: every figure as the act computes it."""
+    import hxl
+    act = played["scenario"].acts[0]
+    expected = played["expected"]["logistics"]
+    assert logistics_differences(caught_up["logistics"], expected) == []
+    assert act.fulfilment == ["partial", "complete"]
+    (camp_round,) = expected["rounds"]
+    assert camp_round["items_distributed"] == len(act.recipients) > 40
+    rows = [r for r in caught_up["logistics"]["stock"] if r["warehouse_code"] == act.store["code"]]
+    assert [(r["on_hand"], r["status"]) for r in rows] == [(80 - len(act.recipients), "at_risk")]
+    with played["connect"](played["reader"]) as rpc:
+        stock = rpc.reporting.export_hxl("stock")
+    data = list(hxl.data(hxl.make_input(io.BytesIO(stock.encode("utf-8")), hxl.InputOptions(allow_local=True))))
+    exported = {(r.get("#loc+warehouse+code"), r.get("#item+code")): r for r in data}
+    for (code, item), want in expected["stock"].items():
+        assert int(exported[(code, item)].get("#inventory+num")) == want["on_hand"]
+        assert exported[(code, item)].get("#status+pipeline") == want["status"]
 
 
 def test_the_hxl_exports_read_back_through_libhxl(played, caught_up):
@@ -263,6 +291,9 @@ def test_the_dashboard_shows_the_scenario_in_a_browser(played, caught_up, browse
         assert browser.text(row + ' td[data-field="waitlisted_households"]') == f"{site['waitlisted_households']:,}"
         assert f"{site['occupants']:,} / {site['capacity_persons']:,}" in browser.text(row + ' td[data-field="occupancy"]')
     assert browser.find_all("#pyramid rect") and browser.find_all("#standards-chart rect")
+    act = played["scenario"].acts[0]
+    assert browser.find_all(f'#stock-table tr.at-risk'), "the store at risk is highlighted"
+    assert act.store["code"] in browser.text("#stock-table tr.at-risk")
 
     browser.click(browser.find('#site-table th[data-key="individuals"]'))
     order = browser.script("return Array.from(document.querySelectorAll('#site-table tbody tr'))"

@@ -163,3 +163,27 @@ def logistics_differences(section, expected):
     if missing:
         found.append(f"sites not shown at risk: {sorted(missing)}")
     return found
+
+
+def logistics_table(connect, reader_token, act, expected, timeout=60.0):
+    """The demo's short table of the sitrep's logistics section, once it shows the act's figures."""
+    import time
+    started, section = time.monotonic(), None
+    while time.monotonic() - started < timeout:
+        with connect(reader_token) as rpc:
+            section = rpc.reporting.get_sitrep()["logistics"]
+        if not logistics_differences(section, expected):
+            break
+        time.sleep(0.5)
+    mine = {act.central["code"], act.store["code"]}
+    lines = [f"  {'Warehouse':<22} {'Item':<12} {'On hand':>8} {'Cover (weeks)':>14}  Pipeline"]
+    for row in section["stock"]:
+        if row["warehouse_code"] in mine:
+            cover = "-" if row["weeks_of_cover"] is None else f"{row['weeks_of_cover']:.2f}"
+            lines.append(f"  {row['warehouse_code']:<22} {row['item_code']:<12} {row['on_hand']:>8} {cover:>14}  "
+                         f"{row['status'].replace('_', ' ')}")
+    for one in section["rounds"]:
+        if one["round_id"] == act.round_id:
+            lines.append(f"  Round at {one['site_name']}: {one['households_reached']} households reached, "
+                         f"{one['items_distributed']} {one['item_code']} distributed")
+    return "\n".join(lines)
