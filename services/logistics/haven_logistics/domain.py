@@ -67,9 +67,9 @@ def dispatchable(line, today):
 
 def pick(lines, quantity, today):
     """First expiry first out: ``[(line, quantity)]`` taking ``quantity`` from the good unexpired lines, those
-    expiring first first (lines without expiry last, then by lot); StockShortage if there is not enough."""
+    expiring first first, then those without expiry first in first out; StockShortage if there is not enough."""
     usable = sorted((line for line in lines if dispatchable(line, today)),
-                    key=lambda line: (line.expires_on is None, line.expires_on or today, line.lot, line.id))
+                    key=lambda line: (line.expires_on is None, line.expires_on or today, line.created_at, line.id))
     available = sum(line.quantity for line in usable)
     if available < quantity:
         raise StockShortage(available, quantity)

@@ -98,6 +98,7 @@ class StockLine(Base):
     owner_org: Mapped[str] = mapped_column(String(50))
     condition: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first in, first out without expiry
 
 
 class Ledger(Base):

@@ -45,7 +45,8 @@ class Stock:
         line = self.repository.find_line(warehouse_id, item_code, lot, expires_on, owner_org, condition)
         if line is None:
             line = StockLine(id=str(uuid.uuid4()), warehouse_id=warehouse_id, item_code=item_code, lot=lot,
-                             expires_on=expires_on, owner_org=owner_org, condition=condition, quantity=0)
+                             expires_on=expires_on, owner_org=owner_org, condition=condition, quantity=0,
+                             created_at=utcnow())
             self.unit.session.add(line)
         return line
 

@@ -18,6 +18,7 @@ class Line:
     quantity: int
     expires_on: date | None = None
     condition: str = "good"
+    created_at: int = 0  # the order lines came in
 
 
 @pytest.mark.parametrize("rule, quantity, persons, size, share", [
@@ -29,18 +30,20 @@ def test_a_households_share(rule, quantity, persons, size, share):
 
 
 def test_first_expiry_first_out_skips_expired_and_damaged_lots():
-    lines = [Line("a", "NONE", 10), Line("b", "LATE", 10, TODAY + timedelta(days=90)),
+    lines = [Line("z", "NEWER", 10, created_at=2), Line("a", "OLDER", 10, created_at=1),
+             Line("b", "LATE", 10, TODAY + timedelta(days=90)),
              Line("c", "SOON", 3, TODAY + timedelta(days=5)), Line("d", "GONE", 50, TODAY),
              Line("e", "BROKEN", 50, condition="damaged")]
-    assert [(line.lot, n) for line, n in domain.pick(lines, 15, TODAY)] == [("SOON", 3), ("LATE", 10), ("NONE", 2)]
+    assert [(line.lot, n) for line, n in domain.pick(lines, 25, TODAY)] == [
+        ("SOON", 3), ("LATE", 10), ("OLDER", 10), ("NEWER", 2)], "expiring first, then first in first out"
     with pytest.raises(domain.StockShortage) as short:
-        domain.pick(lines, 24, TODAY)
-    assert (short.value.available, short.value.wanted) == (23, 24)
+        domain.pick(lines, 34, TODAY)
+    assert (short.value.available, short.value.wanted) == (33, 34)
 
 
 @given(st.lists(st.tuples(st.integers(0, 50), st.integers(-5, 5)), max_size=8), st.integers(1, 200))
 def test_a_pick_takes_exactly_what_was_asked_from_usable_lots_or_nothing(lots, wanted):
-    lines = [Line(str(i), f"L{i}", q, TODAY + timedelta(days=d)) for i, (q, d) in enumerate(lots)]
+    lines = [Line(str(i), f"L{i}", q, TODAY + timedelta(days=d), created_at=i) for i, (q, d) in enumerate(lots)]
     usable = sum(line.quantity for line in lines if domain.dispatchable(line, TODAY))
     if usable < wanted:
         with pytest.raises(domain.StockShortage):

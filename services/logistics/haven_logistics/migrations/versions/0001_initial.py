@@ -149,6 +149,7 @@ def upgrade():
     sa.Column('owner_org', sa.String(length=50), nullable=False),
     sa.Column('condition', sa.String(length=20), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_lines')),
     sa.UniqueConstraint('warehouse_id', 'item_code', 'lot', 'expires_on', 'owner_org', 'condition', name='uq_stock_lines_lot')
     )
