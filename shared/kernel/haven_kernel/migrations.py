@@ -100,3 +100,26 @@ def restore_outbox_last_error(op):
     """The downgrade of :func:`drop_outbox_last_error`."""
     if "last_error" not in _columns(op, "outbox_events"):
         op.add_column("outbox_events", sa.Column("last_error", sa.Text()))
+
+
+def make_insert_only(op, table):
+    """On PostgreSQL, refuse UPDATE and DELETE on ``table`` (a trigger raising ``<table> is insert-only``): for
+    histories and ledgers that may only grow. Other dialects have no triggers here; nothing is done."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"""
+        CREATE FUNCTION {table}_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{table} is insert-only';
+        END
+        $$""")
+    op.execute(f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
+               f"FOR EACH ROW EXECUTE FUNCTION {table}_insert_only()")
+
+
+def drop_insert_only(op, table):
+    """The downgrade of :func:`make_insert_only`."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"DROP TRIGGER {table}_insert_only ON {table}")
+    op.execute(f"DROP FUNCTION {table}_insert_only()")

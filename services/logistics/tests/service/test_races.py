@@ -4,23 +4,15 @@ times at once for one round gets one record. Each race fires every call before w
 import pytest
 import sqlalchemy as sa
 
-from haven_kernel.errors import Conflict
+from haven_kernel.testing import race
 
 from ..conftest import TODAY, receipt
 
 pytestmark = pytest.mark.service
 
 
-def race(client, method, calls):
-    replies = [getattr(client.logistics, method).call_async(*args) for args in calls]
-    outcomes = []
-    for reply in replies:
-        try:
-            reply.result()
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
-    return outcomes
+def race_calls(client, method, calls):
+    return race(getattr(client.logistics, method), calls)
 
 
 def ledger_holds(logistics):
@@ -52,7 +44,7 @@ def test_distributions_racing_for_the_last_units(logistics):
                                                   "item_code": "KIT-SHELTER", "starts_on": TODAY,
                                                   "ends_on": TODAY})["round_id"]
         households = logistics.households(site_id, 8)
-        outcomes = race(client, "record_distribution", [({"round_id": round_id, "household_id": h,
+        outcomes = race_calls(client, "record_distribution", [({"round_id": round_id, "household_id": h,
                                                           "distributed_on": TODAY},) for h in households])
         assert sorted(outcomes) == ["conflict"] * 5 + ["ok"] * 3
         assert client.logistics.stock_on_hand(store, "KIT-SHELTER")["items"][0]["on_hand"] == 0
@@ -67,13 +59,13 @@ def test_dispatches_racing_for_the_last_units(logistics):
         waybills = [client.logistics.create_waybill({"from_warehouse_id": central, "to_warehouse_id": store,
                                                      "lines": [{"item_code": "BLANKET", "quantity": 4}]}
                                                     )["waybill_id"] for _ in range(5)]
-        outcomes = race(client, "dispatch_waybill", [(w,) for w in waybills])
+        outcomes = race_calls(client, "dispatch_waybill", [(w,) for w in waybills])
         assert sorted(outcomes) == ["conflict"] * 3 + ["ok"] * 2
         assert client.logistics.stock_on_hand(central, "BLANKET")["items"][0]["on_hand"] == 2
         # The same waybill dispatched five times at once: one effect.
         last = client.logistics.create_waybill({"from_warehouse_id": central, "to_warehouse_id": store,
                                                 "lines": [{"item_code": "BLANKET", "quantity": 1}]})["waybill_id"]
-        assert sorted(race(client, "dispatch_waybill", [(last,)] * 5)) == ["conflict"] * 4 + ["ok"]
+        assert sorted(race_calls(client, "dispatch_waybill", [(last,)] * 5)) == ["conflict"] * 4 + ["ok"]
         assert client.logistics.stock_on_hand(central, "BLANKET")["items"][0]["on_hand"] == 1
     ledger_holds(logistics)
 
@@ -87,7 +79,7 @@ def test_one_household_recorded_several_times_at_once_gets_one_record(logistics)
                                                   "ends_on": TODAY})["round_id"]
         (household,) = logistics.households(site_id, 1)
         call = ({"round_id": round_id, "household_id": household, "distributed_on": TODAY},)
-        assert sorted(race(client, "record_distribution", [call] * 6)) == ["conflict"] * 5 + ["ok"]
+        assert sorted(race_calls(client, "record_distribution", [call] * 6)) == ["conflict"] * 5 + ["ok"]
         assert client.logistics.stock_on_hand(store, "KIT-SHELTER")["items"][0]["on_hand"] == 19
     assert logistics.count(Distribution) == 1
     ledger_holds(logistics)

@@ -8,7 +8,7 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-from haven_kernel.migrations import create_kernel_tables, drop_kernel_tables
+from haven_kernel.migrations import create_kernel_tables, drop_insert_only, drop_kernel_tables, make_insert_only
 
 revision = "0001"
 down_revision = None
@@ -202,15 +202,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('warehouse_id', 'item_code', name=op.f('pk_positions'))
     )
     # ### end Alembic commands ###
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("""
-            CREATE FUNCTION ledger_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'the stock ledger is insert-only';
-            END
-            $$""")
-        op.execute("CREATE TRIGGER ledger_insert_only BEFORE UPDATE OR DELETE ON ledger "
-                   "FOR EACH ROW EXECUTE FUNCTION ledger_insert_only()")
+    make_insert_only(op, "ledger")
     create_kernel_tables(op)
     # The default items and kits, shipped as data (editable over RPC: put_item); a later change is a new revision.
     from datetime import datetime, timezone
@@ -222,8 +214,6 @@ def upgrade():
 
 def downgrade():
     drop_kernel_tables(op)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER ledger_insert_only ON ledger")
-        op.execute("DROP FUNCTION ledger_insert_only()")
+    drop_insert_only(op, "ledger")
     for table in TABLES:
         op.drop_table(table)
