@@ -76,6 +76,7 @@ class Distributions:
         if len(distributions) > domain.MAX_BATCH:
             raise ValidationError({"distributions": [f"At most {domain.MAX_BATCH:,} distributions per call; "
                                                      f"got {len(distributions):,}."]})
+        self._known = self.repository.households(_household_ids(distributions))  # one query; kept referenced
         results = [None] * len(distributions)
         prepared, positions = [], []
         for index, payload in enumerate(distributions):
@@ -162,6 +163,18 @@ class Distributions:
                 outcome, one, items[one.item_code].category, stock.balances({key})))
             results.append(views.distribution(outcome))
         return results
+
+
+def _household_ids(payloads):
+    """The household ids a bulk call names that look like ids (the others are refused on their own)."""
+    ids = set()
+    for payload in payloads:
+        value = payload.get("household_id") if isinstance(payload, dict) else None
+        try:
+            ids.add(str(uuid.UUID(value)))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return ids
 
 
 def _name(field, name):

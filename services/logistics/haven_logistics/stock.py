@@ -24,6 +24,7 @@ class Touched(TransactionState):
     positions: dict = field(default_factory=dict)
     last_ledger: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)  # {key: (ledger id, domain.Pipeline)}: once per state of a position
+    lines: dict = field(default_factory=dict)  # {key: [StockLine]}: read once per locked position and kept
 
     def before_commit(self, unit):
         from .pipeline import review  # the pipeline reads what the ledger wrote
@@ -40,14 +41,29 @@ class Stock:
     def lock(self, keys, create=False):
         return self.repository.lock_positions(keys, create=create)
 
+    def lines(self, position):
+        """The lots of a locked position, read once per transaction (the lock keeps them as read; this
+        transaction's own changes are made on these very objects)."""
+        key = (position.warehouse_id, position.item_code)
+        if key not in self.touched.lines:
+            self.touched.lines[key] = self.repository.lines(*key)
+        return self.touched.lines[key]
+
     def line_for(self, warehouse_id, item_code, lot, expires_on, owner_org, condition="good"):
         """The lot's line in a warehouse, made (at zero) if it is not there yet."""
-        line = self.repository.find_line(warehouse_id, item_code, lot, expires_on, owner_org, condition)
+        known = self.touched.lines.get((warehouse_id, item_code))
+        if known is not None:
+            line = next((one for one in known if (one.lot, one.expires_on, one.owner_org, one.condition) ==
+                         (lot, expires_on, owner_org, condition)), None)
+        else:
+            line = self.repository.find_line(warehouse_id, item_code, lot, expires_on, owner_org, condition)
         if line is None:
             line = StockLine(id=str(uuid.uuid4()), warehouse_id=warehouse_id, item_code=item_code, lot=lot,
                              expires_on=expires_on, owner_org=owner_org, condition=condition, quantity=0,
                              created_at=utcnow())
             self.unit.session.add(line)
+            if known is not None:
+                known.append(line)
         return line
 
     def put(self, position, line, quantity, movement, movement_id):
@@ -59,9 +75,8 @@ class Stock:
     def take_first_expiring(self, position, quantity, today, movement, movement_id, what):
         """Take ``quantity`` of good unexpired stock, first expiry first out; Conflict saying what is available when
         there is not enough. Returns the picks [{"line_id", "lot", "expires_on", "owner_org", "quantity"}]."""
-        lines = self.repository.lines(position.warehouse_id, position.item_code)
         try:
-            picks = domain.pick(lines, quantity, today)
+            picks = domain.pick(self.lines(position), quantity, today)
         except domain.StockShortage as short:
             raise Conflict(f"not enough {position.item_code} in stock for {what}: {short.wanted} wanted, "
                            f"{short.available} available (good, unexpired)") from None

@@ -24,7 +24,7 @@ def record(unit, event):
 def record_logistics(unit, event):
     """Archive one of logistics' events and, if it is new, apply it to the logistics projection."""
     if _store(unit).record(event):
-        logistics.apply(unit.session, event)
+        logistics.apply(unit.state(logistics.Pending), event)
 
 
 def rebuild(unit):
