@@ -4,12 +4,12 @@ the ``stock`` HXL table and the dashboard's logistics panel. Households reached 
 as the sitrep suppresses specific needs."""
 from sqlalchemy import select
 
+from haven_contracts.disclosure import suppress
 from haven_contracts.logistics import CATEGORY_SECTORS, SECTOR
 
 from .logistics_models import LogisticsActivity, LogisticsRound, LogisticsStock, LogisticsWarehouse
 from .models import SiteProfile
 from .pages import e, n
-from .sitrep import suppress
 
 
 def _get(key):

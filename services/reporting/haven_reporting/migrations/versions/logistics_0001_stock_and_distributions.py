@@ -1,14 +1,14 @@
 """logistics' projection: warehouses, stock and pipeline per warehouse x item, distribution rounds, 3W activities
 
 Revision ID: logistics_0001
-Revises: 0003
+Revises: needs_0001
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "logistics_0001"
-down_revision = "0003"
+down_revision = "needs_0001"
 branch_labels = None
 depends_on = None
 
