@@ -6,7 +6,8 @@
                                    their default ports; never: always start fresh ones)
     BENCH_ROUNDS=N                (repetitions, at least 3)
     BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
-    BENCH_PART=all|bulk_cost      (default all; bulk_cost: only the cost of one bulk call, see bench/bulk_cost.py)
+    BENCH_PART=all|bulk_cost|logistics  (default all; bulk_cost: only the cost of one bulk call, see
+                                  bench/bulk_cost.py; logistics: only logistics' figures, see bench/logistics.py)
 
 Prints a table and writes JSON: the machine (cores, load), and for each figure the median, min and max over the
 repetitions. Ratios are taken within a round (a figure over the baseline measured just before it), so that they
@@ -25,7 +26,7 @@ from pathlib import Path
 import eventlet
 import sqlalchemy as sa
 
-from . import baselines, bulk_cost, health, infra, workload
+from . import baselines, bulk_cost, health, infra, logistics, workload
 from .cpu import CpuMeter
 from .stats import fmt, percentile, summary
 
@@ -64,8 +65,8 @@ def main():
     scale = dict(SCALES[scale_name])
     scale["rounds"] = max(3, int(os.environ.get("BENCH_ROUNDS", scale["rounds"])))
     part = os.environ.get("BENCH_PART", "all")
-    if part not in ("all", "bulk_cost"):
-        say(f"BENCH_PART must be all or bulk_cost; got {part!r}")
+    if part not in ("all", "bulk_cost", "logistics"):
+        say(f"BENCH_PART must be all, bulk_cost or logistics; got {part!r}")
         return 2
     reuse = os.environ.get("BENCH_REUSE", "auto")
     tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -89,8 +90,12 @@ def main():
         if part == "all":
             run(scale, reuse, tag, servers, log_dir, result, cleanup)
         else:
-            result["mode"] = "bulk_cost only"
-        run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
+            result["mode"] = f"{part} only"
+        if part in ("all", "bulk_cost"):
+            run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
+        if part in ("all", "logistics"):
+            say("Logistics: the ledger at two sizes, then bulk distribution next to bulk registration ...")
+            logistics.run_logistics(scale_name, tag, servers, log_dir, result, cleanup)
     except BaseException:
         result["error"] = traceback.format_exc()
         raise
@@ -377,7 +382,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
 def table(result):
     rows = [("figure", "median", "min", "max", "unit", "target")]
     for key, fig in result["figures"].items():
-        if key.startswith("cpu_ms_per_household_") or bulk_cost.PREFIX in key:
+        if key.startswith("cpu_ms_per_household_") or bulk_cost.PREFIX in key or key.startswith(logistics.PREFIX):
             continue
         target = ""
         if "target" in fig:
@@ -416,6 +421,9 @@ def table(result):
         lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "
                      "x base = over the first row, same run)")
         lines.append(bulk_cost.table(result["figures"]))
+    if logistics.table(result):
+        lines.append("")
+        lines.append(logistics.table(result))
     for note in result["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)

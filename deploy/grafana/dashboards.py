@@ -18,7 +18,7 @@ DATASOURCE = {"type": "prometheus", "uid": "haven-prometheus"}
 RATE = "$__rate_interval"
 
 # Services that exist; the planned ones (logistics 8003, health 8004, protection 8005) get a line when they land.
-SERVICES = ("registration", "shelter", "health", "reporting", "protection")
+SERVICES = ("registration", "shelter", "logistics", "health", "reporting", "protection")
 
 # Business figures per service: (title, expression, legend, unit).
 BUSINESS = {
@@ -38,6 +38,11 @@ BUSINESS = {
         ("Households allocated and waitlisted", 'max by (site_type) (haven_shelter_households_allocated{job="haven"})',
          "allocated {{site_type}}", "short",
          'max by (site_type) (haven_shelter_waitlisted_households{job="haven"})', "waitlisted {{site_type}}"),
+    ],
+    "logistics": [
+        ("Stock on hand by item", 'max by (item) (haven_logistics_stock_on_hand{job="haven"})', "{{item}}", "short"),
+        ("Warehouse x item pipelines by status", 'max by (status) (haven_logistics_positions{job="haven"})',
+         "{{status}}", "short"),
     ],
     "protection": [
         ("Cases by type and status", 'max by (case_type, status) (haven_protection_cases{job="haven"})',

@@ -22,7 +22,8 @@ class CycloneScenario:
     ``connect(token)`` returns a context manager yielding a nameko ``ClusterRpcProxy`` that sends the token (the
     system test and the demo pass :func:`rpc_connector`)."""
 
-    def __init__(self, seed=2019, today=None, tag=None, health=False, protection=False):
+    def __init__(self, seed=2019, today=None, tag=None, health=False, protection=False, acts=()):
+        self.acts = list(acts)  # played after the phases (e.g. logistics_act.LogisticsAct()), each on its service
         self.rng = random.Random(seed)
         self.today = today or date.today()
         self.tag = tag or uuid.uuid4().hex[:4].upper()
@@ -148,6 +149,8 @@ class CycloneScenario:
         self._phase("Returns and onward movements", self._returns)
         self._phase("Births and newly identified specific needs", self._updates)
         self._phase("Site monitoring: latrines, water points, water supply", self._services)
+        for act in self.acts:
+            self._phase(act.title, lambda act=act: act.play(self))
         if self.health is not None:
             self._phase("Health: four weeks of facility reports, a cholera cluster, mortality over the threshold",
                         self.health.play)

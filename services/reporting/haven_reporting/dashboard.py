@@ -8,6 +8,7 @@ from haven_contracts.reference import AGE_BANDS
 from haven_contracts.standards import INDICATORS
 
 from . import health_dashboard
+from .logistics_report import panel as logistics_panel
 from .pages import e, n, page
 from .protection import panel as protection_panel
 
@@ -263,5 +264,6 @@ latrines, taps, hand pumps, water (green met, red not met, grey no data).</span>
 <th class="num">Households</th><th class="num">Individuals</th></tr></thead>
 <tbody>{_three_w_rows(three_w)}</tbody></table></div></section>
 {protection_panel(report.get("protection"))}
+{logistics_panel(report.get("logistics"))}
 </main>"""
     return page("Haven · Situation report", body, nonce)

@@ -158,6 +158,33 @@ class ReportingService(HavenService):
     @event_handler("health", "alert_status_changed")
     def on_health_alert_status_changed(self, event):
         health.record(self.db, event, handlers.record)
+    @event_handler("logistics", "warehouse_opened")
+    def on_logistics_warehouse_opened(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "stock_received")
+    def on_logistics_stock_received(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "waybill_dispatched")
+    def on_logistics_waybill_dispatched(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "waybill_received")
+    def on_logistics_waybill_received(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "stock_adjusted")
+    def on_logistics_stock_adjusted(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "distribution_recorded")
+    def on_logistics_distribution_recorded(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "pipeline_status_changed")
+    def on_logistics_pipeline_status_changed(self, event):
+        handlers.record_logistics(self.db, event)
 
     # -- HTTP: the dashboard for browsers (signed in with a session), JSON and HXL CSV for scripts too -------------
     @http("GET", "/", scope=web.READ_SCOPE, session=True, error_page=web.signin_page)
@@ -191,6 +218,10 @@ class ReportingService(HavenService):
     @http("GET", "/3w.csv", scope=web.READ_SCOPE, session=True)
     def three_w_csv(self, request):
         return csv_response(reports.export_hxl(self.db, self.settings, "3w"), "haven-3w.csv")
+
+    @http("GET", "/stock.csv", scope=web.READ_SCOPE, session=True)
+    def stock_csv(self, request):
+        return csv_response(reports.export_hxl(self.db, self.settings, "stock"), "haven-stock.csv")
 
     # -- metrics -------------------------------------------------------------------------------------------------
     def business_metrics(self, session):

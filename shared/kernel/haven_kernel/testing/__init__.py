@@ -20,7 +20,7 @@ _HELPERS = {
     "infra": ("START_HINT", "DatabaseFactory", "admin_sql", "create_vhost", "delete_vhost", "drop_database",
               "find_servers", "temporary_broker_user", "with_database", "with_vhost"),
     "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
-                "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
+                "publish_event", "queue_depth", "race", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
     "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
