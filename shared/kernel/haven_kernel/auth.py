@@ -1,6 +1,7 @@
 """Partner authentication: HS256 JWTs with ``sub``, ``org``, ``scopes`` and ``exp``.
 
-Scopes are ``<service>:read`` / ``<service>:write``; ``admin`` grants everything.
+Scopes are ``<service>:read`` / ``<service>:write``, and ``<service>:lead`` for the lead agency (records of other
+organisations, audited: ``haven_kernel.sharing``); ``admin`` passes every scope check (it is not the lead scope).
 """
 import os
 import re
@@ -12,7 +13,7 @@ import jwt
 from .errors import Forbidden, Unauthenticated
 
 DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"
-SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write))$")
+SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write|lead))$")
 TTL_PATTERN = re.compile(r"^(\d+)([smhd]?)$")
 
 
@@ -63,7 +64,7 @@ def issue_token(org, scopes, ttl_seconds=8 * 3600, sub=None, secret=None, now=No
     scopes = list(scopes)
     for scope in scopes:
         if not SCOPE_PATTERN.match(scope):
-            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write or admin")
+            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write, <service>:lead or admin")
     if not org or not isinstance(org, str):
         raise ValueError("org is required")
     now = int(now if now is not None else time.time())
