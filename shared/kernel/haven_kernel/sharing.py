@@ -18,6 +18,7 @@ The pure decision is :func:`decide`; a use case works through :class:`Sharing`::
 
     sharing = Sharing(self.db, "household")
     sharing.require(household.org, household.id)          # NotFound unless the caller may; a lead's use audited
+    sharing.require_change(site.managing_agency, site.id) # reference data all readers see: Forbidden to change
     query = query.where(sharing.visible(Household.org))   # a search: only what the caller may see
     sharing.reached((h.org, h.id) for h in page)          # audits the lead's use of what the search returned
     if sharing.allows(other.org, other.id): ...           # a hint about another record: show it or only say it exists
@@ -28,7 +29,7 @@ from sqlalchemy import delete, or_, select, true
 
 from .clock import iso, utcnow
 from .db.sharing_tables import AccessAudit, SharingAgreement, SharingLogEntry
-from .errors import NotFound, ValidationError
+from .errors import Forbidden, NotFound, ValidationError
 from .validation import optional_text
 
 OWNER, SHARED, LEAD = "owner", "shared", "lead"
@@ -97,6 +98,13 @@ class Sharing:
         """Raise NotFound (as for a record that does not exist) unless the caller may reach the record."""
         if not self.allows(owner, record_id):
             raise NotFound(f"{self.kind} {record_id} does not exist")
+
+    def require_change(self, owner, record_id):
+        """For a record every reader may see (reference data, such as a site): raise Forbidden, naming the owner,
+        unless the caller may change it."""
+        if not self.allows(owner, record_id):
+            raise Forbidden(f"{self.kind} {record_id} is managed by {owner}: only {owner}, an organisation it shares "
+                            f"with, or a caller with {lead_scope(self.service)!r} may change it")
 
     def visible(self, owner_column):
         """A clause keeping the rows the caller may see (``owner_column``: the owner's column): all for the lead
