@@ -45,7 +45,7 @@ class SiteRegistry:
                     created_at=now, updated_at=now, **data)
         self._save(site)
         self.work.emit("site_opened", site_event_data(site))
-        return self.view(site)
+        return self.written(site)
 
     def update(self, site_id, changes):
         site_id = parse_uuid(site_id, "site_id")
@@ -60,7 +60,7 @@ class SiteRegistry:
         site.updated_at = utcnow()
         self._save(site)
         self.work.emit("site_updated", site_event_data(site))
-        return self.view(site)
+        return self.written(site)
 
     def close(self, site_id, reason):
         site_id = parse_uuid(site_id, "site_id")
@@ -77,7 +77,7 @@ class SiteRegistry:
         site.status, site.closed_reason, site.closed_at, site.full, site.updated_at = "closed", reason, now, False, now
         self.repo.flush()
         self.work.emit("site_closed", {**site_event_data(site), "reason": reason})
-        return self.view(site)
+        return self.written(site)
 
     def reopen(self, site_id):
         site_id = parse_uuid(site_id, "site_id")
@@ -88,7 +88,7 @@ class SiteRegistry:
         self.repo.flush()
         self.work.emit("site_opened", site_event_data(site))
         site_reopened(self.work, site)
-        return self.view(site)
+        return self.written(site)
 
     def get(self, site_id):
         site_id = parse_uuid(site_id, "site_id")
@@ -125,7 +125,7 @@ class SiteRegistry:
                 added.append(unit)
         self.repo.flush()
         self._capacity_changed(site)
-        return {"units": [views.unit_view(u) for u in added], "site": self.view(site)}
+        return {"units": [views.unit_view(u) for u in added], "site": self.written(site)}
 
     def set_unit_status(self, unit_id, status):
         unit_id = parse_uuid(unit_id, "unit_id")
@@ -167,9 +167,17 @@ class SiteRegistry:
         self.work.emit("site_services_updated", {
             "site_id": site.id, **{key: getattr(row, key) for key in SERVICE_FIELDS}, "phase": row.phase,
             "as_of": row.as_of.isoformat()})
-        return self.view(site)
+        return self.written(site)
 
     # -- helpers -------------------------------------------------------------------------------------------------
+    def written(self, site):
+        """The reply to a change: the site as ``get_site`` shows it to a caller who may read sites, else an
+        acknowledgement (a reply never returns more than the caller's scopes allow)."""
+        caller = self.work.caller
+        if caller is not None and caller.allows("shelter:read"):
+            return self.view(site)
+        return {"site_id": site.id, "status": site.status, "managing_agency": site.managing_agency}
+
     def _managed(self, site_id):
         """The site, locked, if the caller may change it (Forbidden otherwise; NotFound if unknown)."""
         site = self.repo.site(site_id, lock=True)

@@ -135,3 +135,21 @@ def test_only_the_agency_or_the_lead_hands_a_site_over(shelter, make_site):
         assert iom.shelter.update_site(site, {"managing_agency": "UNHCR"})["managing_agency"] == "UNHCR"
         with pytest.raises(Forbidden):
             iom.shelter.update_site(site, {"name": "IOM's again"})  # handed over: UNHCR's now
+
+
+def test_a_write_only_token_gets_acknowledgements_not_sites(shelter, make_site):
+    writer = make_token("shelter:write", org="IOM")
+    with shelter.client(token=writer) as client:
+        site = client.shelter.create_site(make_site(managing_agency="IOM"))
+        site_id = site["site_id"]
+        replies = [site, client.shelter.update_site(site_id, {"name": "Renamed"}),
+                   client.shelter.record_site_services(site_id, {"latrines": 2, "phase": "emergency",
+                                                                 "as_of": "2026-11-30"}),
+                   client.shelter.add_shelter_units(site_id, [TENT])["site"],
+                   client.shelter.close_site(site_id, "merged"), client.shelter.reopen_site(site_id)]
+        with pytest.raises(Forbidden):
+            client.shelter.get_site(site_id)
+    for reply in replies:
+        assert set(reply) == {"site_id", "status", "managing_agency"}, reply
+    with shelter.client(token=IOM) as client:  # read and write: the site as get_site shows it
+        assert client.shelter.update_site(site_id, {"name": "Again"})["name"] == "Again"
