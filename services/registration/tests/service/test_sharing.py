@@ -10,8 +10,7 @@ import pytest
 
 from haven_kernel.db import AccessAudit
 from haven_kernel.errors import Forbidden, NotFound
-from haven_kernel.testing import make_token
-from haven_kernel.testing.rpc_auth import rpc_methods
+from haven_kernel.testing import RELATIONS, make_agreement, make_token, relation, rpc_methods
 from haven_registration.models import Household
 from haven_registration.service import RegistrationService
 
@@ -19,27 +18,13 @@ IOM = make_token("registration:read", "registration:write", org="IOM", sub="iom-
 NRC = make_token("registration:read", "registration:write", org="NRC", sub="nrc-officer")
 TODAY = date.today().isoformat()
 
-# relation -> (token, whether the caller may see and change IOM's household)
-RELATIONS = {
-    "own": (IOM, True),
-    "other": (NRC, False),
-    "shared": (NRC, True),
-    "revoked": (NRC, False),
-    "lead": (make_token("registration:read", "registration:write", "registration:lead", org="NRC",
-                        sub="nrc-lead"), True),
-    "admin": (make_token("admin", org="NRC", sub="nrc-admin"), False),
-}
 
-
-def _setup(registration, make_household, relation):
+def _setup(registration, make_household, name):
     """IOM's household at site A (and site B to move it to), with the agreement the relation needs."""
     site_a, site_b = registration.open_site(), registration.open_site()
     with registration.client(token=IOM) as iom:
         household = iom.registration.register_household(make_household(site_a))
-        if relation in ("shared", "revoked"):
-            iom.registration.grant_sharing("NRC")
-        if relation == "revoked":
-            iom.registration.revoke_sharing("NRC")
+        make_agreement(iom.registration, name)
     return site_a, site_b, household["household_id"]
 
 
@@ -50,10 +35,11 @@ def _outcome(call):
         return type(error).__name__
 
 
-@pytest.mark.parametrize("relation", list(RELATIONS))
-def test_every_method_by_relation(registration, make_household, relation):
-    token, allowed = RELATIONS[relation]
-    site_a, site_b, household_id = _setup(registration, make_household, relation)
+@pytest.mark.parametrize("name", RELATIONS)
+def test_every_method_by_relation(registration, make_household, name):
+    case = relation("registration", name)
+    token, allowed = case.token, case.allowed
+    site_a, site_b, household_id = _setup(registration, make_household, name)
     refused = "NotFound"
     checked, problems = set(), []
 
@@ -97,13 +83,13 @@ def test_every_method_by_relation(registration, make_household, relation):
         expect("record_departure", lambda: rpc.record_departure(household_id, "deceased", TODAY),
                lambda r: r == {"household_id": household_id, "version": 4, "status": "departed"})
         # The agreements act on the caller's own organisation's records, whatever its relation to IOM's.
-        caller_org = "IOM" if relation == "own" else "NRC"
+        caller_org = "IOM" if name == "own" else "NRC"
         checked.update({"grant_sharing", "list_sharing", "revoke_sharing"})
         assert rpc.grant_sharing("UNHCR")["owner_org"] == caller_org
         received = [a["owner_org"] for a in rpc.list_sharing()["received"]]
-        assert received == (["IOM"] if relation == "shared" else [])
+        assert received == (["IOM"] if name == "shared" else [])
         assert rpc.revoke_sharing("UNHCR")["status"] == "revoked"
-        if relation != "own":
+        if name != "own":
             with pytest.raises(NotFound):
                 rpc.revoke_sharing("IOM")  # only IOM ends IOM's agreements
 
@@ -117,7 +103,7 @@ def test_every_method_by_relation(registration, make_household, relation):
         assert (record["version"], record["status"], record["site_id"], record["phone"]) == \
             (1, "active", site_a, "+258 84 123 4567"), "a refused change changed nothing"
     audit = _audit(registration)
-    if relation == "lead":
+    if case.audited:
         assert {method for method, record_id, owner in audit if record_id == household_id and owner == "IOM"} == {
             "get_household", "search_households", "register_household", "register_households", "update_household",
             "relocate_household", "record_departure"}

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from haven_kernel.db import AccessAudit
 from haven_kernel.errors import Forbidden, NotFound
-from haven_kernel.testing import make_token
-from haven_kernel.testing.rpc_auth import rpc_methods
+from haven_kernel.testing import RELATIONS, make_agreement, make_token, relation, rpc_methods
 from haven_shelter.models import ShelterUnit, Site, SiteServices
 from haven_shelter.service import ShelterService
 
@@ -20,28 +19,17 @@ pytestmark = pytest.mark.service
 TENT = {"unit_type": "family_tent", "covered_area_m2": 16.0}
 IOM = make_token("shelter:read", "shelter:write", org="IOM", sub="iom-camp-manager")
 NRC = make_token("shelter:read", "shelter:write", org="NRC", sub="nrc-officer")
-RELATIONS = {
-    "own": (IOM, True),
-    "other": (NRC, False),
-    "shared": (NRC, True),
-    "revoked": (NRC, False),
-    "lead": (make_token("shelter:read", "shelter:write", "shelter:lead", org="NRC", sub="nrc-lead"), True),
-    "admin": (make_token("admin", org="NRC", sub="nrc-admin"), False),
-}
 READS = ("get_site", "list_sites", "list_units", "get_allocation", "get_allocation_history", "list_waitlist")
 
 
-def _setup(shelter, make_site, relation):
+def _setup(shelter, make_site, name):
     """An IOM site with three tents (a household in one), an empty IOM site, and the relation's agreement."""
     with shelter.client(token=IOM) as iom:
         site = shelter.create_site(iom, units=[{**TENT, "count": 3}], code="IOM-1")["site_id"]
         empty = shelter.create_site(iom, code="IOM-2")["site_id"]
         household_id = shelter.register(site, size=2)["household_id"]
         shelter.wait_status(household_id, "allocated")
-        if relation in ("shared", "revoked"):
-            iom.shelter.grant_sharing("NRC")
-        if relation == "revoked":
-            iom.shelter.revoke_sharing("NRC")
+        make_agreement(iom.shelter, name)
         units = iom.shelter.list_units(site)
     held = next(u["unit_id"] for u in units if u["household_id"] == household_id)
     free = [u["unit_id"] for u in units if u["household_id"] is None]
@@ -56,10 +44,11 @@ def _outcome(call):
         return type(error).__name__
 
 
-@pytest.mark.parametrize("relation", list(RELATIONS))
-def test_every_method_by_relation(shelter, make_site, relation):
-    token, allowed = RELATIONS[relation]
-    site, empty, household_id, held, free = _setup(shelter, make_site, relation)
+@pytest.mark.parametrize("name", RELATIONS)
+def test_every_method_by_relation(shelter, make_site, name):
+    case = relation("shelter", name)
+    token, allowed = case.token, case.allowed
+    site, empty, household_id, held, free = _setup(shelter, make_site, name)
     before = (shelter.count(Site), shelter.count(ShelterUnit), shelter.count(SiteServices))
     calls = {
         "create_site": lambda s: s.create_site(make_site(code="IOM-3", managing_agency="IOM")),
@@ -81,9 +70,9 @@ def test_every_method_by_relation(shelter, make_site, relation):
     with shelter.client(token=token) as client:
         outcomes = {method: _outcome(lambda: call(client.shelter)) for method, call in calls.items()}
         # The agreements act on the caller's own organisation's sites, whatever its relation to IOM's.
-        assert client.shelter.grant_sharing("UNHCR")["owner_org"] == ("IOM" if relation == "own" else "NRC")
+        assert client.shelter.grant_sharing("UNHCR")["owner_org"] == ("IOM" if name == "own" else "NRC")
         assert [a["owner_org"] for a in client.shelter.list_sharing()["received"]] == \
-            (["IOM"] if relation == "shared" else [])
+            (["IOM"] if name == "shared" else [])
         assert client.shelter.revoke_sharing("UNHCR")["status"] == "revoked"
         outcomes.update(grant_sharing="allowed", list_sharing="allowed", revoke_sharing="allowed")
     assert set(outcomes) == set(rpc_methods(ShelterService)), "every RPC method is in the matrix"
@@ -100,7 +89,7 @@ def test_every_method_by_relation(shelter, make_site, relation):
         assert not renamed and allocation == held and after == before, "a refused change changed nothing"
     with shelter.database.session_factory() as session:
         audited = {(a.method, a.record_id) for a in session.execute(select(AccessAudit)).scalars()}
-    if relation == "lead":
+    if case.audited:
         assert {method for method, _ in audited} == {
             "create_site", "update_site", "close_site", "reopen_site", "record_site_services", "add_shelter_units",
             "set_unit_status", "allocate_shelter"}
