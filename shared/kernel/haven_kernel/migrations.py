@@ -60,7 +60,12 @@ def _create_tables(op, metadata):
 
 
 def _drop_tables(op, metadata):
+    """Drop the tables of ``metadata`` that exist (a revision after the first may have dropped some already, as
+    :func:`drop_sharing_tables` does)."""
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
     for table in reversed(metadata.sorted_tables):
+        if table.name not in existing:
+            continue
         for index in table.indexes:
             op.drop_index(index.name, table_name=table.name)
         op.drop_table(table.name)
