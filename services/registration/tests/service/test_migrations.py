@@ -1,5 +1,6 @@
-"""Registration's revisions on PostgreSQL go down and up again: the data-sharing revision (0003) removes and
-brings back the kernel's sharing tables, down to nothing and up again, and the access audit stays insert-only."""
+"""Registration's revisions on PostgreSQL go down and up again: the data-sharing revision (0003, after needs_0001)
+removes and brings back the kernel's sharing tables, down to nothing and up again, and the access audit stays
+insert-only."""
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -20,7 +21,7 @@ def test_the_revisions_go_down_and_up_again(database_url):
     config = alembic_config("haven_registration", url)
     command.upgrade(config, "head")
     assert {"sharing_agreements", "sharing_log", "access_audit", "households"} <= tables(url)
-    command.downgrade(config, "0002")
+    command.downgrade(config, "needs_0001")
     assert not {"sharing_agreements", "sharing_log", "access_audit"} & tables(url)
     command.upgrade(config, "head")  # a database from before data sharing, brought to it
     command.downgrade(config, "base")
