@@ -172,7 +172,7 @@ class CycloneScenario:
             yield proxy
 
     def _create_site(self, site):
-        with self._as("IOM") as rpc:
+        with self._as(site.agency) as rpc:  # a site's managing agency creates and changes it (haven_kernel.sharing)
             created = rpc.shelter.create_site({
                 "name": site.name, "site_type": site.site_type, "adm1": site.adm1, "adm2": site.adm2,
                 "lat": site.lat, "lon": site.lon, "managing_agency": site.agency,
@@ -247,7 +247,7 @@ class CycloneScenario:
         self._relocate(self.school_moves)
         self._settle()
         school = self.by_key["BEI-1"]
-        with self._as("IOM") as rpc:
+        with self._as(school.agency) as rpc:
             rpc.shelter.close_site(school.site_id, "Classes resume; families moved to Mandruzi")
         school.status = "closed"
 
@@ -259,8 +259,9 @@ class CycloneScenario:
 
     def _returns(self):
         self._depart(self.returns)
-        with self._as("IOM") as rpc:
-            rpc.shelter.update_site(self.by_key["DON-1"].site_id, {"area_m2": 180000.0})
+        mandruzi = self.by_key["DON-1"]
+        with self._as(mandruzi.agency) as rpc:
+            rpc.shelter.update_site(mandruzi.site_id, {"area_m2": 180000.0})
 
     def _updates(self):
         for household in self.births:
@@ -282,7 +283,7 @@ class CycloneScenario:
         for site in self.sites:
             if site.services is None or site.status != "open":
                 continue
-            with self._as("IOM") as rpc:
+            with self._as(site.agency) as rpc:
                 rpc.shelter.record_site_services(site.site_id, {**site.services, "as_of": self.today.isoformat()})
 
     # -- waiting for shelter -----------------------------------------------------------------------------------------
