@@ -66,13 +66,19 @@ def _drop_tables(op, metadata):
 
 
 def create_kernel_tables(op):
-    """Create the outbox and inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
+    """Create the outbox, inbox and RPC inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
     service's first revision)."""
     _create_tables(op, KernelBase.metadata)
 
 
 def drop_kernel_tables(op):
-    _drop_tables(op, KernelBase.metadata)
+    """The kernel tables present (one added by a later helper, as ``rpc_requests``, is gone by then)."""
+    present = set(sa.inspect(op.get_bind()).get_table_names())
+    for table in reversed(KernelBase.metadata.sorted_tables):
+        if table.name in present:
+            for index in table.indexes:
+                op.drop_index(index.name, table_name=table.name)
+            op.drop_table(table.name)
 
 
 def create_web_sessions_table(op):
@@ -100,3 +106,21 @@ def restore_outbox_last_error(op):
     """The downgrade of :func:`drop_outbox_last_error`."""
     if "last_error" not in _columns(op, "outbox_events"):
         op.add_column("outbox_events", sa.Column("last_error", sa.Text()))
+
+
+def create_rpc_requests_table(op):
+    """Create ``rpc_requests`` (the RPC inbox, :class:`.db.tables.RpcRequest`) in a database whose kernel tables
+    were created before it existed; nothing to do in one created since (``create_kernel_tables`` made it)."""
+    if "rpc_requests" in sa.inspect(op.get_bind()).get_table_names():
+        return
+    table = KernelBase.metadata.tables["rpc_requests"]
+    op.execute(sa.schema.CreateTable(table))
+    for index in sorted(table.indexes, key=lambda index: index.name):
+        op.execute(sa.schema.CreateIndex(index))
+
+
+def drop_rpc_requests_table(op):
+    """The downgrade of :func:`create_rpc_requests_table`."""
+    if "rpc_requests" in sa.inspect(op.get_bind()).get_table_names():
+        op.drop_index("ix_rpc_requests_created_at", table_name="rpc_requests")
+        op.drop_table("rpc_requests")

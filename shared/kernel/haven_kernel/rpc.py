@@ -1,10 +1,11 @@
 """Partner-facing RPC: token and scope checked before a worker starts, arguments checked against the method's
-signature, the unit of work committed before the reply is sent, and only typed errors leave the service."""
+signature, the unit of work committed before the reply is sent, and only typed errors leave the service. A write
+method declared ``idempotent=True`` applies its effect once per request (the RPC inbox, :mod:`.idempotency`)."""
 import inspect
 import logging
 import time
 import uuid
-from functools import partial
+from functools import partial, wraps
 
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
 from nameko.extensions import DependencyProvider
@@ -13,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import auth_secret, authorize, service_token, verify_token
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
+from . import idempotency
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
@@ -22,8 +24,11 @@ log = logging.getLogger(__name__)
 
 
 class HavenRpc(Rpc):
-    def __init__(self, scope=None, **kwargs):
+    inbox_purge = idempotency.RpcInboxPurge()
+
+    def __init__(self, scope=None, idempotent=False, **kwargs):
         self.scope = scope
+        self.idempotent = idempotent
         kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(**kwargs)
 
@@ -58,17 +63,20 @@ class HavenRpc(Rpc):
         try:
             caller = authorize(verify_token(context_data.get("authorization")), self.scope)
             self.check_arguments(args, kwargs)
+            origin_org = caller.org
+            if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
+                origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
+            worker_data = worker_context(correlation_id, caller.as_context(), origin_org)
+            if self.idempotent:
+                request = idempotency.request_of(context_data, message, origin_org, self.method_name, args, kwargs)
+                worker_data[idempotency.REQUEST_CONTEXT_KEY] = request.as_context() if request else None
         except HavenError as exc:
             self._record(started, type(exc).__name__)
             log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
             raise
-        origin_org = caller.org
-        if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
-            origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         handle_result = partial(self._handle_result, message, started)
         try:
-            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result,
-                                        context_data=worker_context(correlation_id, caller.as_context(), origin_org))
+            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result, context_data=worker_data)
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 
@@ -86,14 +94,47 @@ class HavenRpc(Rpc):
         return self.rpc_consumer.handle_result(message, result, exc_info)
 
 
-def rpc(scope=None):
+def rpc(scope=None, idempotent=False):
     """Decorate a partner-facing method of a ``HavenService``. ``scope`` is required of the caller's token (``admin``
-    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error."""
+    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error.
+
+    ``idempotent=True`` (every write method): the method's effect is applied once per request, a request being the
+    caller's ``idempotency_key`` context header or else the AMQP message itself; a repeated request is answered
+    with the reply stored in the same transaction as the effect (:mod:`haven_kernel.idempotency`)."""
 
     def decorate(fn):
-        return HavenRpc.decorator(scope=scope)(in_unit_of_work(fn))
+        body = in_rpc_inbox(fn) if idempotent else in_unit_of_work(fn)
+        return HavenRpc.decorator(scope=scope, idempotent=idempotent)(body)
 
     return decorate
+
+
+def in_rpc_inbox(fn):
+    """``fn`` in its unit of work, applied once per request: its request claimed in the RPC inbox first (a request
+    seen before gets the stored reply, and ``fn`` does not run), its reply stored with its effect."""
+    once = in_unit_of_work(fn)
+
+    @wraps(fn)
+    def call(self, *args, **kwargs):
+        unit = self.db
+        request = idempotency.Request.from_context(unit.context_value(idempotency.REQUEST_CONTEXT_KEY))
+        if request is None:
+            return once(self, *args, **kwargs)
+        set_correlation_id(unit.correlation_id)
+        try:
+            replay = idempotency.claim(unit.session, request)
+            if replay is not None:
+                unit.rollback()
+                return replay.reply
+            result = fn(self, *args, **kwargs)
+            idempotency.store(unit.session, request, result)
+            unit.commit()
+            return result
+        except BaseException:
+            unit.rollback()
+            raise
+
+    return call
 
 
 class ServiceRpc(DependencyProvider):

@@ -68,7 +68,7 @@ class Ledger(HavenService):
     name = "ledger"
     catalogue = toy_catalogue
 
-    @rpc(scope="ledger:write")
+    @rpc(scope="ledger:write", idempotent=True)
     def record(self, amount, then_fail=False):
         entry_id = str(uuid.uuid4())
         self.db.session.add(Entry(id=entry_id, amount=amount))
@@ -77,7 +77,7 @@ class Ledger(HavenService):
             raise Conflict("refused after writing: the transaction must roll back")
         return entry_id
 
-    @rpc(scope="ledger:write")
+    @rpc(scope="ledger:write", idempotent=True)
     def record_each(self, amounts):
         """Each amount in a savepoint of its own, as bulk registration does: a negative one is refused after it was
         written and its event emitted; the others are kept."""
