@@ -11,12 +11,9 @@ from faultkit.scenario import assert_clean
 pytestmark = [pytest.mark.system, pytest.mark.faults]
 
 
-@pytest.mark.xfail(reason="finding 1 (issue 11): a request committed but not acknowledged is registered again "
-                          "when redelivered; doubles on most runs (depends on what is in flight at each kill; "
-                          "test_registration_partitioned_then_killed reproduces it every time)", strict=False)
 def test_kill_registration(scenario):
     """Finding 1: registration commits, dies before the broker has the request's acknowledgement, the request is
-    delivered again and registered a second time."""
+    delivered again; the RPC inbox answers it with the stored reply instead of registering it a second time."""
     assert_clean(scenario("kill -9 registration", kill_and_restart("registration", at=(0.2, 0.45, 0.7))))
 
 

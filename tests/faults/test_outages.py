@@ -8,12 +8,11 @@ from faultkit.scenario import assert_clean
 pytestmark = [pytest.mark.system, pytest.mark.faults]
 
 
-@pytest.mark.xfail(reason="finding 6 (issue 11): a reply that cannot be published within nameko's retry policy "
-                          "kills the service process; and finding 1: requests committed before the broker went "
-                          "away are delivered again", strict=False)
 def test_broker_restart(scenario):
     """The test's own RabbitMQ node stopped and started: durable queues and persistent messages carry every event
-    across."""
+    across. Finding 6: a reply that cannot be published no longer kills the service (the request goes back to its
+    queue and is answered from the RPC inbox); finding 1: requests committed before the broker went away are not
+    registered again."""
     assert_clean(scenario("broker restart", broker_restart(at=0.3, down_seconds=3)))
 
 

@@ -18,6 +18,7 @@ from . import idempotency
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
+from .messaging.settle import BROKER_GONE, quietly
 from .metrics import metrics_for
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,16 @@ class HavenRpc(Rpc):
                                   f"reference {correlation_id}")
             exc_info = (InternalError, error, None)
         self._record(started, "ok" if exc_info is None else type(exc_info[1]).__name__)
-        return self.rpc_consumer.handle_result(message, result, exc_info)
+        try:
+            return self.rpc_consumer.handle_result(message, result, exc_info)
+        except BROKER_GONE as exc:
+            # The reply (or the acknowledgement) could not be sent: the broker is away. The request goes back to
+            # its queue (by itself, if the connection is dead) and is answered again when it returns, from the RPC
+            # inbox if it was a write; raising here would kill the service (issue 11, finding 6).
+            log.warning("rpc reply not sent; the request goes back to its queue",
+                        extra={"method": self.method_name, "error_type": type(exc).__name__})
+            quietly(self.rpc_consumer.requeue_message, message, "requeue")
+            return result, exc_info
 
 
 def rpc(scope=None, idempotent=False):

@@ -26,6 +26,7 @@ from ..errors import EventContractError, HavenError
 from ..events import catalogue_of, consumer_queue_name
 from ..metrics import metrics_for
 from .batching import DUPLICATE, Delivery, EventBatcher, event_batch_size
+from .settle import quietly
 from .topology import (ATTEMPT_HEADER, ORIGIN_ORG_HEADER, consumer_queue, dead_letter_queue, retry_delays,
                        retry_queue)
 
@@ -40,6 +41,12 @@ class HavenQueueConsumer(QueueConsumer):
     def prefetch_count(self):
         config = self.container.config
         return int(config.get("EVENT_PREFETCH_COUNT") or max(self.container.max_workers, event_batch_size(config)))
+
+    def ack_message(self, message):
+        quietly(super().ack_message, message, "acknowledge")  # a dead connection gives it back by itself
+
+    def requeue_message(self, message):
+        quietly(super().requeue_message, message, "requeue")
 
 
 class HavenEventHandler(EventHandler):
