@@ -16,7 +16,6 @@ def test_broker_restart(scenario):
     assert_clean(scenario("broker restart", broker_restart(at=0.3, down_seconds=3)))
 
 
-@pytest.mark.xfail(reason="finding 2 (issue 11): retried events come back behind newer ones", strict=True)
 def test_shelter_database_short_outage(scenario):
     """Finding 2: shelter's events fail while its database is down, wait in retry queues and come back behind newer
     ones: households registered later get the units first. Shorter than the retry budget (3.5 s here), while the
@@ -25,8 +24,6 @@ def test_shelter_database_short_outage(scenario):
                           units_per_site=20))
 
 
-@pytest.mark.xfail(reason="finding 3 (issue 11): a database outage longer than the retry budget dead-letters "
-                          "the events it hit", strict=True)
 def test_shelter_database_long_outage(scenario):
     """Finding 3: an outage longer than the retry budget dead-letters the events it hit (registered, counted, and
     neither housed nor waitlisted). Late in the burst, while units remain (190 for 200 households), so that the

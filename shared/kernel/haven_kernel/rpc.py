@@ -16,6 +16,7 @@ from .auth import auth_secret, authorize, service_token, verify_token
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
 from . import idempotency
 from .db import Database, in_unit_of_work
+from .db.faults import is_transient
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
 from .messaging.settle import BROKER_GONE, quietly
@@ -86,7 +87,13 @@ class HavenRpc(Rpc):
         self.metrics.rpc_duration.labels(self.method_name).observe(time.perf_counter() - started)
 
     def _handle_result(self, message, started, worker_ctx, result, exc_info):
-        if exc_info is not None and not isinstance(exc_info[1], EXPECTED):
+        if exc_info is not None and is_transient(exc_info[1]):
+            # The database is away, not the request at fault: the caller may retry, with the same idempotency key
+            # (a write may have been applied if the database went as it committed; the key makes the retry safe).
+            error = ServiceUnavailable(f"{self.container.service_name}'s database is unavailable; try again later "
+                                       "with the same idempotency_key")
+            exc_info = (ServiceUnavailable, error, None)
+        elif exc_info is not None and not isinstance(exc_info[1], EXPECTED):
             correlation_id = worker_ctx.context_data.get("correlation_id")
             error = InternalError(f"unexpected error in {self.container.service_name}.{self.method_name}; "
                                   f"reference {correlation_id}")

@@ -59,7 +59,8 @@ class Batch(ToyBase):
 
 
 # How tally's handler behaves for a given amount: {"fail_times": n} fails n times, {"fail_always": True} never works,
-# {"wait_for": eventlet Event} holds the event (and its batch) until the test sends the event.
+# {"wait_for": eventlet Event} holds the event (and its batch) until the test sends the event;
+# {"database_away_times": n} fails n times as a database that went away does (OperationalError).
 BEHAVIOUR = {}
 ATTEMPTS = {}
 
@@ -141,6 +142,8 @@ class Tally(HavenService):
         behaviour = BEHAVIOUR.get(amount, {})
         if behaviour.get("wait_for") is not None:
             behaviour["wait_for"].wait()
+        if ATTEMPTS[amount] <= behaviour.get("database_away_times", 0):
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("the database is away"))
         if behaviour.get("fail_always") or ATTEMPTS[amount] <= behaviour.get("fail_times", 0):
             raise RuntimeError(f"tally cannot apply amount {amount} (attempt {ATTEMPTS[amount]})")
 
