@@ -129,29 +129,21 @@ def rpc(scope=None, idempotent=False):
 def in_rpc_inbox(fn):
     """``fn`` in its unit of work, applied once per request: its request claimed in the RPC inbox first (a request
     seen before gets the stored reply, and ``fn`` does not run), its reply stored with its effect."""
-    once = in_unit_of_work(fn)
 
     @wraps(fn)
-    def call(self, *args, **kwargs):
+    def once(self, *args, **kwargs):
         unit = self.db
         request = idempotency.Request.from_context(unit.context_value(idempotency.REQUEST_CONTEXT_KEY))
         if request is None:
-            return once(self, *args, **kwargs)
-        set_correlation_id(unit.correlation_id)
-        try:
-            replay = idempotency.claim(unit.session, request)
-            if replay is not None:
-                unit.rollback()
-                return replay.reply
-            result = fn(self, *args, **kwargs)
-            idempotency.store(unit.session, request, result)
-            unit.commit()
-            return result
-        except BaseException:
-            unit.rollback()
-            raise
+            return fn(self, *args, **kwargs)
+        replay = idempotency.claim(unit.session, request)
+        if replay is not None:
+            return replay.reply  # nothing was written: the commit that follows changes nothing
+        result = fn(self, *args, **kwargs)
+        idempotency.store(unit.session, request, result)
+        return result
 
-    return call
+    return in_unit_of_work(once)
 
 
 class ServiceRpc(DependencyProvider):
