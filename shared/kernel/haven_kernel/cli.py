@@ -139,12 +139,14 @@ def cmd_events_doc(args):
     where, catalogue = load_catalogue(args.catalogue)
     lines = ["# Haven events", "", f"Generated from `{where}` by `haven events-doc`; do not edit.", "",
              "Every event travels in the envelope `{event_id, event_type, schema_version, occurred_at, source, "
-             "correlation_id, data}` on the exchange `<source>.events` with the event type as routing key.", ""]
+             "correlation_id, data}` on the exchange `<source>.events` with the event type as routing key; a "
+             "confidential event goes only to its consumers' queues (default exchange, routing key = queue name).", ""]
     for entry in catalogue.all():
         lines += [f"## `{entry.source}.{entry.name}` v{entry.version}", "", entry.description, "",
                   f"Schema: `{entry.schema.__module__}.{entry.schema.__name__}`. "
-                  f"Consumed by: {', '.join(entry.consumers) or 'nobody yet'}", "", "| field | type | required |",
-                  "| --- | --- | --- |"]
+                  f"Consumed by: {', '.join(entry.consumers) or 'nobody yet'}"
+                  + (" (confidential: delivered to these consumers' queues only)" if entry.confidential else ""), "",
+                  "| field | type | required |", "| --- | --- | --- |"]
         for name, field in entry.schema().fields.items():
             lines.append(f"| `{name}` | {type(field).__name__} | {'yes' if field.required else 'no'} |")
         lines.append("")
