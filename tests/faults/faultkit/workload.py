@@ -42,6 +42,7 @@ class Op:
     household_id: str = None
     error: str = None
     attempts: int = 0
+    errors: list = field(default_factory=list)  # the error of every failed attempt
 
 
 @dataclass
@@ -153,6 +154,7 @@ class Burst:
         except Exception as exc:
             kind = getattr(exc, "exc_type", None) or type(exc).__name__
             op.error = kind
+            op.errors.append(kind)
             if kind in DEFINITE_FAILURES:
                 op.outcome, op.completed = "fail", time.monotonic()
                 return True

@@ -1,15 +1,15 @@
 """rpc_requests: the kernel's RPC inbox (write requests applied once); a database created since has it already
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: faults_0001
+Revises: needs_0001
 Create Date: 2026-12-01
 """
 from alembic import op
 
 from haven_kernel.migrations import create_rpc_requests_table, drop_rpc_requests_table
 
-revision = "0004"
-down_revision = "0003"
+revision = "faults_0001"
+down_revision = "needs_0001"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """rpc_requests: the kernel's RPC inbox (write requests applied once); a database created since has it already
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: faults_0001
+Revises: 0003
 Create Date: 2026-12-01
 """
 from alembic import op
 
 from haven_kernel.migrations import create_rpc_requests_table, drop_rpc_requests_table
 
-revision = "0003"
-down_revision = "0002"
+revision = "faults_0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 Households shelter knew before keep their order: their registration time is taken to be when shelter placed them
 (``since``) until their next event brings the real one.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: faults_0002
+Revises: faults_0001
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "faults_0002"
+down_revision = "faults_0001"
 branch_labels = None
 depends_on = None
 
