@@ -73,6 +73,7 @@ def scenario(deploy):
         result = run(haven, burst, name, (fault.__doc__ if fault else "none"), fault=fault, bound=bound,
                      before_check=before_check)
         result.deployment = haven
+        result.ops = burst.ops  # each partner operation, with its outcome and last error
         report.record(result)
         return result
 

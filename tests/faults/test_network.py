@@ -9,8 +9,6 @@ pytestmark = [pytest.mark.system, pytest.mark.faults]
 SERVICES = ("registration", "shelter", "reporting")
 
 
-@pytest.mark.xfail(reason="finding 1 (issue 11): requests in flight on a cut connection are committed, delivered "
-                          "again and registered twice", strict=False)
 def test_broker_connections_cut(scenario):
     """Every broker connection of every service reset at once: they reconnect and carry on."""
     assert_clean(scenario("broker links cut", cut_links(SERVICES, at=0.3)))
@@ -21,10 +19,9 @@ def test_shelter_database_blackholed(scenario):
     assert_clean(scenario("shelter db black-holed 6s", blackhole("shelter", route="db", at=0.2, seconds=6)))
 
 
-@pytest.mark.xfail(reason="finding 1 (issue 11): requests committed whose acknowledgements never reached the "
-                          "broker are registered again", strict=True)
 def test_registration_partitioned_then_killed(scenario):
-    """Finding 1, every time: registration's replies and acknowledgements are black-holed, it commits every request
-    it is given (its prefetch window), dies with their acknowledgements unsent, and the broker delivers them again."""
+    """Finding 1, every time before the RPC inbox: registration's replies and acknowledgements are black-holed, it
+    commits every request it is given (its prefetch window), dies with their acknowledgements unsent, and the broker
+    delivers them again: each is answered from the inbox, none registered twice."""
     assert_clean(scenario("registration partitioned, killed", partition_then_kill("registration", at=0.3,
                                                                                    seconds=3)))

@@ -138,7 +138,7 @@ def test_readiness_liveness_and_the_images_healthcheck_answer_for_every_service(
     script = ROOT / "deploy" / "healthcheck.py"
     for service, process in haven.processes.items():
         assert haven.health(service) == (200, {"service": service, "status": "ok", "checks": {
-            "database": "up", "broker": "up", "dead_letters": "none", "outbox": "empty"}})
+            "database": "up", "broker": "up", "dead_letters": "none", "outbox": "empty", "consumer": "running"}})
         assert haven.health(service, "/health/live") == (200, {"service": service, "status": "alive"})
         env = {**os.environ, f"{service.upper()}_HTTP": f"127.0.0.1:{process.port}", "HAVEN_APP_DIR": str(ROOT)}
         for extra, said in (([], "200 ok"), (["--live"], "200 alive")):

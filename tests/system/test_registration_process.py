@@ -56,7 +56,7 @@ def test_event_committed_before_a_hard_kill_is_published_after_restart(amqp_uri,
         wait_until(lambda: "haven_outbox_backlog 0.0" in metrics(second), message="outbox drained")
         with urllib.request.urlopen(second.base_url + "/health", timeout=5) as response:
             assert json.loads(response.read())["checks"] == {"database": "up", "broker": "up", "dead_letters": "none",
-                                                             "outbox": "empty"}
+                                                             "outbox": "empty", "consumer": "running"}
     finally:
         second.stop()
     log = (tmp_path / "registration-2.log").read_text()

@@ -26,11 +26,11 @@ class RegistrationService(HavenService):
                 "duplicate_threshold": int(self.config_value("DUPLICATE_SCORE_THRESHOLD", 3))}
 
     # -- partner API ---------------------------------------------------------------------------------------------
-    @rpc(scope="registration:write")
+    @rpc(scope="registration:write", idempotent=True)
     def register_household(self, household):
         return Registration(self.db, **self._options()).register(household, field="household")
 
-    @rpc(scope="registration:write")
+    @rpc(scope="registration:write", idempotent=True)
     def register_households(self, households):
         return Registration(self.db, **self._options()).register_many(households)
 
@@ -43,15 +43,15 @@ class RegistrationService(HavenService):
         return Households(self.db).search(site_id=site_id, name=name, registration_number=registration_number,
                                           limit=limit, offset=offset)
 
-    @rpc(scope="registration:write")
+    @rpc(scope="registration:write", idempotent=True)
     def update_household(self, household_id, changes):
         return Changes(self.db, **self._options()).update(household_id, changes)
 
-    @rpc(scope="registration:write")
+    @rpc(scope="registration:write", idempotent=True)
     def record_departure(self, household_id, reason, date):
         return Changes(self.db, **self._options()).depart(household_id, reason, date)
 
-    @rpc(scope="registration:write")
+    @rpc(scope="registration:write", idempotent=True)
     def relocate_household(self, household_id, to_site_id):
         return Changes(self.db, **self._options()).relocate(household_id, to_site_id)
 

@@ -106,7 +106,8 @@ class Allocator:
         unit = self.repo.unit(household.unit_id) if household.unit_id else None
         position = None
         if household.status == WAITLISTED:
-            position = domain.queue_position(self.repo.queue_numbers(household.site_id), household.queue_number)
+            position = domain.queue_position(self.repo.queue_keys(household.site_id),
+                                             domain.queue_key(household.registered_at, household.queue_number))
         return views.allocation_view(household, unit, position)
 
     def _known_household(self, household_id):
@@ -154,7 +155,7 @@ class Allocator:
             return []
         by_id = {h.id: h for h in waiting}
         served = domain.serve_queue(
-            [domain.Waiting(h.id, h.persons, h.queue_number) for h in waiting],
+            [domain.Waiting(h.id, h.persons, h.queue_number, h.registered_at) for h in waiting],
             [domain.FreeUnit(u.id, u.capacity_persons, u.covered_area_m2, u.number) for u in free.values()])
         for household_id, choice in served:
             self._allocate(by_id[household_id], site, free[choice.unit_id], manual=False, reason="waitlist")
@@ -201,7 +202,8 @@ class Allocator:
         site.queue_counter = (site.queue_counter or 0) + 1
         self._set(household, WAITLISTED, queue_number=site.queue_counter)
         self.repo.flush()
-        position = domain.queue_position(self.repo.queue_numbers(site.id), household.queue_number)
+        position = domain.queue_position(self.repo.queue_keys(site.id),
+                                         domain.queue_key(household.registered_at, household.queue_number))
         self.work.emit("allocation_waitlisted", {"household_id": household.id, "site_id": site.id,
                                                  "persons": household.persons, "position": position})
         self._history(household, site.id, "waitlisted")

@@ -2,7 +2,10 @@
 when a site counts as full, how a household event changes what shelter knows, and the minimum-standards
 indicators. Nothing here touches a database or a broker."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
+
+from haven_kernel.clock import aware
 
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards
 from haven_contracts.standards import standards_summary  # noqa: F401  (met, judged) of a standards block, used by views
@@ -49,16 +52,28 @@ class Waiting:
     household_id: str
     persons: int
     queue_number: int
+    registered_at: datetime | None = None  # when registration registered it: the queue's order
+
+
+_BEFORE_ANY = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def queue_key(registered_at, queue_number):
+    """A waiting household's place: its registration time (a household shelter knew before it kept the time first),
+    then its ticket. Registration time, not the order events reached shelter: a household whose event was delayed
+    by a fault, or retried behind newer ones, keeps its turn."""
+    return (aware(registered_at) if registered_at is not None else _BEFORE_ANY, queue_number or 0)
 
 
 def serve_queue(waiting, free_units):
-    """Serve the waitlist first come, first served: in queue order each household gets the smallest free unit that
+    """Serve the waitlist first come, first served (by registration time, :func:`queue_key`): in queue order each
+    household gets the smallest free unit that
     fits it. A household no free unit fits keeps its place, and those behind it may still be served (a large family
     does not block small ones; a unit still goes to the earliest household it fits). Returns [(household_id,
     FreeUnit)] in the order the allocations are made."""
     free = list(free_units)
     served = []
-    for entry in sorted(waiting, key=lambda w: w.queue_number):
+    for entry in sorted(waiting, key=lambda w: queue_key(w.registered_at, w.queue_number)):
         unit = choose_unit(entry.persons, free)
         if unit is None:
             continue
@@ -67,9 +82,9 @@ def serve_queue(waiting, free_units):
     return served
 
 
-def queue_position(queue_numbers, queue_number):
-    """1-based position of ``queue_number`` among a site's waiting queue numbers."""
-    return sum(1 for n in queue_numbers if n <= queue_number)
+def queue_position(queue_keys, key):
+    """1-based position of ``key`` (:func:`queue_key`) among a site's waiting households' keys."""
+    return sum(1 for other in queue_keys if other <= key)
 
 
 def full_transition(was_full, units_available, units_free):

@@ -7,8 +7,9 @@ nothing), then make the moves through :class:`allocation.Allocator`. A batch of 
 the batch commits, under the context of the event that may have filled it.
 """
 import uuid
+from datetime import datetime
 
-from haven_kernel.clock import utcnow
+from haven_kernel.clock import aware, utcnow
 from haven_kernel.errors import Conflict, NotFound
 
 from . import domain
@@ -67,6 +68,7 @@ def household_changed(work, event):
     household.version = facts.version
     household.registration_status = facts.registration_status
     household.site_id = facts.site_id
+    household.registered_at = _registered_at(data) or household.registered_at
     household.updated_at = now
     took_unit = None
     if plan.place or plan.reserve_queue:
@@ -83,3 +85,11 @@ def household_changed(work, event):
     for site in dict.fromkeys(serve + ([took_unit] if took_unit is not None else [])):
         allocator.settle_later(site)
     return household.status
+
+
+def _registered_at(data):
+    """The household's registration time from its event (the waitlist's order), or None if it cannot be read."""
+    try:
+        return aware(datetime.fromisoformat(str(data["registered_at"])))
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -69,6 +69,9 @@ class Household(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # allocated | waitlisted | released | unallocated
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("shelter_units.id"), unique=True)
     queue_number: Mapped[int | None] = mapped_column(Integer)
+    # When registration registered it (its events' registered_at): the waitlist is served in this order, so a
+    # household whose event came late (a fault, a retry) keeps its turn. Set from every household event.
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -111,6 +114,9 @@ class SiteServices(Base):
 
 
 Index("ix_households_site_id_status_queue_number", Household.site_id, Household.status, Household.queue_number)
+# The waitlist's order (``repository.QUEUE_ORDER``): registration time, then the ticket.
+Index("ix_households_site_id_status_registered_at", Household.site_id, Household.status, Household.registered_at,
+      Household.queue_number)
 # The order allocation picks units in (``Repository.smallest_fitting_unit``); also serves (site_id, status) lookups.
 Index("ix_shelter_units_allocation_order", ShelterUnit.site_id, ShelterUnit.status, ShelterUnit.capacity_persons,
       ShelterUnit.covered_area_m2, ShelterUnit.number, ShelterUnit.id)

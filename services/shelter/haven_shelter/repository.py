@@ -33,15 +33,16 @@ from haven_kernel import dialect
 from haven_kernel.clock import iso
 from haven_kernel.errors import NotFound
 
-from .domain import ALLOCATED, SERVICE_FIELDS, UNALLOCATED, WAITLISTED, SiteFigures
+from .domain import ALLOCATED, SERVICE_FIELDS, UNALLOCATED, WAITLISTED, SiteFigures, queue_key
 from .models import AllocationHistory, Household, ShelterUnit, Site, SiteServices
 
 # The order units are chosen in (smallest capacity that fits, then area, then the older unit): the trailing columns of
 # the index ix_shelter_units_allocation_order, so a query in this order reads the index from its first entry.
 ALLOCATION_ORDER = (ShelterUnit.capacity_persons, ShelterUnit.covered_area_m2, ShelterUnit.number, ShelterUnit.id)
-# The order a site's waitlist is served and shown in (first come, first served: the ticket taken when queuing); the
-# trailing column of the index ix_households_site_id_status_queue_number.
-QUEUE_ORDER = (Household.queue_number,)
+# The order a site's waitlist is served and shown in: first come, first served by the household's registration time
+# (not by when its event reached shelter: an event delayed by a fault must not lose the household its turn), then the
+# ticket taken when queuing; the trailing columns of the index ix_households_site_id_status_registered_at.
+QUEUE_ORDER = (Household.registered_at, Household.queue_number)
 
 
 @dataclass
@@ -261,17 +262,18 @@ class Repository:
         """The households waiting at a site, in queue order (to show, not to change)."""
         return self.session.execute(self._waiting_query(site_id)).scalars().all()
 
-    def queue_numbers(self, site_id):
-        """The queue numbers of the households waiting at a site (for a position)."""
-        return self.session.execute(select(Household.queue_number).where(
-            Household.site_id == site_id, Household.status == WAITLISTED)).scalars().all()
+    def queue_keys(self, site_id):
+        """The queue keys (``domain.queue_key``) of the households waiting at a site (for a position)."""
+        rows = self.session.execute(select(Household.registered_at, Household.queue_number).where(
+            Household.site_id == site_id, Household.status == WAITLISTED)).all()
+        return [queue_key(registered_at, number) for registered_at, number in rows]
 
     def stranded(self, site_id):
-        """Active households at a site with neither unit nor queue place, locked, longest stranded first."""
+        """Active households at a site with neither unit nor queue place, locked, the first registered first."""
         return self.session.execute(
             self._fresh(select(Household).where(Household.site_id == site_id, Household.status == UNALLOCATED,
                                                 Household.registration_status == "active")
-                        .order_by(Household.since, Household.id), lock=True)).scalars().all()
+                        .order_by(Household.registered_at, Household.since, Household.id), lock=True)).scalars().all()
 
     def allocated_count(self, site_id):
         return self.session.execute(select(func.count()).select_from(Household).where(

@@ -24,19 +24,19 @@ class ShelterService(HavenService):
         return Allocator(self.db)
 
     # -- sites ---------------------------------------------------------------------------------------------------
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def create_site(self, site):
         return self._sites().create(site)
 
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def update_site(self, site_id, changes):
         return self._sites().update(site_id, changes)
 
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def close_site(self, site_id, reason):
         return self._sites().close(site_id, reason)
 
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def reopen_site(self, site_id):
         return self._sites().reopen(site_id)
 
@@ -48,16 +48,16 @@ class ShelterService(HavenService):
     def list_sites(self, status=None, adm1=None, site_type=None):
         return self._sites().list(status=status, adm1=adm1, site_type=site_type)
 
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def record_site_services(self, site_id, services):
         return self._sites().record_services(site_id, services)
 
     # -- shelter units -------------------------------------------------------------------------------------------
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def add_shelter_units(self, site_id, units):
         return self._sites().add_units(site_id, units)
 
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def set_unit_status(self, unit_id, status):
         return self._sites().set_unit_status(unit_id, status)
 
@@ -66,7 +66,7 @@ class ShelterService(HavenService):
         return self._sites().list_units(site_id, status=status)
 
     # -- allocation ----------------------------------------------------------------------------------------------
-    @rpc(scope="shelter:write")
+    @rpc(scope="shelter:write", idempotent=True)
     def allocate_shelter(self, household_id, unit_id):
         return self._allocator().allocate_manually(household_id, unit_id)
 

@@ -57,7 +57,8 @@ class InternalError(HavenError):
 
 @deserialize_to_instance
 class ServiceUnavailable(HavenError):
-    """A service this call depends on did not answer in time."""
+    """A service this call depends on did not answer in time, or the service's own database is unavailable: try
+    again later (with the same ``idempotency_key`` for a write)."""
 
 
 EXPECTED = (ValidationError, NotFound, Conflict, Unauthenticated, Forbidden, ServiceUnavailable)

@@ -14,7 +14,12 @@ check                     fails when                                            
 ``dead_letters``          events wait in ``haven.<service>.dead-letters``                 ``degraded`` (200)
 ``outbox``                the oldest unpublished event is older than
                           ``HAVEN_OUTBOX_MAX_AGE_SECONDS`` (default 60, the alert's)      ``degraded`` (200)
+``consumer``              the event consumer is paused, waiting for the database          ``degraded`` (200)
+                          (a service without event handlers has no such check)
 ========================  =============================================================  ==========================
+
+The database check gives up after ``HEALTH_DATABASE_TIMEOUT_SECONDS`` (default 2): a database that does not answer
+(black-holed) is ``down: TimeoutError``, and ``/health`` answers anyway.
 
 A degraded service still serves its callers, so it stays ready (200); the body names the failing checks. A check
 that cannot be evaluated because its dependency is down says ``unknown``.
@@ -24,9 +29,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
+from .db.provider import bounded
+
 OK, DEGRADED, UNAVAILABLE = "ok", "degraded", "unavailable"
 DEPENDENCIES = ("database", "broker")
-CONDITIONS = ("dead_letters", "outbox")
+CONDITIONS = ("dead_letters", "outbox", "consumer")
 DEFAULT_OUTBOX_MAX_AGE_SECONDS = 60.0
 
 
@@ -67,11 +74,21 @@ def check(service, session):
     """Run every check for ``service`` (a HavenService worker instance) with ``session`` (its unit's session)."""
     report = Report(service=service.name)
     try:
-        session.execute(text("SELECT 1"))
-        report.outbox = service.outbox.backlog(session)
+        with bounded(float(service.config_value("HEALTH_DATABASE_TIMEOUT_SECONDS") or 2)):
+            session.execute(text("SELECT 1"))
+            report.outbox = service.outbox.backlog(session)
         _set(report, "database", True, "up")
     except Exception as exc:
+        if isinstance(exc, TimeoutError):
+            session.invalidate()  # its connection is stuck mid-query: never give it back to the pool
         _set(report, "database", False, f"down: {type(exc).__name__}")
+    consumer = service.consumer_state()
+    if consumer is not None and consumer["paused"]:
+        paused = consumer["paused"]
+        _set(report, "consumer", False, f"paused since {paused['since']} (database: {paused['error_type']}); "
+                                        f"{paused['held']} events held")
+    elif consumer is not None:
+        _set(report, "consumer", True, "running")
     snapshot = report.queues = service.queues.snapshot()
     _set(report, "broker", snapshot.broker_up, "up" if snapshot.broker_up else f"down: {snapshot.error}")
 

@@ -72,14 +72,15 @@ def _drop_tables(op, metadata):
 
 
 def create_kernel_tables(op):
-    """Create the kernel's tables (outbox, inbox, and the data-sharing tables of :mod:`.db.sharing_tables` with
-    their insert-only triggers), with their indexes, as :mod:`.db` defines them (call from a service's first
+    """Create the kernel's tables (outbox, inbox, RPC inbox, and the data-sharing tables of :mod:`.db.sharing_tables`
+    with their insert-only triggers), with their indexes, as :mod:`.db` defines them (call from a service's first
     revision)."""
     _create_tables(op, KernelBase.metadata)
     _insert_only_triggers(op)
 
 
 def drop_kernel_tables(op):
+    """Drop the kernel tables present (one added by a later helper, as ``rpc_requests``, may be gone by then)."""
     _drop_insert_only_triggers(op)
     _drop_tables(op, KernelBase.metadata)
 
@@ -194,3 +195,21 @@ def make_insert_only(op, table):
 def drop_insert_only(op, table):
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION IF EXISTS {table}_insert_only() CASCADE")
+
+
+def create_rpc_requests_table(op):
+    """Create ``rpc_requests`` (the RPC inbox, :class:`.db.tables.RpcRequest`) in a database whose kernel tables
+    were created before it existed; nothing to do in one created since (``create_kernel_tables`` made it)."""
+    if "rpc_requests" in sa.inspect(op.get_bind()).get_table_names():
+        return
+    table = KernelBase.metadata.tables["rpc_requests"]
+    op.execute(sa.schema.CreateTable(table))
+    for index in sorted(table.indexes, key=lambda index: index.name):
+        op.execute(sa.schema.CreateIndex(index))
+
+
+def drop_rpc_requests_table(op):
+    """The downgrade of :func:`create_rpc_requests_table`."""
+    if "rpc_requests" in sa.inspect(op.get_bind()).get_table_names():
+        op.drop_index("ix_rpc_requests_created_at", table_name="rpc_requests")
+        op.drop_table("rpc_requests")

@@ -1,10 +1,11 @@
 """Partner-facing RPC: token and scope checked before a worker starts, arguments checked against the method's
-signature, the unit of work committed before the reply is sent, and only typed errors leave the service."""
+signature, the unit of work committed before the reply is sent, and only typed errors leave the service. A write
+method declared ``idempotent=True`` applies its effect once per request (the RPC inbox, :mod:`.idempotency`)."""
 import inspect
 import logging
 import time
 import uuid
-from functools import partial
+from functools import partial, wraps
 
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
 from nameko.extensions import DependencyProvider
@@ -12,8 +13,10 @@ from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
+from . import idempotency
 from .context import METHOD_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
+from .db.faults import is_transient
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
 from .messaging.guard import HavenRpcConsumer, headers_problem
@@ -24,9 +27,11 @@ log = logging.getLogger(__name__)
 
 class HavenRpc(Rpc):
     rpc_consumer = HavenRpcConsumer()  # a request no reply can go to is refused; nothing kills the container
+    inbox_purge = idempotency.RpcInboxPurge()
 
-    def __init__(self, scope=None, **kwargs):
+    def __init__(self, scope=None, idempotent=False, **kwargs):
         self.scope = scope
+        self.idempotent = idempotent
         kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(**kwargs)
 
@@ -64,18 +69,21 @@ class HavenRpc(Rpc):
         try:
             caller = authorize(verify_token(context_data.get("authorization")), self.scope)
             self.check_arguments(args, kwargs)
+            origin_org = caller.org
+            if caller.sub.startswith(SERVICE_SUBJECT_PREFIX) and isinstance(context_data.get("origin_org"), str):
+                origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
+            worker_data = worker_context(correlation_id, caller.as_context(), origin_org)
+            if self.idempotent:
+                request = idempotency.request_of(context_data, message, origin_org, self.method_name, args, kwargs)
+                worker_data[idempotency.REQUEST_CONTEXT_KEY] = request.as_context() if request else None
         except HavenError as exc:
             self._record(started, type(exc).__name__)
             log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
             raise
-        origin_org = caller.org
-        if caller.sub.startswith(SERVICE_SUBJECT_PREFIX) and isinstance(context_data.get("origin_org"), str):
-            origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         handle_result = partial(self._handle_result, message, started)
-        context = {**worker_context(correlation_id, caller.as_context(), origin_org),
-                   METHOD_CONTEXT_KEY: self.method_name}
+        worker_data[METHOD_CONTEXT_KEY] = self.method_name
         try:
-            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result, context_data=context)
+            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result, context_data=worker_data)
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 
@@ -84,12 +92,20 @@ class HavenRpc(Rpc):
         self.metrics.rpc_duration.labels(self.method_name).observe(time.perf_counter() - started)
 
     def _handle_result(self, message, started, worker_ctx, result, exc_info):
-        if exc_info is not None and not isinstance(exc_info[1], EXPECTED):
+        if exc_info is not None and is_transient(exc_info[1]):
+            # The database is away, not the request at fault: the caller may retry, with the same idempotency key
+            # (a write may have been applied if the database went as it committed; the key makes the retry safe).
+            error = ServiceUnavailable(f"{self.container.service_name}'s database is unavailable; try again later "
+                                       "with the same idempotency_key")
+            exc_info = (ServiceUnavailable, error, None)
+        elif exc_info is not None and not isinstance(exc_info[1], EXPECTED):
             correlation_id = worker_ctx.context_data.get("correlation_id")
             error = InternalError(f"unexpected error in {self.container.service_name}.{self.method_name}; "
                                   f"reference {correlation_id}")
             exc_info = (InternalError, error, None)
         self._record(started, "ok" if exc_info is None else type(exc_info[1]).__name__)
+        # A reply the broker cannot take kills nothing (HavenRpcConsumer): the caller retries with its
+        # idempotency key, or the broker delivers the request again, and a write is answered from the RPC inbox.
         return self.rpc_consumer.handle_result(message, result, exc_info)
 
 
@@ -98,14 +114,39 @@ class HavenRpc(Rpc):
 Rpc.rpc_consumer = HavenRpc.rpc_consumer
 
 
-def rpc(scope=None):
+def rpc(scope=None, idempotent=False):
     """Decorate a partner-facing method of a ``HavenService``. ``scope`` is required of the caller's token (``admin``
-    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error."""
+    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error.
+
+    ``idempotent=True`` (every write method): the method's effect is applied once per request, a request being the
+    caller's ``idempotency_key`` context header or else the AMQP message itself; a repeated request is answered
+    with the reply stored in the same transaction as the effect (:mod:`haven_kernel.idempotency`)."""
 
     def decorate(fn):
-        return HavenRpc.decorator(scope=scope)(in_unit_of_work(fn))
+        body = in_rpc_inbox(fn) if idempotent else in_unit_of_work(fn)
+        return HavenRpc.decorator(scope=scope, idempotent=idempotent)(body)
 
     return decorate
+
+
+def in_rpc_inbox(fn):
+    """``fn`` in its unit of work, applied once per request: its request claimed in the RPC inbox first (a request
+    seen before gets the stored reply, and ``fn`` does not run), its reply stored with its effect."""
+
+    @wraps(fn)
+    def once(self, *args, **kwargs):
+        unit = self.db
+        request = idempotency.Request.from_context(unit.context_value(idempotency.REQUEST_CONTEXT_KEY))
+        if request is None:
+            return fn(self, *args, **kwargs)
+        replay = idempotency.claim(unit.session, request)
+        if replay is not None:
+            return replay.reply  # nothing was written: the commit that follows changes nothing
+        result = fn(self, *args, **kwargs)
+        idempotency.store(unit.session, request, result)
+        return result
+
+    return in_unit_of_work(once)
 
 
 class ServiceRpc(DependencyProvider):

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from . import health, logs
 from .db import Database
 from .messaging import EventApplier, OutboxRelay, apply_batch
+from .messaging.batching import EventBatcher
 from .messaging.monitor import CONSUMER, QueueMonitor
 from .metrics import metrics_for
 from .rpc import rpc
@@ -121,6 +122,14 @@ class HavenService:
 
     def config_value(self, key, default=None):
         return self.outbox.container.config.get(key, default)
+
+    def consumer_state(self):
+        """The service's event consumer for ``/health``: None when it has none, ``{"paused": None}`` while it runs,
+        ``{"paused": {since, error_type, held}}`` while it waits for the database (``EventBatcher.pause_state``)."""
+        for extension in self.outbox.container.extensions:
+            if isinstance(extension, EventBatcher) and extension.handlers:
+                return {"paused": extension.pause_state()}
+        return None
 
 
 SHARING_METHODS = ("grant_sharing", "revoke_sharing", "list_sharing")

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -47,13 +48,15 @@ class Reaper:
         self.process = subprocess.Popen([sys.executable, script], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         self.pg_stops = set()
+        self._writing = threading.Lock()  # green under eventlet: one writer at a time (two at once raise)
 
     def _tell(self, **item):
-        try:
-            self.process.stdin.write((json.dumps(item) + "\n").encode())
-            self.process.stdin.flush()
-        except (OSError, ValueError):
-            pass
+        with self._writing:
+            try:
+                self.process.stdin.write((json.dumps(item) + "\n").encode())
+                self.process.stdin.flush()
+            except (OSError, ValueError):
+                pass
 
     def killpg(self, pid):
         self._tell(killpg=pid)

@@ -5,12 +5,17 @@ stores names, so the checker finds an operation's copies there by counting the m
 households by id, which registration's rows map back to the operation.
 
 An operation ends ``ok`` (a reply with the household's id), ``fail`` (a typed error that by contract changed
-nothing: ValidationError, NotFound, Conflict, Unauthenticated, Forbidden, ServiceUnavailable) or ``unknown``
-(a timeout, a lost connection, an InternalError: the household may or may not have been stored). Nothing is retried
-by the client: a retry without an idempotency key would be a second registration of the client's own making.
+nothing: ValidationError, NotFound, Conflict, Unauthenticated, Forbidden) or ``unknown`` (a timeout, a lost
+connection, ServiceUnavailable, an InternalError: the household may or may not have been stored).
+
+Each operation carries an idempotency key of its own (the context header ``idempotency_key``), and the client
+retries an unknown outcome with the same key (``retries`` times, default 3, after 0.5, 1 and 2 s), as a partner
+should: the RPC inbox answers a retry of a request it applied with the stored reply, so a retry never registers a
+household twice (``retries=0`` shows the outcomes of single attempts).
 """
 import itertools
 import random
+import uuid
 import time
 from dataclasses import dataclass, field
 
@@ -21,7 +26,7 @@ from haven_kernel.testing import make_token
 
 PARTNERS = ("IOM", "CVM", "UNHCR", "WVI", "INGD", "MSF", "SCI", "CARE", "NRC", "IRC")
 SYLLABLES = ("ma", "ka", "ta", "na", "ra", "zu", "mbi", "lo", "che", "se", "du", "fa", "ngo", "wi", "ba", "ko")
-DEFINITE_FAILURES = {"ValidationError", "NotFound", "Conflict", "Unauthenticated", "Forbidden", "ServiceUnavailable"}
+DEFINITE_FAILURES = {"ValidationError", "NotFound", "Conflict", "Unauthenticated", "Forbidden"}
 
 
 @dataclass
@@ -36,6 +41,8 @@ class Op:
     outcome: str = None        # ok | fail | unknown
     household_id: str = None
     error: str = None
+    attempts: int = 0
+    errors: list = field(default_factory=list)  # the error of every failed attempt
 
 
 @dataclass
@@ -57,7 +64,7 @@ class Burst:
     """``count`` registrations by ``clients`` concurrent partner clients, paced at ``rate`` per second (operation
     ``i`` is not invoked before ``start + i / rate``), households spread over ``site_ids`` in turn."""
 
-    def __init__(self, amqp_uri, site_ids, count, clients=20, rate=40.0, timeout=15.0, seed=11, tag="t"):
+    def __init__(self, amqp_uri, site_ids, count, clients=20, rate=40.0, timeout=15.0, seed=11, tag="t", retries=3):
         self.amqp_uri = amqp_uri
         self.site_ids = list(site_ids)
         self.count = count
@@ -66,6 +73,7 @@ class Burst:
         self.timeout = timeout
         self.rng = random.Random(seed)
         self.tag = tag
+        self.retries = retries
         self.history = History()
         self.tokens = [make_token("registration:write", "registration:read", org=PARTNERS[i % len(PARTNERS)],
                                   sub=f"faults-client-{i}") for i in range(clients)]
@@ -124,25 +132,39 @@ class Burst:
                 if delay > 0:
                     eventlet.sleep(delay)
                 payload = self.household(op)
-                rpc = proxy.get()
-                op.invoked = time.monotonic()
-                self.invoked += 1
-                try:
-                    result = rpc.registration.register_household(payload)
-                except Exception as exc:
-                    kind = getattr(exc, "exc_type", None) or type(exc).__name__
-                    op.error = kind
-                    if kind in DEFINITE_FAILURES:
-                        op.outcome, op.completed = "fail", time.monotonic()
-                    else:
-                        op.outcome = "unknown"
-                        proxy.reset()  # a timeout or a lost connection: start again on a fresh connection
-                else:
-                    op.outcome, op.completed = "ok", time.monotonic()
-                    op.household_id = result["household_id"]
+                key = f"{op.marker}-{uuid.uuid4().hex[:8]}"
+                for attempt in range(1 + self.retries):
+                    rpc = proxy.get(idempotency_key=key)
+                    if attempt == 0:
+                        op.invoked = time.monotonic()
+                        self.invoked += 1
+                    op.attempts += 1
+                    if self._attempt(op, rpc, payload, proxy):
+                        break
+                    eventlet.sleep(0.5 * 2 ** attempt)
                 self.completed += 1
         finally:
             proxy.close()
+
+    @staticmethod
+    def _attempt(op, rpc, payload, proxy):
+        """One call; True when its outcome is known (ok or a definite failure)."""
+        try:
+            result = rpc.registration.register_household(payload)
+        except Exception as exc:
+            kind = getattr(exc, "exc_type", None) or type(exc).__name__
+            op.error = kind
+            op.errors.append(kind)
+            if kind in DEFINITE_FAILURES:
+                op.outcome, op.completed = "fail", time.monotonic()
+                return True
+            op.outcome = "unknown"
+            if kind != "ServiceUnavailable":
+                proxy.reset()  # a timeout or a lost connection: start again on a fresh connection
+            return False
+        op.outcome, op.completed, op.error = "ok", time.monotonic(), None
+        op.household_id = result["household_id"]
+        return True
 
 
 class _Connection:
@@ -150,14 +172,15 @@ class _Connection:
 
     def __init__(self, amqp_uri, token, timeout):
         self.config = {"AMQP_URI": amqp_uri}
-        self.context = {"authorization": f"Bearer {token}"}
+        self.context = {"authorization": f"Bearer {token}"}  # the proxy's own context data (the key changes per call)
         self.timeout = timeout
         self.cluster = None
         self.proxy = None
 
-    def get(self):
+    def get(self, idempotency_key=None):
+        self.context["idempotency_key"] = idempotency_key
         while self.proxy is None:
-            cluster = ClusterRpcProxy(self.config, context_data=dict(self.context), timeout=self.timeout)
+            cluster = ClusterRpcProxy(self.config, context_data=self.context, timeout=self.timeout)
             try:
                 with eventlet.Timeout(5):
                     self.proxy = cluster.start()

@@ -61,7 +61,7 @@ def test_health_and_metrics(registration, make_household):
     assert status == 200
     assert json.loads(body) == {"service": "registration", "status": "ok",
                                 "checks": {"database": "up", "broker": "up", "dead_letters": "none",
-                                           "outbox": "empty"}}
+                                           "outbox": "empty", "consumer": "running"}}
     site_id = registration.open_site()
     with registration.client() as client:
         client.registration.register_household(make_household(site_id))

@@ -73,8 +73,23 @@ def test_a_unit_goes_to_the_earliest_household_it_fits():
 
 
 def test_queue_position_counts_who_is_ahead():
-    assert domain.queue_position([3, 5, 9], 3) == 1
-    assert domain.queue_position([3, 5, 9], 9) == 3
+    keys = [domain.queue_key(None, n) for n in (3, 5, 9)]
+    assert domain.queue_position(keys, domain.queue_key(None, 3)) == 1
+    assert domain.queue_position(keys, domain.queue_key(None, 9)) == 3
+
+
+def test_the_queue_goes_by_registration_time_not_by_when_the_event_came():
+    """Issue 11, finding 2: a household whose event was delayed (a fault, a retry) took a later ticket, but it was
+    registered first: it is served first and stands first."""
+    from datetime import datetime, timedelta, timezone
+    t0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    waiting = [Waiting("came-first", 2, 3, t0 + timedelta(seconds=5)), Waiting("delayed", 2, 9, t0),
+               Waiting("came-second", 2, 4, t0 + timedelta(seconds=6))]
+    assert [household for household, _ in domain.serve_queue(waiting, units(2))] == ["delayed"]
+    keys = [domain.queue_key(w.registered_at, w.queue_number) for w in waiting]
+    assert domain.queue_position(keys, domain.queue_key(t0, 9)) == 1
+    naive = datetime(2026, 12, 1, 8, 0)  # as SQLite gives it back: read as UTC
+    assert domain.queue_key(naive, 1) < domain.queue_key(t0 + timedelta(seconds=1), 0)
 
 
 # -- site full -----------------------------------------------------------------------------------------------------

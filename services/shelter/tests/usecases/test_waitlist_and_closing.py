@@ -49,6 +49,29 @@ def test_the_waitlist_is_served_first_come_first_served(shelter_db, make_site, m
     assert shelter_db.sites("get", site_id)["waitlisted_households"] == 1
 
 
+def test_a_household_whose_event_came_late_keeps_its_turn(shelter_db, make_site, make_household_data):
+    """Issue 11, finding 2: the event of a household registered first reaches shelter after those of two households
+    registered after it (it failed once and came back from a retry queue): it still stands first in the queue and
+    gets the next unit that fits."""
+    from datetime import datetime, timedelta, timezone
+    t0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    site_id = shelter_db.sites("create", make_site())["site_id"]
+    shelter_db.sites("add_units", site_id, [FAMILY_TENT])
+    holder, first, second, third = (make_household_data(site_id, size=4) for _ in range(4))
+    for offset, household in enumerate((holder, first, second, third)):
+        household["registered_at"] = (t0 + timedelta(seconds=offset)).isoformat()
+    shelter_db.apply(("household_registered", holder))
+    shelter_db.apply(("household_registered", second), ("household_registered", third))
+    shelter_db.apply(("household_registered", first))  # late
+
+    assert [w["household_id"] for w in shelter_db.allocation("waitlist", site_id)] == [
+        first["household_id"], second["household_id"], third["household_id"]]
+    assert status(shelter_db, first) == ("waitlisted", None, 1)
+    assert status(shelter_db, second)[2] == 2
+    shelter_db.apply(("household_departed", departed(holder)))
+    assert status(shelter_db, first)[0] == "allocated", "the unit freed goes to the first registered"
+
+
 def test_closing_a_site_ends_every_wait_there_and_is_refused_while_anyone_is_sheltered(
         shelter_db, make_site, make_household_data):
     site_id = shelter_db.sites("create", make_site())["site_id"]

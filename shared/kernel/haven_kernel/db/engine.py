@@ -29,10 +29,20 @@ def default_database_url(service_name):
     return f"sqlite:///{os.path.join(root, service_name + '.db')}"
 
 
-def make_engine(url, pool_size=10, ping_after_idle=1.0):
+def postgres_timeouts(connect_timeout=5.0, tcp_user_timeout=15.0):
+    """libpq connection arguments that bound how long a dead or black-holed database can hold a caller: a connection
+    attempt gives up after ``connect_timeout`` seconds; an established connection whose sent data stays
+    unacknowledged ``tcp_user_timeout`` seconds, or whose peer stops answering keepalives, is closed (so a query
+    waiting on a partitioned server fails with OperationalError instead of hanging until the partition ends)."""
+    return {"connect_timeout": max(1, int(connect_timeout)), "keepalives": 1, "keepalives_idle": 5,
+            "keepalives_interval": 2, "keepalives_count": 3, "tcp_user_timeout": int(tcp_user_timeout * 1000)}
+
+
+def make_engine(url, pool_size=10, ping_after_idle=1.0, connect_args=None):
     if url.startswith("postgresql"):
         _cooperative_postgres()
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                               connect_args=postgres_timeouts() if connect_args is None else connect_args)
         _ping_after_idle(engine, ping_after_idle)
         return engine
     if url.startswith("sqlite"):

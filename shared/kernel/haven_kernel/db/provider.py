@@ -1,4 +1,5 @@
 """``Database``: the nameko dependency provider behind ``HavenService.db``."""
+import contextlib
 import weakref
 
 from nameko.extensions import DependencyProvider
@@ -6,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ..events import catalogue_of
-from .engine import default_database_url, make_engine
+from .engine import default_database_url, make_engine, postgres_timeouts
 from .unit import UnitOfWork
 
 
@@ -35,8 +36,11 @@ class Database(DependencyProvider):
         self.catalogue = catalogue_of(self.container.service_cls)
         self.url = self.container.config.get("DATABASE_URL") or default_database_url(service)
         config = self.container.config
+        timeouts = postgres_timeouts(float(config.get("DATABASE_CONNECT_TIMEOUT_SECONDS") or 5),
+                                     float(config.get("DATABASE_TCP_TIMEOUT_SECONDS") or 15))
         self.engine = make_engine(self.url, pool_size=int(config.get("DATABASE_POOL_SIZE", 10)),
-                                  ping_after_idle=float(config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 1.0)))
+                                  ping_after_idle=float(config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 1.0)),
+                                  connect_args=timeouts)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self):
@@ -65,6 +69,28 @@ class Database(DependencyProvider):
             unit.rollback()
             unit.close()
 
-    def ping(self):
-        with self.engine.connect() as connection:
-            connection.execute(select(1))
+    def ping(self, timeout=None):
+        """``SELECT 1`` on a connection of the pool; with ``timeout`` (seconds), a database that does not answer in
+        time raises ``TimeoutError`` (the connection is dropped, not returned to the pool)."""
+        if timeout is None:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+            return
+        with bounded(timeout):
+            with self.engine.connect() as connection:
+                try:
+                    connection.execute(select(1))
+                except BaseException:
+                    connection.invalidate()
+                    raise
+
+
+@contextlib.contextmanager
+def bounded(seconds):
+    """A block that raises ``TimeoutError`` after ``seconds`` (cooperative: the database driver is green)."""
+    import eventlet
+    timer = eventlet.Timeout(seconds, TimeoutError(f"the database did not answer within {seconds:g} s"))
+    try:
+        yield
+    finally:
+        timer.cancel()

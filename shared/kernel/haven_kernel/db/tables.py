@@ -1,4 +1,4 @@
-"""The kernel's own tables, defined once: the outbox and the inbox, which every service has; and the browser
+"""The kernel's own tables, defined once: the outbox, the inbox and the RPC inbox, which every service has; and the browser
 sessions, which only a service that signs browsers in has. Services' migrations create them from these definitions
 (``haven_kernel.migrations.create_kernel_tables`` in their first revision; ``create_web_sessions_table`` in a
 revision of their own).
@@ -9,7 +9,7 @@ service calls that helper from a revision of its own.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..clock import utcnow
@@ -63,6 +63,23 @@ class ProcessedEvent(KernelBase):
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     handler: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RpcRequest(KernelBase):
+    """The RPC inbox: one row per write request applied (``@rpc(..., idempotent=True)``), written in the same
+    transaction as its effect, with the reply sent. A request whose key is here is answered with that reply, not
+    applied again (see :mod:`haven_kernel.idempotency`). Rows older than the retention are purged."""
+
+    __tablename__ = "rpc_requests"
+
+    org: Mapped[str] = mapped_column(String(50), primary_key=True)  # the organisation the call was made for
+    request_key: Mapped[str] = mapped_column(String(220), primary_key=True)  # "key:<idempotency key>" / "amqp:<id>"
+    method: Mapped[str] = mapped_column(String(200))
+    payload_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the method name and arguments
+    reply: Mapped[str] = mapped_column(Text)  # the reply as serialised (kombu JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_rpc_requests_created_at", "created_at"),)
 
 
 class WebSessionBase(DeclarativeBase):

@@ -57,6 +57,10 @@ class UnitOfWork:
             self._session = self._session_factory()
         return self._session
 
+    def context_value(self, key, default=None):
+        """A value of the worker's context data, as its entrypoint handed it over (e.g. the RPC inbox's request)."""
+        return self._context_data.get(key, default)
+
     @property
     def caller(self) -> Caller | None:
         return Caller.from_context(self._context_data.get(CALLER_CONTEXT_KEY))

@@ -8,16 +8,28 @@ is acknowledged. While a batch is being applied the deliveries that arrive wait;
 ``EVENT_BATCH_SIZE`` of them (default 100), in arrival order, whatever their handler. If a batch of several fails
 it is rolled back and its events are applied again one by one, so a retry or a dead letter concerns the failing
 event alone.
+
+A failure of the infrastructure (the database unreachable, a connection lost, a lock timeout: see
+:func:`haven_kernel.db.faults.is_transient`) is not the events' fault: the consumer **pauses** instead of spending
+their attempts. The failed deliveries go back to the front of the waiting line, unacknowledged, new ones queue
+behind them (up to the prefetch count; the rest stay in the broker), and the database is probed with a growing
+delay (``HAVEN_PAUSE_PROBE_SECONDS``, default 0.5 doubling to 5 s) for as long as it takes; when it answers, the
+consumer resumes with the same events, in the order they came. An event that keeps failing that way while the
+database answers the probe at once (``HAVEN_TRANSIENT_ATTEMPTS``, default 10) is then treated as failing on its own
+(retries, dead letters). ``/health`` shows a paused consumer (:meth:`EventBatcher.pause_state`).
 """
 import logging
 import time
 from collections import deque
 from functools import partial
 
+import eventlet
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint, SharedExtension
 
+from ..clock import utcnow
 from ..db import Database
+from ..db.faults import is_transient
 from ..logs import set_correlation_id
 
 log = logging.getLogger(__name__)
@@ -33,11 +45,12 @@ def event_batch_size(config):
 class Delivery:
     """One event received by one handler, with what settling it needs."""
 
-    __slots__ = ("handler", "event", "body", "message", "attempt", "context_data")
+    __slots__ = ("handler", "event", "body", "message", "attempt", "context_data", "held")
 
     def __init__(self, handler, event, body, message, attempt, context_data):
         self.handler, self.event, self.body, self.message = handler, event, body, message
         self.attempt, self.context_data = attempt, context_data
+        self.held = 0  # transient failures while the database answered (see the module's docstring)
 
 
 class EventBatch:
@@ -89,14 +102,26 @@ class EventBatcher(SharedExtension):
         self.handlers = {}
 
     def setup(self):
-        self.size = event_batch_size(self.container.config)
+        config = self.container.config
+        self.size = event_batch_size(config)
         self._enabled = None
         self.waiting = deque()
+        self.singly = 0       # how many deliveries at the front of ``waiting`` to apply one at a time
         self.busy = False
+        self.paused_since = None  # when the consumer paused for the database (None while it runs)
+        self.pause_error = None
+        self.probe_delays = _probe_delays(config.get("HAVEN_PAUSE_PROBE_SECONDS"))
+        self.transient_attempts = int(config.get("HAVEN_TRANSIENT_ATTEMPTS") or 10)
         # What this process holds of each queue, for the queue monitor (haven_kernel.messaging.monitor): deliveries
         # received and not yet settled, and the newest event received from each queue.
         self.in_flight = {}       # id(delivery) -> (queue name, occurred_at)
         self.last_received = {}   # queue name -> occurred_at of the newest event received
+
+    def pause_state(self):
+        """None while the consumer runs; while it is paused, what ``/health`` says of it."""
+        if self.paused_since is None:
+            return None
+        return {"since": self.paused_since.isoformat(), "error_type": self.pause_error, "held": len(self.waiting)}
 
     def oldest_in_flight(self, queue_name):
         """``occurred_at`` of the oldest event received from ``queue_name`` and not yet settled, or None."""
@@ -131,22 +156,25 @@ class EventBatcher(SharedExtension):
     def add(self, delivery):
         self._hold(delivery)
         if not self.enabled:  # each event in a worker of its own, side by side
-            self._spawn([delivery], then=None)
+            self._spawn([delivery], singly=False)
             return
         self.waiting.append(delivery)
         if not self.busy:
             self._next()
 
     def _next(self):
-        if not self.waiting:
+        if self.paused_since is not None or not self.waiting:
             self.busy = False
             return
         self.busy = True
-        take = min(self.size, len(self.waiting))
-        self._spawn([self.waiting.popleft() for _ in range(take)], then=self._next)
+        singly = self.singly > 0
+        take = 1 if singly else min(self.size, len(self.waiting))
+        if singly:
+            self.singly -= 1
+        self._spawn([self.waiting.popleft() for _ in range(take)], singly=singly)
 
-    def _spawn(self, deliveries, then):
-        """Apply ``deliveries`` in a worker of their own; ``then()`` runs once they are settled."""
+    def _spawn(self, deliveries, singly):
+        """Apply ``deliveries`` in a worker of their own; the next batch follows once they are settled."""
         if self.applier is None:
             raise RuntimeError(f"{self.container.service_name} has event handlers but no apply_events entrypoint: "
                                "a Haven service is a HavenService")
@@ -154,20 +182,28 @@ class EventBatcher(SharedExtension):
         try:
             self.container.spawn_worker(self.applier, (EventBatch(deliveries),), {},
                                         context_data=deliveries[0].context_data,
-                                        handle_result=partial(self._settle, deliveries, started, then))
+                                        handle_result=partial(self._settle, deliveries, started, singly))
         except ContainerBeingKilled:
-            for delivery in deliveries + (list(self.waiting) if then is not None else []):
+            for delivery in deliveries + (list(self.waiting) if self.enabled else []):
                 delivery.handler.queue_consumer.requeue_message(delivery.message)
                 self._release([delivery])
             self.waiting.clear()
+            self.singly = 0
             self.busy = False
 
-    def _settle(self, deliveries, started, then, worker_ctx, result, exc_info):
+    def _settle(self, deliveries, started, singly, worker_ctx, result, exc_info):
         elapsed = time.perf_counter() - started
+        batched = self.enabled
         if exc_info is None:
             for delivery, outcome in zip(deliveries, result):
                 delivery.handler.applied(delivery, outcome, elapsed)
             self._release(deliveries)
+        elif batched and is_transient(exc_info[1]) and all(d.held < self.transient_attempts for d in deliveries):
+            # Not the events' fault: keep them, in order, unacknowledged, and wait for the database.
+            self.waiting.extendleft(reversed(deliveries))
+            if singly:
+                self.singly += 1
+            self._pause(exc_info[1], deliveries)
         elif len(deliveries) == 1:
             deliveries[0].handler.failed(deliveries[0], exc_info[1], elapsed)
             self._release(deliveries)
@@ -175,18 +211,57 @@ class EventBatcher(SharedExtension):
             # Nothing of the batch was committed: apply its events one at a time, each settling on its own.
             log.info("event batch rolled back; applying its %d events one by one", len(deliveries),
                      extra={"error_type": exc_info[0].__name__})
-            self._singly(deliveries, then)
-            return result, exc_info
-        if then is not None:
-            then()
+            self.waiting.extendleft(reversed(deliveries))
+            self.singly += len(deliveries)
+        if batched:
+            self._next()
         return result, exc_info
 
-    def _singly(self, deliveries, then):
-        if not deliveries:
-            if then is not None:
-                then()
-            return
-        self._spawn(deliveries[:1], then=partial(self._singly, deliveries[1:], then))
+    # -- pausing while the database is away ------------------------------------------------------------------------
+    def _pause(self, error, deliveries):
+        self.paused_since = utcnow()
+        self.pause_error = type(error).__name__
+        log.warning("database unavailable: consumer paused, %d events held", len(self.waiting),
+                    extra={"error_type": self.pause_error})
+        self.container.spawn_managed_thread(partial(self._probe, deliveries))
+
+    def _probe(self, deliveries):
+        """Until the database answers: wait, probe. Then resume with the held events, in order."""
+        database = Database.of(self.container)
+        answered_at_once = True
+        for delay in _forever(self.probe_delays):
+            eventlet.sleep(delay)
+            try:
+                database.ping(timeout=max(2.0, delay))
+                break
+            except Exception as exc:
+                answered_at_once = False
+                self.pause_error = type(exc).__name__
+        if answered_at_once:  # the database is there: the failure may be the events' own, so count it
+            for delivery in deliveries:
+                delivery.held += 1
+        log.info("database answers again: consumer resumed after %.1f s, %d events held",
+                 (utcnow() - self.paused_since).total_seconds(), len(self.waiting))
+        self.paused_since = None
+        self.pause_error = None
+        if not self.busy:
+            self._next()
+
+
+def _probe_delays(text):
+    """``HAVEN_PAUSE_PROBE_SECONDS``: the first delay between probes, doubling up to 5 s (or the first, if more)."""
+    delay = float(text or 0.5)
+    delays = [delay]
+    while delay * 2 < 5.0:
+        delay *= 2
+        delays.append(delay)
+    return delays + [max(5.0, delays[0])]
+
+
+def _forever(delays):
+    yield from delays
+    while True:
+        yield delays[-1]
 
 
 class EventApplier(Entrypoint):

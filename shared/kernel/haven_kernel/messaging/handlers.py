@@ -28,6 +28,7 @@ from ..metrics import metrics_for
 from .batching import DUPLICATE, Delivery, EventBatcher, event_batch_size
 from .guard import GuardedQueueConsumer, headers_problem
 from .producers import UnverifiedProducer, broker_user, check_publisher, producer_user, verification_enabled
+from .settle import quietly
 from .topology import (ATTEMPT_HEADER, ORIGIN_ORG_HEADER, consumer_queue, dead_letter_queue, retry_delays,
                        retry_queue)
 
@@ -46,6 +47,12 @@ class HavenQueueConsumer(GuardedQueueConsumer):
     def prefetch_count(self):
         config = self.container.config
         return int(config.get("EVENT_PREFETCH_COUNT") or max(self.container.max_workers, event_batch_size(config)))
+
+    def ack_message(self, message):
+        quietly(super().ack_message, message, "acknowledge")  # a dead connection gives it back by itself
+
+    def requeue_message(self, message):
+        quietly(super().requeue_message, message, "requeue")
 
 
 class HavenEventHandler(EventHandler):

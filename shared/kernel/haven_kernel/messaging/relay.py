@@ -104,13 +104,25 @@ class OutboxRelay(DependencyProvider):
                     log.warning("outbox relay could not publish, retrying in %.1fs", backoff,
                                 extra={"error_type": type(exc).__name__})
                     self._close()
-                    eventlet.sleep(backoff)
+                    self._back_off(backoff)
                     continue
             if published >= self.batch_size:
                 eventlet.sleep(0)
                 continue
             try:
                 self._wakeup.get(timeout=self.poll_seconds)
+            except Empty:
+                pass
+
+    def _back_off(self, seconds):
+        """Wait ``seconds`` before trying again, or less when a commit wrote events meanwhile (after at least a
+        second): a commit means the database answers again, so the events it wrote go out at once, not at the end
+        of a long backoff (issue 11: a consumer resuming after a database outage)."""
+        first = min(seconds, 1.0)
+        eventlet.sleep(first)
+        if seconds > first:
+            try:
+                self._wakeup.get(timeout=seconds - first)
             except Empty:
                 pass
 

@@ -59,7 +59,8 @@ class Batch(ToyBase):
 
 
 # How tally's handler behaves for a given amount: {"fail_times": n} fails n times, {"fail_always": True} never works,
-# {"wait_for": eventlet Event} holds the event (and its batch) until the test sends the event.
+# {"wait_for": eventlet Event} holds the event (and its batch) until the test sends the event;
+# {"database_away_times": n} fails n times as a database that went away does (OperationalError).
 BEHAVIOUR = {}
 ATTEMPTS = {}
 
@@ -68,7 +69,7 @@ class Ledger(HavenService):
     name = "ledger"
     catalogue = toy_catalogue
 
-    @rpc(scope="ledger:write")
+    @rpc(scope="ledger:write", idempotent=True)
     def record(self, amount, then_fail=False):
         entry_id = str(uuid.uuid4())
         self.db.session.add(Entry(id=entry_id, amount=amount))
@@ -77,7 +78,7 @@ class Ledger(HavenService):
             raise Conflict("refused after writing: the transaction must roll back")
         return entry_id
 
-    @rpc(scope="ledger:write")
+    @rpc(scope="ledger:write", idempotent=True)
     def record_each(self, amounts):
         """Each amount in a savepoint of its own, as bulk registration does: a negative one is refused after it was
         written and its event emitted; the others are kept."""
@@ -141,6 +142,8 @@ class Tally(HavenService):
         behaviour = BEHAVIOUR.get(amount, {})
         if behaviour.get("wait_for") is not None:
             behaviour["wait_for"].wait()
+        if ATTEMPTS[amount] <= behaviour.get("database_away_times", 0):
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("the database is away"))
         if behaviour.get("fail_always") or ATTEMPTS[amount] <= behaviour.get("fail_times", 0):
             raise RuntimeError(f"tally cannot apply amount {amount} (attempt {ATTEMPTS[amount]})")
 

@@ -62,3 +62,30 @@ def test_a_failure_in_a_batch_leaves_the_others_applied_once_and_retries_only_it
     assert sum(b.events for b in batches) == 30 and sum(b.total for b in batches) == sum(range(200, 230)), \
         "a rolled-back batch left nothing gathered behind: each amount counted once"
     assert metrics.events_consumed.labels("ledger", "entry_recorded", "processed")._value.get() == 30
+
+
+def test_a_database_failure_pauses_the_consumer_and_spends_no_attempt(toys):
+    """Issue 11, finding 3: an event failing because the database is away is held, in order, and applied when the
+    database answers again: no retry queue, no dead letter, whatever the number of failures."""
+    toys.BEHAVIOUR[41] = {"database_away_times": 6}
+    tally = toys.start(toys.Tally, HAVEN_RETRY_DELAYS="0.1,0.1", HAVEN_PAUSE_PROBE_SECONDS="0.05",
+                       HAVEN_TRANSIENT_ATTEMPTS="20")
+    for amount in (40, 41, 42):
+        publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None,
+                      envelope=toys.catalogue.envelope("ledger", "entry_recorded",
+                                                       {"entry_id": str(uuid.uuid4()), "amount": amount}))
+    wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 3, timeout=30, message="all three applied")
+    assert toys.ATTEMPTS[41] == 7, "six failures while the database was away, then applied"
+    metrics = tally._haven_metrics
+    assert metrics.events_retried.labels("ledger", "entry_recorded")._value.get() == 0
+    assert queue_depth(toys.amqp_uri, "haven.tally.dead-letters") == 0
+
+
+def test_an_event_failing_transiently_while_the_database_answers_goes_to_retries_in_the_end(toys):
+    toys.BEHAVIOUR[43] = {"database_away_times": 100}
+    toys.start(toys.Tally, HAVEN_RETRY_DELAYS="0.1", HAVEN_PAUSE_PROBE_SECONDS="0.05", HAVEN_TRANSIENT_ATTEMPTS="3")
+    publish_event(toys.amqp_uri, toys.catalogue, "ledger", "entry_recorded", None,
+                  envelope=toys.catalogue.envelope("ledger", "entry_recorded",
+                                                   {"entry_id": str(uuid.uuid4()), "amount": 43}))
+    wait_until(lambda: queue_depth(toys.amqp_uri, "haven.tally.dead-letters") == 1, timeout=30,
+               message="dead-lettered once its transient attempts and its retries are spent")

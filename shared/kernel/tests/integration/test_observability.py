@@ -73,7 +73,7 @@ def test_dead_letters_waiting_make_the_service_degraded_and_are_counted_per_queu
     tally = toys.start(toys.Tally, **FRESH)
     toys.start(toys.Ledger)
     assert health(tally) == (200, {"service": "tally", "status": "ok", "checks": {
-        "database": "up", "broker": "up", "dead_letters": "none", "outbox": "empty"}})
+        "database": "up", "broker": "up", "dead_letters": "none", "outbox": "empty", "consumer": "running"}})
     with toys.client() as client:
         client.ledger.record(13)
     wait_until(lambda: health(tally)[1]["status"] == "degraded", timeout=20, message="degraded")
