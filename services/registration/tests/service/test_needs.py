@@ -5,6 +5,7 @@ import json
 import urllib.parse
 import uuid
 
+import amqp.exceptions
 import pytest
 from kombu import Connection, Exchange, Queue
 
@@ -44,11 +45,15 @@ def eavesdropper(infrastructure, amqp_uri):
 
 
 def drain(connection, queue_name):
-    """Every message waiting in ``queue_name`` (taken off it), as JSON bodies."""
+    """Every message waiting in ``queue_name`` (taken off it), as JSON bodies; none while the queue does not exist
+    yet (registration's relay declares it before it first publishes)."""
     bodies = []
     channel = connection.channel()
     while True:
-        message = channel.basic_get(queue_name, no_ack=True)
+        try:
+            message = channel.basic_get(queue_name, no_ack=True)
+        except amqp.exceptions.NotFound:
+            return bodies
         if message is None:
             return bodies
         bodies.append(json.loads(message.body))
