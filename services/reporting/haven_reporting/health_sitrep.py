@@ -41,21 +41,31 @@ def _published(figures, threshold):
 
 
 class Completeness:
-    """Which facilities were expected each week (their status histories, parsed once) and the reports received."""
+    """Which facilities were expected each week (their status histories, parsed once) and the reports received.
+    Whether a history expects a week is worked out once per distinct history and week (facilities registered
+    together share one), so every week's completeness costs facilities x weeks look-ups, not status walks."""
 
     def __init__(self, facilities, received):
-        self.histories = {f.facility_id: ([(date.fromisoformat(item["since"]), item["status"])
-                                           for item in f.status_history], f.adm1, f.adm2) for f in facilities}
+        self.histories = {f.facility_id: (tuple((date.fromisoformat(item["since"]), item["status"])
+                                                for item in f.status_history), f.adm1, f.adm2) for f in facilities}
         self.received = defaultdict(list)  # {week: [(facility_id, late)]} from [(facility_id, week, late)]
         for facility_id, week, late in received:
             self.received[week].append((facility_id, late))
+        self._expects = {}  # {(history, week): bool}
+        self._weeks = {}  # {week text: parsed}
+
+    def _expected(self, history, week):
+        key = (history, week)
+        if key not in self._expects:
+            parsed = self._weeks.get(week) or self._weeks.setdefault(week, epiweek.parse(week))
+            self._expects[key] = epiweek.expected_to_report(history, parsed)
+        return self._expects[key]
 
     def week(self, week, adm1=None, adm2=None):
         """Reports received ÷ facilities expected (functional that week), on time ÷ expected."""
-        parsed = epiweek.parse(week)
         expected = {facility_id for facility_id, (history, a1, a2) in self.histories.items()
                     if (adm1 is None or a1 == adm1) and (adm2 is None or a2 == adm2)
-                    and epiweek.expected_to_report(history, parsed)}
+                    and self._expected(history, week)}
         received = [late for facility_id, late in self.received.get(week, ()) if facility_id in expected]
         on_time = sum(1 for late in received if not late)
         ratio = (lambda part: round(part / len(expected), 4) if expected else None)
@@ -95,11 +105,17 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
             _add(target, report.figures)
             target["reports"] += 1
     open_alerts = alerts
+    alerts_at, alerts_in = defaultdict(list), defaultdict(list)  # by site; by (adm1, None) and (adm1, adm2)
+    for alert in open_alerts:
+        alerts_at[alert.site_id].append(alert)
+        alerts_in[(alert.adm1, None)].append(alert)
+        if alert.adm2 is not None:
+            alerts_in[(alert.adm1, alert.adm2)].append(alert)
     assessed = {p.site_id: p.figures for p in places if p.site_id}
     sites = []
     for site_id in sorted(by_site, key=lambda s: (names.get(s) or "", s)):
         mortality = assessed.get(site_id, {})
-        site_alerts = [a for a in open_alerts if a.site_id == site_id]
+        site_alerts = alerts_at.get(site_id, [])
         sites.append({"site_id": site_id, "name": names.get(site_id), "adm1": site_areas[site_id][0],
                       "adm2": site_areas[site_id][1], "week": week,
                       **_published(by_site[site_id], threshold),
@@ -110,7 +126,7 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
                       "oldest_open_alert_hours": _oldest(site_alerts, now)})
     areas = []
     for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
-        area_alerts = [a for a in open_alerts if a.adm1 == area1 and (area2 is None or a.adm2 == area2)]
+        area_alerts = alerts_in.get((area1, area2), [])
         in_this = [assessed[site] for site, (a1, a2) in site_areas.items()
                    if site in assessed and a1 == area1 and (area2 is None or a2 == area2)]
         areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
