@@ -18,6 +18,10 @@ from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthR
 from .models import SiteProfile
 
 OPEN = ("raised", "confirmed", "investigated", "monitored")
+# what the section reads of an open alert: plain rows, not ORM objects (a response can have thousands open)
+ALERT_COLUMNS = (HealthAlert.alert_id, HealthAlert.rule_id, HealthAlert.level, HealthAlert.syndrome,
+                 HealthAlert.site_id, HealthAlert.place, HealthAlert.week, HealthAlert.status, HealthAlert.raised_at,
+                 HealthAlert.adm1, HealthAlert.adm2)
 
 
 def _add(into, figures):
@@ -83,7 +87,8 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
         if adm2 is not None:
             query = query.where(model.adm2 == adm2)
         return query
-    facilities = list(session.execute(in_area(select(HealthFacility), HealthFacility)).scalars())
+    facilities = session.execute(in_area(select(HealthFacility.facility_id, HealthFacility.status_history,
+                                                HealthFacility.adm1, HealthFacility.adm2), HealthFacility)).all()
     received = [tuple(row) for row in session.execute(in_area(
         select(HealthReport.facility_id, HealthReport.week, HealthReport.late), HealthReport))]
     weeks = sorted({w for _, w, _ in received}, key=epiweek.parse)
@@ -91,8 +96,7 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
     reports = list(session.execute(in_area(select(HealthReport).where(HealthReport.week == week),
                                            HealthReport)).scalars())
     places = list(session.execute(select(HealthPlaceWeek).where(HealthPlaceWeek.week == week)).scalars())
-    alerts = list(session.execute(in_area(select(HealthAlert).where(HealthAlert.status.in_(OPEN)),
-                                          HealthAlert)).scalars())
+    alerts = session.execute(in_area(select(*ALERT_COLUMNS).where(HealthAlert.status.in_(OPEN)), HealthAlert)).all()
     counting = Completeness(facilities, received)
     names = {row.site_id: row.name for row in session.execute(select(SiteProfile.site_id, SiteProfile.name))}
     by_site, by_area, site_areas = defaultdict(_blank), defaultdict(_blank), {}
@@ -104,7 +108,8 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
             target = by_site[key[1]] if key[0] == "site" else by_area[key[1:]]
             _add(target, report.figures)
             target["reports"] += 1
-    open_alerts = alerts
+    raised = {a.alert_id: aware(a.raised_at) for a in alerts}
+    open_alerts = sorted(alerts, key=lambda a: raised[a.alert_id])  # oldest first, so is every list made of it
     alerts_at, alerts_in = defaultdict(list), defaultdict(list)  # by site; by (adm1, None) and (adm1, adm2)
     for alert in open_alerts:
         alerts_at[alert.site_id].append(alert)
@@ -123,7 +128,7 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
                           "population", "under_five", "crude_mortality", "under_five_mortality", "crude_threshold",
                           "under_five_threshold", "crude_exceeded", "under_five_exceeded")},
                       "open_alerts": len(site_alerts),
-                      "oldest_open_alert_hours": _oldest(site_alerts, now)})
+                      "oldest_open_alert_hours": _oldest(site_alerts, raised, now)})
     areas = []
     for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
         area_alerts = alerts_in.get((area1, area2), [])
@@ -131,15 +136,15 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
                    if site in assessed and a1 == area1 and (area2 is None or a2 == area2)]
         areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
                       **_published(figures, threshold), **_area_mortality(in_this), "open_alerts": len(area_alerts),
-                      "oldest_open_alert_hours": _oldest(area_alerts, now),
+                      "oldest_open_alert_hours": _oldest(area_alerts, raised, now),
                       **_rates(counting.week(week, area1, area2))})
     return {"week": week, "weeks": [counting.week(w) for w in weeks],
             "epi_curve": epi_curve(session, weeks) if adm1 is None and adm2 is None else
             _curve_of(reports_all(session, adm1, adm2), weeks), "sites": sites, "admin_areas": areas,
             "open_alerts": [{"alert_id": a.alert_id, "rule_id": a.rule_id, "level": a.level, "syndrome": a.syndrome,
                              "site_id": a.site_id, "place": a.place, "week": a.week, "status": a.status,
-                             "age_hours": round((now - aware(a.raised_at)).total_seconds() / 3600, 1)}
-                            for a in sorted(open_alerts, key=lambda a: aware(a.raised_at))]}
+                             "age_hours": round((now - raised[a.alert_id]).total_seconds() / 3600, 1)}
+                            for a in open_alerts]}
 
 
 def reports_all(session, adm1, adm2):
@@ -170,10 +175,11 @@ def _rates(week_completeness):
     return {key: week_completeness[key] for key in ("completeness", "timeliness")}
 
 
-def _oldest(alerts, now):
+def _oldest(alerts, raised, now):
+    """The age in hours of the oldest of ``alerts`` (oldest first; ``raised``: {alert_id: aware raised_at})."""
     if not alerts:
         return None
-    return round((now - min(aware(a.raised_at) for a in alerts)).total_seconds() / 3600, 1)
+    return round((now - raised[alerts[0].alert_id]).total_seconds() / 3600, 1)
 
 
 def epi_curve(session, weeks):
