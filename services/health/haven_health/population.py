@@ -1,13 +1,33 @@
 """Live denominators from registration's household events (counts only): each event is one version of a household
 (site, size, under-fives, active or departed) kept as it came; the population of a site at a moment is the sum of
 each household's highest version that had happened by then. So an event that comes twice is kept once, and one that
-comes late (out of order) takes its place in the history without overwriting a newer version."""
+comes late (out of order) takes its place in the history without overwriting a newer version.
+
+The versions a transaction (a batch of household events) brings are gathered (``Versions``) and inserted in one
+statement just before it commits, or before anything in it reads the population."""
 import uuid
+from dataclasses import dataclass, field
 
 from haven_kernel.clock import aware
+from haven_kernel.db import TransactionState
 from haven_kernel.validation import parse_uuid
 
 from . import domain, repository
+
+
+@dataclass
+class Versions(TransactionState):
+    """The household versions this transaction brings, {(household_id, version): row}, the first of a pair kept."""
+
+    pending: dict = field(default_factory=dict)
+
+    def write(self, unit):
+        if self.pending:
+            repository.add_household_versions(unit.session, list(self.pending.values()))
+            self.pending.clear()
+
+    def before_commit(self, unit):
+        self.write(unit)
 
 
 def household_changed(unit, event):
@@ -15,16 +35,17 @@ def household_changed(unit, event):
     data = event.data
     by_sex_age = data["by_sex_age"]
     under_five = sum(bands.get("0-4", 0) for bands in by_sex_age.values())
-    repository.add_household_version(unit.session, {
-        "household_id": str(uuid.UUID(str(data["household_id"]))), "version": data["version"],
-        "site_id": str(uuid.UUID(str(data["site_id"]))), "size": data["size"], "under_five": under_five,
-        "active": data["status"] == "active", "occurred_at": aware(event.occurred_at)})
+    row = {"household_id": str(uuid.UUID(str(data["household_id"]))), "version": data["version"],
+           "site_id": str(uuid.UUID(str(data["site_id"]))), "size": data["size"], "under_five": under_five,
+           "active": data["status"] == "active", "occurred_at": aware(event.occurred_at)}
+    unit.state(Versions).pending.setdefault((row["household_id"], row["version"]), row)
 
 
 def of_sites(unit, site_ids, moment):
     """(population, under_five) of ``site_ids`` together at ``moment``."""
     if not site_ids:
         return 0, 0
+    unit.state(Versions).write(unit)  # what this transaction brought counts too
     by_site = domain.population_at(repository.household_versions_of_sites(unit.session, site_ids, moment),
                                       moment)
     return (sum(by_site.get(site, (0, 0))[0] for site in site_ids),

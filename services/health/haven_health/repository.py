@@ -105,11 +105,9 @@ def alert_steps(session, alert_id):
     return list(session.execute(query).scalars())
 
 
-def add_household_version(session, values):
-    """One household version (counts); a repeated one is ignored. True when new."""
-    result = session.execute(dialect.insert_or_ignore(session, HouseholdVersion, ["household_id", "version"])
-                             .values(**values))
-    return result.rowcount == 1
+def add_household_versions(session, rows):
+    """Household versions (counts), one statement; a repeated one is ignored."""
+    session.execute(dialect.insert_or_ignore(session, HouseholdVersion, ["household_id", "version"]), rows)
 
 
 def household_versions_of_sites(session, site_ids, moment):

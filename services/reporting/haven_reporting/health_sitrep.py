@@ -18,6 +18,10 @@ from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthR
 from .models import SiteProfile
 
 OPEN = ("raised", "confirmed", "investigated", "monitored")
+# what the section reads of an open alert: plain rows, not ORM objects (a response can have thousands open)
+ALERT_COLUMNS = (HealthAlert.alert_id, HealthAlert.rule_id, HealthAlert.level, HealthAlert.syndrome,
+                 HealthAlert.site_id, HealthAlert.place, HealthAlert.week, HealthAlert.status, HealthAlert.raised_at,
+                 HealthAlert.adm1, HealthAlert.adm2)
 
 
 def _add(into, figures):
@@ -41,21 +45,31 @@ def _published(figures, threshold):
 
 
 class Completeness:
-    """Which facilities were expected each week (their status histories, parsed once) and the reports received."""
+    """Which facilities were expected each week (their status histories, parsed once) and the reports received.
+    Whether a history expects a week is worked out once per distinct history and week (facilities registered
+    together share one), so every week's completeness costs facilities x weeks look-ups, not status walks."""
 
     def __init__(self, facilities, received):
-        self.histories = {f.facility_id: ([(date.fromisoformat(item["since"]), item["status"])
-                                           for item in f.status_history], f.adm1, f.adm2) for f in facilities}
+        self.histories = {f.facility_id: (tuple((date.fromisoformat(item["since"]), item["status"])
+                                                for item in f.status_history), f.adm1, f.adm2) for f in facilities}
         self.received = defaultdict(list)  # {week: [(facility_id, late)]} from [(facility_id, week, late)]
         for facility_id, week, late in received:
             self.received[week].append((facility_id, late))
+        self._expects = {}  # {(history, week): bool}
+        self._weeks = {}  # {week text: parsed}
+
+    def _expected(self, history, week):
+        key = (history, week)
+        if key not in self._expects:
+            parsed = self._weeks.get(week) or self._weeks.setdefault(week, epiweek.parse(week))
+            self._expects[key] = epiweek.expected_to_report(history, parsed)
+        return self._expects[key]
 
     def week(self, week, adm1=None, adm2=None):
         """Reports received ÷ facilities expected (functional that week), on time ÷ expected."""
-        parsed = epiweek.parse(week)
         expected = {facility_id for facility_id, (history, a1, a2) in self.histories.items()
                     if (adm1 is None or a1 == adm1) and (adm2 is None or a2 == adm2)
-                    and epiweek.expected_to_report(history, parsed)}
+                    and self._expected(history, week)}
         received = [late for facility_id, late in self.received.get(week, ()) if facility_id in expected]
         on_time = sum(1 for late in received if not late)
         ratio = (lambda part: round(part / len(expected), 4) if expected else None)
@@ -73,7 +87,8 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
         if adm2 is not None:
             query = query.where(model.adm2 == adm2)
         return query
-    facilities = list(session.execute(in_area(select(HealthFacility), HealthFacility)).scalars())
+    facilities = session.execute(in_area(select(HealthFacility.facility_id, HealthFacility.status_history,
+                                                HealthFacility.adm1, HealthFacility.adm2), HealthFacility)).all()
     received = [tuple(row) for row in session.execute(in_area(
         select(HealthReport.facility_id, HealthReport.week, HealthReport.late), HealthReport))]
     weeks = sorted({w for _, w, _ in received}, key=epiweek.parse)
@@ -81,8 +96,7 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
     reports = list(session.execute(in_area(select(HealthReport).where(HealthReport.week == week),
                                            HealthReport)).scalars())
     places = list(session.execute(select(HealthPlaceWeek).where(HealthPlaceWeek.week == week)).scalars())
-    alerts = list(session.execute(in_area(select(HealthAlert).where(HealthAlert.status.in_(OPEN)),
-                                          HealthAlert)).scalars())
+    alerts = session.execute(in_area(select(*ALERT_COLUMNS).where(HealthAlert.status.in_(OPEN)), HealthAlert)).all()
     counting = Completeness(facilities, received)
     names = {row.site_id: row.name for row in session.execute(select(SiteProfile.site_id, SiteProfile.name))}
     by_site, by_area, site_areas = defaultdict(_blank), defaultdict(_blank), {}
@@ -94,12 +108,19 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
             target = by_site[key[1]] if key[0] == "site" else by_area[key[1:]]
             _add(target, report.figures)
             target["reports"] += 1
-    open_alerts = alerts
+    raised = {a.alert_id: aware(a.raised_at) for a in alerts}
+    open_alerts = sorted(alerts, key=lambda a: raised[a.alert_id])  # oldest first, so is every list made of it
+    alerts_at, alerts_in = defaultdict(list), defaultdict(list)  # by site; by (adm1, None) and (adm1, adm2)
+    for alert in open_alerts:
+        alerts_at[alert.site_id].append(alert)
+        alerts_in[(alert.adm1, None)].append(alert)
+        if alert.adm2 is not None:
+            alerts_in[(alert.adm1, alert.adm2)].append(alert)
     assessed = {p.site_id: p.figures for p in places if p.site_id}
     sites = []
     for site_id in sorted(by_site, key=lambda s: (names.get(s) or "", s)):
         mortality = assessed.get(site_id, {})
-        site_alerts = [a for a in open_alerts if a.site_id == site_id]
+        site_alerts = alerts_at.get(site_id, [])
         sites.append({"site_id": site_id, "name": names.get(site_id), "adm1": site_areas[site_id][0],
                       "adm2": site_areas[site_id][1], "week": week,
                       **_published(by_site[site_id], threshold),
@@ -107,23 +128,23 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
                           "population", "under_five", "crude_mortality", "under_five_mortality", "crude_threshold",
                           "under_five_threshold", "crude_exceeded", "under_five_exceeded")},
                       "open_alerts": len(site_alerts),
-                      "oldest_open_alert_hours": _oldest(site_alerts, now)})
+                      "oldest_open_alert_hours": _oldest(site_alerts, raised, now)})
     areas = []
     for (area1, area2), figures in sorted(by_area.items(), key=lambda item: (item[0][0] or "", item[0][1] or "")):
-        area_alerts = [a for a in open_alerts if a.adm1 == area1 and (area2 is None or a.adm2 == area2)]
+        area_alerts = alerts_in.get((area1, area2), [])
         in_this = [assessed[site] for site, (a1, a2) in site_areas.items()
                    if site in assessed and a1 == area1 and (area2 is None or a2 == area2)]
         areas.append({"level": 1 if area2 is None else 2, "adm1": area1, "adm2": area2, "week": week,
                       **_published(figures, threshold), **_area_mortality(in_this), "open_alerts": len(area_alerts),
-                      "oldest_open_alert_hours": _oldest(area_alerts, now),
+                      "oldest_open_alert_hours": _oldest(area_alerts, raised, now),
                       **_rates(counting.week(week, area1, area2))})
     return {"week": week, "weeks": [counting.week(w) for w in weeks],
             "epi_curve": epi_curve(session, weeks) if adm1 is None and adm2 is None else
             _curve_of(reports_all(session, adm1, adm2), weeks), "sites": sites, "admin_areas": areas,
             "open_alerts": [{"alert_id": a.alert_id, "rule_id": a.rule_id, "level": a.level, "syndrome": a.syndrome,
                              "site_id": a.site_id, "place": a.place, "week": a.week, "status": a.status,
-                             "age_hours": round((now - aware(a.raised_at)).total_seconds() / 3600, 1)}
-                            for a in sorted(open_alerts, key=lambda a: aware(a.raised_at))]}
+                             "age_hours": round((now - raised[a.alert_id]).total_seconds() / 3600, 1)}
+                            for a in open_alerts]}
 
 
 def reports_all(session, adm1, adm2):
@@ -154,10 +175,11 @@ def _rates(week_completeness):
     return {key: week_completeness[key] for key in ("completeness", "timeliness")}
 
 
-def _oldest(alerts, now):
+def _oldest(alerts, raised, now):
+    """The age in hours of the oldest of ``alerts`` (oldest first; ``raised``: {alert_id: aware raised_at})."""
     if not alerts:
         return None
-    return round((now - min(aware(a.raised_at) for a in alerts)).total_seconds() / 3600, 1)
+    return round((now - raised[alerts[0].alert_id]).total_seconds() / 3600, 1)
 
 
 def epi_curve(session, weeks):

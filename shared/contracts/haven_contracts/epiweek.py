@@ -3,6 +3,7 @@ Thursday, so a year has 52 or 53 weeks and the days around New Year may belong t
 as ``2026-W53``. Plain functions over ``date``; no clock of their own. Shared vocabulary: the health service and
 reporting count weeks, and which facilities were expected to report a week, the same way."""
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -87,5 +88,12 @@ def status_on(history, day):
 
 
 def expected_to_report(history, week):
-    """Whether a facility was expected to report ``week``: functional (or partially) on any day of it."""
-    return any(status_on(history, week.start + timedelta(days=n)) in EXPECTED_STATUSES for n in range(7))
+    """Whether a facility was expected to report ``week``: functional (or partially) on any day of it. (Each day's
+    status as ``status_on`` gives it, the history sorted once: the last entry, in sorted order, since that day.)"""
+    ordered = sorted(history, key=lambda item: item[0])
+    days = [since for since, _ in ordered]
+    for n in range(7):
+        at = bisect_right(days, week.start + timedelta(days=n))
+        if at and ordered[at - 1][1] in EXPECTED_STATUSES:
+            return True
+    return False

@@ -65,6 +65,11 @@ def test_a_facility_is_expected_in_a_week_it_was_functional_on_any_day_of():
     assert epiweek.expected_to_report(history, epiweek.parse("2026-W45"))      # from Wednesday 4 Nov
     assert epiweek.expected_to_report(history, epiweek.parse("2026-W46"))
     assert not epiweek.expected_to_report(history, epiweek.parse("2026-W47"))  # closed from Monday 16 Nov
+    # out of order, and two changes on one day: that day's status is the one listed last (status_on's rule)
+    same_day = [(date(2026, 11, 9), "closed"), (date(2026, 11, 2), "functional"), (date(2026, 11, 2), "closed")]
+    assert not epiweek.expected_to_report(same_day, epiweek.parse("2026-W45"))
+    assert epiweek.expected_to_report(same_day[:2], epiweek.parse("2026-W45"))
+    assert not epiweek.expected_to_report([], epiweek.parse("2026-W45"))
 
 
 def _version(household, version, site, size, under_five, active, at):

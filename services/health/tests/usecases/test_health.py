@@ -4,6 +4,7 @@ live denominators from registration's household events, referrals, bad input."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy
 
 from haven_contracts.testing import Events, household_event, sex_age_of
 from haven_kernel.errors import Conflict, NotFound, ValidationError
@@ -176,6 +177,32 @@ def test_household_events_twice_or_out_of_order_change_nothing_twice(unit):
         between = population.denominators(unit, registered.occurred_at + timedelta(milliseconds=1), site_id=SITE)
     assert (site["population"], other["population"], other["under_five"]) == (0, 6, 2)
     assert between["population"] == 6
+
+
+def test_a_batch_of_household_events_is_written_in_one_statement_and_counted_at_once(unit):
+    events = Events(start=EARLY)
+    made = [household_event(SITE, by_sex_age=sex_age_of(5)) for _ in range(40)]
+    batch = [events.event("registration", "household_registered", data) for data in made]
+    batch.append(events.event("registration", "household_registered", made[0]))  # the same version again
+    inserts = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO HOUSEHOLD_VERSIONS"):
+            inserts.append(statement)
+    engine = unit.session.get_bind()
+    sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        unit.apply_events(batch, population.household_changed)
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+    assert len(inserts) == 1, "one INSERT for the whole batch, not one per event"
+    with unit.transaction():
+        assert population.denominators(unit, events.tick(), site_id=SITE)["population"] == 200
+    later = household_event(SITE, by_sex_age=sex_age_of(7))
+    with unit.applying(events.event("registration", "household_registered", later)):
+        population.household_changed(unit, events.event("registration", "household_registered", later))
+        # read in the same transaction: the version not yet written counts
+        assert population.denominators(unit, events.tick(), site_id=SITE)["population"] == 207
 
 
 @pytest.mark.parametrize("change, field", [
