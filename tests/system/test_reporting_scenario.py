@@ -196,7 +196,7 @@ def test_reporting_keeps_no_household_s_specific_needs(haven, played, caught_up)
     assert all(set(d) == {"site_id", "version", "needs"} and set(d["needs"]) <= set(SPECIFIC_NEEDS) for d in counted)
     assert counters <= set(SPECIFIC_NEEDS) and "specific_needs" not in facts
     assert any("SV" in d["needs"] for d in counted), "the scenario registers survivors: counted, never flagged"
-    assert caught_up["totals"]["specific_needs"].get("SV"), "the response-wide SV count is exact"
+    assert caught_up["totals"]["specific_needs"].get("SV"), "the response-wide SV count is there (suppressed if small)"
 
 
 def test_the_hxl_exports_read_back_through_libhxl(played, caught_up):

@@ -51,7 +51,8 @@ def expected_sitrep(scenario, threshold=5, targets=None):
             for band in BANDS:
                 totals["by_sex_age"][sex][band] += site["by_sex_age"][sex][band]
         totals["specific_needs"].update(site["exact_needs"])
-    totals["specific_needs"] = dict(sorted(totals["specific_needs"].items()))
+    totals["specific_needs"] = {group: _suppressed(count, threshold)
+                                for group, count in sorted(totals["specific_needs"].items())}
     three_w = _three_w(scenario, sites) + [row for act in scenario.acts for row in act.three_w(scenario)]
     result = {"totals": totals, "sites": sites,
               "three_w": sorted(three_w, key=lambda r: (r["org"], r["sector"], r["adm1"], r["adm2"], r["activity"]))}

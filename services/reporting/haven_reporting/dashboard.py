@@ -217,7 +217,8 @@ def render(report, caller, nonce, csrf_token=None):
         _card("Sheltered", n(totals["occupants"]), e(occupancy), "total-occupants"),
         _card("Waiting for shelter", n(totals["waitlisted_households"]), "households in site queues",
               "total-waitlisted"),
-        _card("Specific needs", n(needs_total), "people-needs recorded (UNHCR codes)", "total-specific-needs"),
+        _card("Specific needs", n(needs_total), "people-needs recorded (UNHCR codes; small counts left out)",
+              "total-specific-needs"),
     ])
     districts = {}
     for s in sites:

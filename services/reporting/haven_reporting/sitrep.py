@@ -167,9 +167,9 @@ class SitrepBuilder:
         if adm2 is not None:
             figures = [f for f in figures if f["adm2"] == adm2]
         totals = self.totals(figures)
-        if adm1 is not None or adm2 is not None:
-            # An area's totals are a breakdown too: its specific-needs counts are suppressed like a site's.
-            totals["specific_needs"] = suppressed_needs(totals["specific_needs"], self.threshold)
+        # Specific needs are sensitive at every level: a response-wide "SC 2" points at two children as surely as a
+        # site's does, so the totals' small counts are suppressed like a site's or an area's.
+        totals["specific_needs"] = suppressed_needs(totals["specific_needs"], self.threshold)
         lag = None
         if last_event is not None:
             occurred = aware(last_event["occurred_at"])
