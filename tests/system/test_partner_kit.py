@@ -22,39 +22,14 @@ from haven_client import (Forbidden, HavenClient, MethodNotFound, NotFound, RpcT
                           UnknownService, ValidationError)
 from haven_kernel.auth import issue_token
 from haven_kernel.contract import load_examples, shape_differences
-from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
-                                  wait_until, with_vhost)
+from haven_kernel.testing import wait_until
 from haven_kernel.testing.infra import _management_request
 from tools.partner import examples
 
 pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registration", "shelter", "reporting")
 PARTNER_SCOPES = ["shelter:read", "shelter:write", "registration:read", "registration:write", "reporting:read"]
-
-
-@pytest.fixture(scope="module")
-def haven(infrastructure, _database_factory, tmp_path_factory):
-    vhost = f"haven-partner-{uuid.uuid4().hex[:10]}"
-    create_vhost(infrastructure, vhost)
-    amqp_uri = with_vhost(infrastructure["amqp_uri"], vhost)
-    logs = tmp_path_factory.mktemp("partner-logs")
-    processes = {}
-    try:
-        for service in SERVICES:
-            url = _database_factory.create(f"haven_{service}")
-            port = free_port()
-            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
-            processes[service] = ServiceProcess(service, env, port, logs / f"{service}.log").start()
-        for process in processes.values():
-            process.wait_healthy(timeout=90)
-        yield {"amqp_uri": amqp_uri, "vhost": vhost, "management_url": infrastructure["management_url"],
-               "processes": processes}
-    finally:
-        for process in processes.values():
-            process.stop()
-        delete_vhost(infrastructure, vhost)
 
 
 def token(*scopes, org="IOM", ttl=3600):
@@ -67,8 +42,8 @@ def tutorial_blocks():
 
 
 @pytest.mark.timeout(300)
-def test_the_readme_tutorial_runs_as_written(haven, monkeypatch, capsys):
-    monkeypatch.setenv("HAVEN_AMQP_URI", haven["amqp_uri"])
+def test_the_readme_tutorial_runs_as_written(partner_haven, monkeypatch, capsys):
+    monkeypatch.setenv("HAVEN_AMQP_URI", partner_haven["amqp_uri"])
     monkeypatch.setenv("HAVEN_TOKEN", token())
     blocks = tutorial_blocks()
     assert len(blocks) >= 6
@@ -86,8 +61,8 @@ def test_the_readme_tutorial_runs_as_written(haven, monkeypatch, capsys):
 
 
 @pytest.mark.timeout(300)
-def test_every_method_answers_with_the_shape_its_contract_documents(haven):
-    with HavenClient(haven["amqp_uri"], token=token(*PARTNER_SCOPES, "admin")) as client:
+def test_every_method_answers_with_the_shape_its_contract_documents(partner_haven):
+    with HavenClient(partner_haven["amqp_uri"], token=token(*PARTNER_SCOPES, "admin")) as client:
         calls = examples.play(client, lambda predicate, what: wait_until(predicate, timeout=60, message=what))
     played = {(service, method) for service, methods in calls.items() for method in methods}
     assert len(played) == 26
@@ -105,8 +80,8 @@ def test_every_method_answers_with_the_shape_its_contract_documents(haven):
     assert differences == []
 
 
-def test_typed_errors_name_the_fields_the_call_and_what_to_do(haven):
-    with HavenClient(haven["amqp_uri"], token=token(), retries=0) as client:
+def test_typed_errors_name_the_fields_the_call_and_what_to_do(partner_haven):
+    with HavenClient(partner_haven["amqp_uri"], token=token(), retries=0) as client:
         with pytest.raises(ValidationError) as bad:
             client.shelter.create_site(site={"name": "X", "site_type": "palace"})
         assert isinstance(bad.value.errors, dict)
@@ -124,32 +99,32 @@ def test_typed_errors_name_the_fields_the_call_and_what_to_do(haven):
         with pytest.raises(MethodNotFound):
             client.call("shelter", "get_sites", {})
         assert isinstance(client.shelter.list_sites(), list)  # the client is still usable after each error
-    with HavenClient(haven["amqp_uri"], token=token("reporting:read"), retries=0) as reader:
+    with HavenClient(partner_haven["amqp_uri"], token=token("reporting:read"), retries=0) as reader:
         with pytest.raises(Forbidden):
             reader.shelter.list_sites()
-    with HavenClient(haven["amqp_uri"], token="not-a-token", retries=0) as stranger:
+    with HavenClient(partner_haven["amqp_uri"], token="not-a-token", retries=0) as stranger:
         with pytest.raises(Unauthenticated):
             stranger.shelter.list_sites()
     issued = []
     expired = issue_token(org="IOM", scopes=["shelter:read"], ttl_seconds=-60)
-    with HavenClient(haven["amqp_uri"], token=expired, token_provider=lambda: issued.append(1) or token()) as renewed:
+    with HavenClient(partner_haven["amqp_uri"], token=expired, token_provider=lambda: issued.append(1) or token()) as renewed:
         assert isinstance(renewed.shelter.list_sites(), list)
     assert issued == [1]
 
 
-def test_the_reply_queue_follows_decision_1(haven):
-    with HavenClient(haven["amqp_uri"], token=token()) as client:
+def test_the_reply_queue_follows_decision_1(partner_haven):
+    with HavenClient(partner_haven["amqp_uri"], token=token()) as client:
         client.shelter.list_sites()
         name = client.reply_queue_name
-        user = urllib.parse.urlsplit(haven["amqp_uri"]).username
+        user = urllib.parse.urlsplit(partner_haven["amqp_uri"]).username
         assert re.fullmatch(rf"reply\.{re.escape(user)}\.[0-9a-f]{{32}}", name)
-        vhost = urllib.parse.quote(haven["vhost"], safe="")
-        queue = json.loads(_management_request(haven["management_url"], "GET",
+        vhost = urllib.parse.quote(partner_haven["vhost"], safe="")
+        queue = json.loads(_management_request(partner_haven["management_url"], "GET",
                                                 f"/api/queues/{vhost}/{urllib.parse.quote(name, safe='')}"))
         assert queue["exclusive"] is True and queue["auto_delete"] is True
         bindings = json.loads(_management_request(
-            haven["management_url"], "GET", f"/api/queues/{vhost}/{urllib.parse.quote(name, safe='')}/bindings"))
+            partner_haven["management_url"], "GET", f"/api/queues/{vhost}/{urllib.parse.quote(name, safe='')}/bindings"))
         assert {(b["source"], b["routing_key"]) for b in bindings if b["source"]} == {("nameko-rpc", name)}
     time.sleep(0.5)
-    queues = json.loads(_management_request(haven["management_url"], "GET", f"/api/queues/{vhost}"))
+    queues = json.loads(_management_request(partner_haven["management_url"], "GET", f"/api/queues/{vhost}"))
     assert name not in {q["name"] for q in queues}, "the reply queue goes with the client"

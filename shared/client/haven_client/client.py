@@ -18,6 +18,7 @@ import socket
 import time
 import uuid
 
+from amqp.exceptions import NotFound as ChannelNotFound
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.exceptions import OperationalError
 
@@ -78,7 +79,11 @@ class HavenClient:
         exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True, no_declare=True)
         queue = Queue(self.reply_queue_name, exchange=exchange, routing_key=self.reply_queue_name, exclusive=True,
                       auto_delete=True, durable=False, channel=channel)
-        queue.declare()
+        try:
+            queue.declare()
+        except ChannelNotFound:  # no nameko-rpc exchange: no Haven service has ever started on this vhost
+            connection.release()
+            raise
         self._consumer = connection.Consumer(queue, callbacks=[self._on_reply], accept=["json"], no_ack=True)
         self._consumer.consume()
         self._producer = Producer(channel, exchange=exchange, serializer="json")
@@ -89,9 +94,10 @@ class HavenClient:
 
     # -- calls ---------------------------------------------------------------------------------------------------
     def call(self, service, method, kwargs=None, writes=False, idempotency_key=None, correlation_id=None,
-             timeout=None):
+             timeout=None, token=None):
         """Call ``service.method(**kwargs)`` and return its reply, or raise its typed error. A write sends
-        ``idempotency_key`` (a new one if None), the same on every retry."""
+        ``idempotency_key`` (a new one if None), the same on every retry. ``token``: this call's token instead of
+        the client's (the gateway forwards each partner's own)."""
         if writes and idempotency_key is None:
             idempotency_key = str(uuid.uuid4())
         correlation_id = correlation_id or str(uuid.uuid4())
@@ -99,9 +105,10 @@ class HavenClient:
         attempt = 0
         while True:
             try:
-                return self._call_once(service, method, kwargs or {}, idempotency_key, correlation_id, timeout)
+                return self._call_once(service, method, kwargs or {}, idempotency_key, correlation_id, timeout,
+                                       token)
             except errors.Unauthenticated:
-                if self.token_provider is None or refreshed:
+                if self.token_provider is None or refreshed or token is not None:
                     raise
                 self.token, refreshed = self.token_provider(), True
             except RETRYABLE:
@@ -111,13 +118,17 @@ class HavenClient:
                 attempt += 1
                 time.sleep(self.retry_delay * attempt)
 
-    def _call_once(self, service, method, kwargs, idempotency_key, correlation_id, timeout):
-        self._connect()
-        if self.token is None and self.token_provider is not None:
+    def _call_once(self, service, method, kwargs, idempotency_key, correlation_id, timeout, token=None):
+        try:
+            self._connect()
+        except ChannelNotFound:
+            raise errors.UnknownService(service) from None
+        if token is None and self.token is None and self.token_provider is not None:
             self.token = self.token_provider()
+        token = token or self.token
         headers = {HEADER_PREFIX + "correlation_id": correlation_id}
-        if self.token:
-            headers[HEADER_PREFIX + "authorization"] = f"Bearer {self.token}"
+        if token:
+            headers[HEADER_PREFIX + "authorization"] = f"Bearer {token}"
         if idempotency_key:
             headers[HEADER_PREFIX + "idempotency_key"] = idempotency_key
         request_id = str(uuid.uuid4())

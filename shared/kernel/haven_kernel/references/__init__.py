@@ -38,6 +38,7 @@ def partner_services(services):
 
 
 CLIENT_METHODS = "shared/client/haven_client/methods.py"
+GATEWAY_OPENAPI = "services/gateway/haven_gateway/openapi.json"
 
 
 def generate(root, catalogue, where):
@@ -48,6 +49,7 @@ def generate(root, catalogue, where):
              f"docs/{RPC_DIR}/README.md": markdown.rpc_index(services),
              "docs/asyncapi.json": _json(asyncapi.document(catalogue, services)),
              "docs/openapi.json": _json(openapi.document(services)),
+             GATEWAY_OPENAPI: _json(openapi.document(services)),  # what the gateway serves
              CLIENT_METHODS: client.source(services)}
     for cls in services:
         files[f"docs/{RPC_DIR}/{cls.name}.md"] = markdown.rpc_page(cls)

@@ -1,19 +1,20 @@
 """The OpenAPI 3.1.0 document of the HTTPS/JSON gateway, from the RPC contracts: one ``POST /rpc/<service>/<method>``
 per partner method, its JSON body the method's keyword arguments, its 200 reply the method's reply, typed errors as
-``{"error": {"type", "message", "errors"}}`` with the status codes of :data:`STATUS`."""
+``{"error": <type>, "message", "errors"}`` (the kernel's error body) with the status codes of :data:`STATUS`."""
 from ..contract import rpc_methods
 
-# What each typed error is over HTTP (the gateway maps them; the README's error table says the same).
-STATUS = {"ValidationError": 400, "Unauthenticated": 401, "Forbidden": 403, "NotFound": 404, "Conflict": 409,
-          "PayloadTooLarge": 413, "InternalError": 500, "ServiceUnavailable": 503, "RpcTimeout": 504}
-MAX_BODY_BYTES = 1_000_000  # a request body's limit (the gateway's too): a thousand households fit
+from ..web.entrypoint import MAX_BODY_BYTES
 
-ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
-    "type": "object", "required": ["type", "message"], "properties": {
-        "type": {"type": "string", "enum": list(STATUS)},
-        "message": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                   "description": "ValidationError: each offending field (dotted path) and its reasons."}}}}}
+# What each typed error is over HTTP (the gateway maps them; the README's error table says the same).
+STATUS = {"ValidationError": 400, "Unauthenticated": 401, "Forbidden": 403, "NotFound": 404, "MethodNotFound": 404,
+          "Conflict": 409, "RequestEntityTooLarge": 413, "InternalError": 500, "UnknownService": 503,
+          "ServiceUnavailable": 503, "RpcTimeout": 504}
+
+ERROR = {"type": "object", "required": ["error", "message"], "properties": {
+    "error": {"type": "string", "enum": list(STATUS), "description": "The error's type."},
+    "message": {"type": "string"},
+    "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+               "description": "ValidationError only: each offending field (dotted path) and its reasons."}}}
 
 
 def _operation(method):
@@ -28,7 +29,7 @@ def _operation(method):
         found = responses.setdefault(code, {"description": "", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}})
         found["description"] = "; ".join(filter(None, [found["description"], f"{name}: {when}"]))
-    for name, when in (("PayloadTooLarge", f"the body is over {MAX_BODY_BYTES:,} bytes"),
+    for name, when in (("RequestEntityTooLarge", f"the body is over {MAX_BODY_BYTES:,} bytes"),
                        ("RpcTimeout", "the service did not answer in time (a write may still have been done: retry "
                                       "with the same Idempotency-Key)")):
         responses.setdefault(str(STATUS[name]), {"description": f"{name}: {when}", "content": {

@@ -1,0 +1,40 @@
+"""The gateway's connections to the bus: a few :class:`haven_client.HavenClient` (each a connection and a reply
+queue ``reply.<broker username>.<uuid4 hex>``), lent to one request at a time and kept between requests."""
+from contextlib import contextmanager
+
+from eventlet.queue import LightQueue
+from nameko.extensions import DependencyProvider
+
+from haven_client import HavenClient
+
+
+class ClientPool(DependencyProvider):
+    """``self.partners.client()``: a context manager lending a client. ``GATEWAY_RPC_TIMEOUT`` (seconds, default
+    30) bounds each call; the gateway does not retry (the partner does, with its Idempotency-Key)."""
+
+    def setup(self):
+        config = self.container.config
+        self.amqp_uri = config["AMQP_URI"]
+        self.timeout = float(config.get("GATEWAY_RPC_TIMEOUT", 30))
+        self.idle = LightQueue()
+
+    def stop(self):
+        while not self.idle.empty():
+            self.idle.get_nowait().close()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    @contextmanager
+    def client(self):
+        client = self.idle.get_nowait() if not self.idle.empty() else HavenClient(
+            self.amqp_uri, timeout=self.timeout, retries=0)
+        try:
+            yield client
+        except BaseException:
+            client.close()  # a call that failed may have left the connection in any state
+            raise
+        self.idle.put(client)
