@@ -48,7 +48,7 @@ GET_HOUSEHOLD = RpcContract("One household, with its members.", args={"household
 SEARCH_HOUSEHOLDS = RpcContract(
     "Find households by site, a member's name (accents and case ignored) or registration number; call with "
     "keywords. Paged with `limit` and `offset`.",
-    args=SearchSchema, reply="`total` (all that match) and `households` (this page, as `get_household` returns them).",
+    args=SearchSchema, reply="`total` (all that match), `limit`, `offset` and `items` (this page, as `get_household` returns them).",
     example=EXAMPLES.get("search_households"),
     errors={"ValidationError": "a criterion is wrong, or `name` has no letter or digit"})
 
