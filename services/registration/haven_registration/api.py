@@ -19,6 +19,8 @@ REGISTERED_REPLY = ("`household_id`, `registration_number` (e.g. `HV-T8NC-H6K7`)
 NO_HOUSEHOLD = "no household has this `household_id`"
 SITE_ERRORS = {"NotFound": "the site is not known (open it with shelter's `create_site` first)",
                "Conflict": "the site is closed"}
+EXPECTED_VERSION = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1))
+STALE = "`expected_version` is given and the household's `version` differs (it changed since it was read)"
 COMPOSITION = ("a field is wrong (`household.members.0.sex`...), the household has no head or more than one, more "
                "than 30 members, or a phone without consent")
 
@@ -54,25 +56,28 @@ SEARCH_HOUSEHOLDS = RpcContract(
 
 UPDATE_HOUSEHOLD = RpcContract(
     "Change a household: origin, displacement date, phone, consent, and members (`members.add`, `members.update` "
-    "by `member_id`, `members.remove`). Only the fields given change.",
-    args={"household_id": UUIDString(required=True), "changes": HouseholdChangesSchema}, reply=HOUSEHOLD_REPLY,
+    "by `member_id`, `members.remove`). Only the fields given change. Give `expected_version` (the `version` you "
+    "read) to change it only if nobody has since.",
+    args={"household_id": UUIDString(required=True), "changes": HouseholdChangesSchema,
+          "expected_version": EXPECTED_VERSION}, reply=HOUSEHOLD_REPLY,
     writes=True, example=EXAMPLES.get("update_household"),
     errors={"ValidationError": "nothing to change, a field is wrong (`changes.members.add.0.sex`...), or the "
                                "members that would remain break the household's composition",
-            "NotFound": NO_HOUSEHOLD, "Conflict": "the household has departed"})
+            "NotFound": NO_HOUSEHOLD, "Conflict": f"the household has departed, or {STALE}"})
 
 RECORD_DEPARTURE = RpcContract(
     "Record that a household left (returned home, resettled...) on a day (ISO date, not in the future, not before "
     "its registration). Its shelter unit is released.",
-    args={"household_id": UUIDString(required=True), **DepartureSchema().fields}, reply=HOUSEHOLD_REPLY, writes=True,
-    example=EXAMPLES.get("record_departure"),
+    args={"household_id": UUIDString(required=True), **DepartureSchema().fields, "expected_version": EXPECTED_VERSION},
+    reply=HOUSEHOLD_REPLY, writes=True, example=EXAMPLES.get("record_departure"),
     errors={"ValidationError": "`reason` is not one of the departure reasons, or `date` is wrong",
-            "NotFound": NO_HOUSEHOLD, "Conflict": "the household has departed already"})
+            "NotFound": NO_HOUSEHOLD, "Conflict": f"the household has departed already, or {STALE}"})
 
 RELOCATE_HOUSEHOLD = RpcContract(
     "Move a household to another open site; shelter releases its unit and allocates it one there (or queues it).",
-    args={"household_id": UUIDString(required=True), "to_site_id": UUIDString(required=True)},
+    args={"household_id": UUIDString(required=True), "to_site_id": UUIDString(required=True),
+          "expected_version": EXPECTED_VERSION},
     reply=HOUSEHOLD_REPLY, writes=True, example=EXAMPLES.get("relocate_household"),
     errors={"NotFound": f"{NO_HOUSEHOLD}, or the site is not known",
-            "Conflict": "the household has departed or is at that site already, or the site is closed",
+            "Conflict": f"the household has departed or is at that site already, the site is closed, or {STALE}",
             "ServiceUnavailable": "the site is not in registration's copy and shelter did not answer in time"})

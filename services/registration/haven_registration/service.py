@@ -44,16 +44,16 @@ class RegistrationService(HavenService):
                                           limit=limit, offset=offset)
 
     @rpc(scope="registration:write", contract=api.UPDATE_HOUSEHOLD)
-    def update_household(self, household_id, changes):
-        return Changes(self.db, **self._options()).update(household_id, changes)
+    def update_household(self, household_id, changes, expected_version=None):
+        return Changes(self.db, **self._options()).update(household_id, changes, expected_version)
 
     @rpc(scope="registration:write", contract=api.RECORD_DEPARTURE)
-    def record_departure(self, household_id, reason, date):
-        return Changes(self.db, **self._options()).depart(household_id, reason, date)
+    def record_departure(self, household_id, reason, date, expected_version=None):
+        return Changes(self.db, **self._options()).depart(household_id, reason, date, expected_version)
 
     @rpc(scope="registration:write", contract=api.RELOCATE_HOUSEHOLD)
-    def relocate_household(self, household_id, to_site_id):
-        return Changes(self.db, **self._options()).relocate(household_id, to_site_id)
+    def relocate_household(self, household_id, to_site_id, expected_version=None):
+        return Changes(self.db, **self._options()).relocate(household_id, to_site_id, expected_version)
 
     # -- the site replica, from shelter's events (haven_contracts.shelter.SITE_REPLICA) ------------------------------
     @event_handler("shelter", "site_opened")

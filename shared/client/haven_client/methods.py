@@ -65,15 +65,17 @@ class Registration(ServiceClient):
             self,
             household_id: str,
             changes: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Change a household: origin, displacement date, phone, consent, and members (`members.add`,
-        `members.update` by `member_id`, `members.remove`). Only the fields given change. Scope
+        `members.update` by `member_id`, `members.remove`). Only the fields given change. Give
+        `expected_version` (the `version` you read) to change it only if nobody has since. Scope
         `registration:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("update_household", {"household_id": household_id, "changes": changes},
+        return self._call("update_household", {"household_id": household_id, "changes": changes, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def record_departure(
@@ -81,6 +83,7 @@ class Registration(ServiceClient):
             household_id: str,
             reason: str,
             date: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -89,13 +92,14 @@ class Registration(ServiceClient):
         before its registration). Its shelter unit is released. Scope `registration:write`. Errors:
         ValidationError, NotFound, Conflict.
         """
-        return self._call("record_departure", {"household_id": household_id, "reason": reason, "date": date},
+        return self._call("record_departure", {"household_id": household_id, "reason": reason, "date": date, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def relocate_household(
             self,
             household_id: str,
             to_site_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -103,7 +107,7 @@ class Registration(ServiceClient):
         """Move a household to another open site; shelter releases its unit and allocates it one there (or queues
         it). Scope `registration:write`. Errors: NotFound, Conflict, ServiceUnavailable.
         """
-        return self._call("relocate_household", {"household_id": household_id, "to_site_id": to_site_id},
+        return self._call("relocate_household", {"household_id": household_id, "to_site_id": to_site_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
 class Reporting(ServiceClient):
