@@ -65,6 +65,16 @@ class RpcContract:
         return found
 
 
+def undeclared(fn):
+    """What can be said of a method that declares no contract (yet): its parameters, untyped. The references still
+    list it, marked, and ``tests/docs`` names it until it gets a contract."""
+    parameters = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    args = {p.name: fields.Raw(required=True) if p.default is inspect.Parameter.empty else
+            fields.Raw(allow_none=True, load_default=p.default) for p in parameters}
+    doc = " ".join((fn.__doc__ or "").split())
+    return RpcContract(f"{doc + ' ' if doc else ''}(No contract declared yet: arguments untyped.)", args=args)
+
+
 def _arguments(args):
     if args is None:
         return {}
@@ -106,6 +116,7 @@ class RpcMethod:
     scope: str
     contract: RpcContract
     function: object
+    undeclared: bool = False  # the method names no contract: ``contract`` is :func:`undeclared`'s
 
     @property
     def parameters(self):
@@ -119,7 +130,7 @@ def rpc_methods(service_cls):
         marker = getattr(value, "haven_rpc", None)
         if marker is not None:
             scope, contract, fn = marker
-            found.append(RpcMethod(service_cls.name, name, scope, contract, fn))
+            found.append(RpcMethod(service_cls.name, name, scope, contract or undeclared(fn), fn, contract is None))
     return found
 
 
