@@ -77,6 +77,11 @@ def test_the_asyncapi_document_validates_against_the_asyncapi_3_schema(files, tm
 def test_the_asyncapi_document_names_every_event_channel_and_rpc_method(files):
     document = json.loads(files["docs/asyncapi.json"])
     for entry in catalogue.all():
+        if entry.confidential:  # straight to each consumer's queue (default exchange), never to the exchange
+            channel = document["channels"][f"{entry.source}.confidential.{entry.name}"]
+            assert channel["bindings"]["amqp"]["is"] == "queue"
+            assert channel["parameters"]["consumer"]["enum"] == list(entry.consumers)
+            continue
         channel = document["channels"][f"{entry.source}.events.{entry.name}"]
         assert channel["address"] == entry.name
         assert channel["bindings"]["amqp"]["exchange"]["name"] == f"{entry.source}.events"

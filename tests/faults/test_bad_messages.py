@@ -53,7 +53,7 @@ def _summary(site_id):
     from datetime import datetime, timezone
     return {"household_id": str(uuid.uuid4()), "registration_number": "HV-POIS-0N01", "site_id": site_id, "size": 2,
             "status": "active", "version": 1, "by_sex_age": {"female": {"18-59": 1}, "male": {"5-17": 1}},
-            "specific_needs": {}, "origin": None, "displacement_date": None, "org": "IOM",
+            "origin": None, "displacement_date": None, "org": "IOM",
             "registered_at": datetime.now(timezone.utc).isoformat()}
 
 

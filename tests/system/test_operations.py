@@ -238,6 +238,12 @@ class Watch:
                       - set(expected))
 
 
+# The handler failures of step 2 (reporting's database cut off) are real, and HavenEventHandlerFailing reads their
+# rate over 5 minutes: the test divides the rule's ``for:`` but not its range, so once the failures have lasted a few
+# seconds the alert may go pending or firing and stays until 5 minutes after the last failure, past the test's end.
+HANDLER_FAILURES = ("HavenEventHandlerFailing", "reporting")
+
+
 @pytest.mark.timeout(420)
 def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_after_recovery(haven, prometheus):
     watch = Watch(prometheus)
@@ -280,7 +286,8 @@ def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_a
         status, body = haven.health("reporting")
         assert status == 503 and body["status"] == "unavailable"
         assert "database" in body["failing"] and "dead_letters" in body["failing"]
-        assert watch.others(("HavenDatabaseDown", "reporting"), ("HavenDeadLettersWaiting", "reporting")) == []
+        assert watch.others(("HavenDatabaseDown", "reporting"), ("HavenDeadLettersWaiting", "reporting"),
+                            HANDLER_FAILURES) == []
     finally:
         restored = time.monotonic()
         haven.gate.open()
@@ -301,7 +308,7 @@ def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_a
     timings["HavenDeadLettersWaiting (events dead-lettered meanwhile)"] = letters
     wait_until(lambda: haven.sitrep_households() == households + 6, timeout=30, message="the replayed events applied")
     assert haven.health("reporting")[1]["status"] == "ok"
-    assert watch.others() == []
+    assert watch.others(HANDLER_FAILURES) == []
 
     # 3. Reporting's consumer is stuck (another transaction holds its inbox table, as a long migration or a hung
     #    query would) while an event arrives that occurred 400 s ago (as when shelter's outbox held it back: the
@@ -326,7 +333,7 @@ def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_a
             ages = prometheus.values('haven_queue_oldest_message_age_seconds{service="reporting"}')
             assert max(ages.values()) >= 400
             assert watch.others(("HavenEventsWaitingTooLong", "reporting"),
-                                ("HavenReportingProjectionLag", "reporting")) == []
+                                ("HavenReportingProjectionLag", "reporting"), HANDLER_FAILURES) == []
             holding.rollback()
             released = time.monotonic()
     finally:
@@ -335,7 +342,7 @@ def test_alerts_fire_when_a_consumer_stops_and_a_dead_letter_is_left_and_clear_a
     lagging["cleared_after_recovery_s"] = watch.until("HavenReportingProjectionLag", "reporting", None, released)
     timings["HavenEventsWaitingTooLong (reporting stuck, an event 400 s old arrives)"] = waiting
     timings["HavenReportingProjectionLag (the same)"] = lagging
-    assert watch.others() == []
+    assert watch.others(HANDLER_FAILURES) == []
 
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "alert-timings.json").write_text(json.dumps(timings, indent=2) + "\n")

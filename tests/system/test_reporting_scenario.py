@@ -36,16 +36,16 @@ def haven(infrastructure, _database_factory):
     amqp_uri = with_vhost(infrastructure["amqp_uri"], vhost)
     logs = ARTIFACTS / "system-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    processes = {}
+    processes, urls = {}, {}
     try:
         for service in SERVICES:
-            url = _database_factory.create(f"haven_{service}")
+            url = urls[service] = _database_factory.create(f"haven_{service}")
             port = free_port()
             env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
             processes[service] = ServiceProcess(service, env, port, logs / f"{service}.log").start()
         for process in processes.values():
             process.wait_healthy(timeout=90)
-        yield {"amqp_uri": amqp_uri, "processes": processes}
+        yield {"amqp_uri": amqp_uri, "processes": processes, "database_urls": urls}
     finally:
         for process in processes.values():
             process.stop()
@@ -95,6 +95,33 @@ def test_the_sitrep_equals_the_scenario_at_every_site_and_in_every_total(played,
         profile = rpc.reporting.get_site_profile(grudja["site_id"])
         assert profile["waitlisted_households"] == 5 and profile["managing_agency"] == "CVM"
     assert caught_up["lag_seconds"] is not None and caught_up["as_of_event"]["event_id"]
+
+
+def test_reporting_keeps_no_household_s_specific_needs(haven, played, caught_up):
+    """Issue 10 point 3: after the whole scenario (SV, CR and other codes registered and changed), reporting's
+    archive and tables hold counts by site and group only, never a household's codes; the SV count is there."""
+    import json
+
+    import sqlalchemy as sa
+    from haven_contracts.reference import SPECIFIC_NEEDS
+    engine = sa.create_engine(haven["database_urls"]["reporting"])
+    try:
+        with engine.connect() as connection:
+            archive = [(t, json.loads(e)) for t, e in connection.execute(sa.text(
+                "SELECT event_type, CAST(envelope AS TEXT) FROM archived_events"))]
+            facts = {c["name"] for c in sa.inspect(connection).get_columns("household_facts")}
+            counters = set(connection.execute(sa.text(
+                "SELECT DISTINCT key FROM site_counters WHERE dimension = 'needs'")).scalars())
+    finally:
+        engine.dispose()
+    households = [e["data"] for t, e in archive if t.startswith("household_")]
+    counted = [e["data"] for t, e in archive if t == "site_needs_counted"]
+    assert len(households) >= played["expected"]["totals"]["households"] and counted
+    assert [d for d in households if {"specific_needs", "needs"} & set(d)] == []
+    assert all(set(d) == {"site_id", "version", "needs"} and set(d["needs"]) <= set(SPECIFIC_NEEDS) for d in counted)
+    assert counters <= set(SPECIFIC_NEEDS) and "specific_needs" not in facts
+    assert any("SV" in d["needs"] for d in counted), "the scenario registers survivors: counted, never flagged"
+    assert caught_up["totals"]["specific_needs"].get("SV"), "the response-wide SV count is exact"
 
 
 def test_the_hxl_exports_read_back_through_libhxl(played, caught_up):

@@ -157,4 +157,6 @@ def compose(rng, small=False):
         head.needs.append("SP")
     if head.sex == "female" and not has_partner and rng.random() < 0.25:
         head.needs.append("WR")
+        if len(members) >= 4:  # no draw of its own, so the rest of the plan is the same as before
+            head.needs.append("SV")
     return members

@@ -5,7 +5,7 @@ from haven_kernel.clock import aware, utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
-from . import domain, views
+from . import domain, needs, views
 from .duplicates import Linker, keys
 from .models import Member
 from .schemas import DepartureSchema, HouseholdChangesSchema
@@ -20,6 +20,7 @@ class Changes(UseCase):
         if not data:
             raise ValidationError({"changes": ["Nothing to change."]})
         domain.require_active(household)
+        before = self._needs_before(household)
         changed = []
         if "origin" in data:
             origin = data["origin"] or {}
@@ -46,12 +47,14 @@ class Changes(UseCase):
         self.unit.session.flush()
         duplicates = self._link_duplicates(household) if "members" in changed else []
         self.unit.emit("household_updated", {**self._event(household), "changed": changed})
+        self._needs_changed(household, before, "updated")
         return {**self._view(household), "new_possible_duplicates": duplicates}
 
     def depart(self, household_id, reason, on, expected_version=None):
         household = self._household(household_id, expected_version)
         data = load(DepartureSchema(), {"reason": reason, "date": on})
         domain.require_active(household)
+        before = self._needs_before(household)
         if data["date"] < aware(household.registered_at).date():
             raise ValidationError({"date": ["Must not be before the household was registered."]})
         household.status = "departed"
@@ -62,12 +65,14 @@ class Changes(UseCase):
         self.unit.session.flush()
         self.unit.emit("household_departed", {**self._event(household), "reason": data["reason"],
                                               "departure_date": data["date"].isoformat()})
+        self._needs_changed(household, before, "departed")
         return self._view(household)
 
     def relocate(self, household_id, to_site_id, expected_version=None):
         household = self._household(household_id, expected_version)
         to_site_id = parse_uuid(to_site_id, "to_site_id")
         domain.require_active(household)
+        before = self._needs_before(household)
         if household.site_id == to_site_id:
             raise Conflict(f"household {household.id} is already at site {to_site_id}")
         site = self.sites.get(to_site_id)
@@ -79,6 +84,7 @@ class Changes(UseCase):
         self.unit.session.flush()
         self.unit.emit("household_relocated", {**self._event(household), "from_site_id": from_site,
                                                "to_site_id": site.site_id})
+        self._needs_changed(household, before, "relocated", from_site_id=from_site)
         return self._view(household)
 
     # -- internals -----------------------------------------------------------------------------------------------
@@ -92,6 +98,23 @@ class Changes(UseCase):
             raise NotFound(f"household {household_id} does not exist")
         domain.require_version(household, expected)
         return household
+
+    @staticmethod
+    def _needs_before(household):
+        """The household's site and members' needs before a change: ``(site_id, [{id, specific_needs}])``."""
+        return household.site_id, [{"id": m.id, "specific_needs": list(m.specific_needs or [])}
+                                   for m in household.members]
+
+    def _needs_changed(self, household, before, cause, from_site_id=None):
+        """What the change does to its site's counts, and to protection: a household with protection needs (before
+        or now) tells protection when they change, and when it departs or moves."""
+        site_before, members_before = before
+        now = household.site_id if household.status == "active" else None
+        self.unit.state(needs.SiteNeeds, self.repository).move(site_before, members_before, now, household.members)
+        data = needs.protection_event(household, household.members, cause, from_site_id)
+        had = needs.member_protection_needs(members_before)
+        if (had or data["member_needs"]) and (cause != "updated" or had != data["member_needs"]):
+            self.unit.emit("household_protection_needs", data)
 
     def _event(self, household):
         return views.household_event(household, household.members, self.today)

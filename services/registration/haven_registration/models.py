@@ -72,6 +72,17 @@ class PossibleDuplicate(Base):
     __table_args__ = (UniqueConstraint("member_id", "other_member_id", name="uq_possible_duplicates_pair"),)
 
 
+class SiteNeedsCount(Base):
+    """How many people at a site have a specific need, by group (members of its active households, one per code),
+    and the version of that count: what ``site_needs_counted`` publishes (``needs.SiteNeeds``)."""
+
+    __tablename__ = "site_needs"
+
+    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    needs: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SiteReplica(replica_model(SITE_REPLICA), Base):
     """Registration's copy of shelter's sites, kept from shelter's site events (``haven_kernel.replica``)."""
 

@@ -12,7 +12,7 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load
 
-from . import domain, views
+from . import domain, needs, views
 from .duplicates import Linker, keys
 from .schemas import HouseholdSchema
 from .usecase import UseCase
@@ -101,10 +101,18 @@ class Registration(UseCase):
                 continue
             duplicates = linker.link(household.id, household.registration_number, household.phone, household.members)
             self.unit.emit("household_registered", views.household_event(household, household.members, self.today))
+            self._needs(household)
             outcomes.append(views.registered(household, duplicates))
         self.repository.insert_links(linker.rows)
         linker.report_caps(len(households))
         return outcomes
+
+    def _needs(self, household):
+        """Its protection needs to protection, its needs to its site's counts (``needs``)."""
+        data = needs.protection_event(household, household.members, "registered")
+        if data["specific_needs"]:
+            self.unit.emit("household_protection_needs", data)
+        self.unit.state(needs.SiteNeeds, self.repository).move(None, (), household.site_id, household.members)
 
     def _number(self, households):
         """Give each household a registration number and insert it; numbers are random, so one taken (by

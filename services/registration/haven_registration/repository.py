@@ -1,16 +1,17 @@
 """Every statement registration sends: reads, locks, the duplicate-candidate query, the numbering inserts, and what
 differs between PostgreSQL and SQLite. The use cases call these and never build SQL themselves."""
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import chain
 
 from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from haven_contracts.reference import needs_by_group
 from haven_kernel import dialect
 
 from .domain import MAX_CANDIDATES_PER_CALL, MAX_CANDIDATES_PER_MEMBER, Person
-from .models import Household, Member, PossibleDuplicate
+from .models import Household, Member, PossibleDuplicate, SiteNeedsCount
 
 _households, _members, _links = Household.__table__, Member.__table__, PossibleDuplicate.__table__
 
@@ -159,6 +160,25 @@ class Repository:
         if exclude is not None:
             query = query.where(_households.c.id != exclude)
         return self.session.execute(query)
+
+    def apply_site_needs(self, deltas):
+        """Add ``{site_id: {group: delta}}`` to the sites' counts, each site's row locked (in id order, created if
+        new) and its version raised by one. Returns ``{site_id: (needs by group, version)}``."""
+        ids = sorted(deltas)
+        self.session.execute(dialect.insert_or_ignore(self.session, SiteNeedsCount, ["site_id"]),
+                             [{"site_id": site_id, "needs": {}, "version": 0} for site_id in ids])
+        rows = self.session.execute(dialect.for_update(self.session, select(SiteNeedsCount).where(
+            SiteNeedsCount.site_id.in_(ids)).order_by(SiteNeedsCount.site_id)).execution_options(
+            populate_existing=True)).scalars().all()  # the committed counts, read under the lock
+        counted = {}
+        for row in rows:
+            needs = Counter(row.needs or {})
+            needs.update(deltas[row.site_id])
+            row.needs = needs_by_group({group: n for group, n in needs.items() if n > 0})
+            row.version = (row.version or 0) + 1
+            counted[row.site_id] = (row.needs, row.version)
+        self.session.flush()
+        return counted
 
     def linked_pairs(self, household_id):
         """(member id, other member id) of the household's links."""

@@ -17,8 +17,8 @@ def member_facts(member):
 
 
 def household_event(household, members, today):
-    """The data of a household event: no names, no birth dates, no phone numbers."""
-    by_sex_age, needs = domain.summarize([member_facts(m) for m in members], today)
+    """The data of a household event: no names, no birth dates, no phone numbers, no specific needs (``needs``)."""
+    by_sex_age, _ = domain.summarize([member_facts(m) for m in members], today)
     origin = None
     if household.origin_adm1 or household.origin_adm2:
         origin = {"adm1": household.origin_adm1, "adm2": household.origin_adm2}
@@ -26,7 +26,6 @@ def household_event(household, members, today):
         **_identity(household),
         "version": household.version,
         "by_sex_age": by_sex_age,
-        "specific_needs": needs,
         "origin": origin,
         "displacement_date": household.displacement_date.isoformat() if household.displacement_date else None,
         "org": household.org,

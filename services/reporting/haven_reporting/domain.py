@@ -65,7 +65,6 @@ class HouseholdState:
     size: int = 0
     org: str | None = None
     by_sex_age: dict | None = None
-    specific_needs: dict | None = None
     # Shelter placements, each with the time of the last event about it, so that they too are order tolerant:
     # {"units": {unit_id: {"site", "persons", "on", "at"}}, "waits": {site_id: {"persons", "on", "at"}},
     #  "allocated_at": the time of the latest allocation (a wait older than it has been served)}
@@ -102,6 +101,8 @@ class SiteState:
     services_as_of: date | None = None
     services_occurred_at: datetime | None = None
     last_full_at: datetime | None = None
+    needs: dict | None = None              # people with a specific need, by group (registration's site count)
+    needs_version: int = 0                 # the version of that count (0: none received)
 
     @property
     def known(self):
@@ -183,9 +184,6 @@ def household_cells(state):
             for band, count in bands.items():
                 if count:
                     cells[(site, "sex_age", f"{sex}/{band}")] += count
-        for code, count in (state.specific_needs or {}).items():
-            if count:
-                cells[(site, "needs", code)] += count
         if state.org:
             cells[(site, "registered_households", state.org)] += 1
             cells[(site, "registered_individuals", state.org)] += state.size
@@ -226,9 +224,22 @@ def household_changed(store, event):
     state.size = data["size"]
     state.org = data["org"]
     state.by_sex_age = data["by_sex_age"]
-    state.specific_needs = data["specific_needs"]
     store.put_household(state)
     store.add(difference(before, household_cells(state)))
+
+
+@projects("registration", "site_needs_counted")
+def site_needs_counted(store, event):
+    """People with a specific need at a site, by group: registration's count, the highest version wins. Household
+    events carry no needs (docs/domain.md §3): reporting never holds a household's codes."""
+    site = _site(store, event.data)
+    if event.data["version"] <= site.needs_version:
+        return
+    before = {(site.site_id, "needs", group): n for group, n in (site.needs or {}).items()}
+    site.needs = dict(event.data["needs"])
+    site.needs_version = event.data["version"]
+    store.put_site(site)
+    store.add(difference(before, {(site.site_id, "needs", group): n for group, n in site.needs.items() if n}))
 
 
 # ------------------------------------------------------------------------------------------------------------------

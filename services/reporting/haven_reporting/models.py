@@ -59,12 +59,15 @@ class SiteProfile(Base):
     services_as_of: Mapped[date | None] = mapped_column(Date)
     services_occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_full_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    needs: Mapped[dict | None] = mapped_column(JSON)  # by group, from registration's site_needs_counted
+    needs_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SiteCounter(Base):
     """One aggregate cell of one site, changed only by increments: ``(site, dimension, key) -> value``.
 
-    Dimensions: ``population`` (households, individuals), ``sex_age`` (``female/0-4`` ...), ``needs`` (UNHCR code),
+    Dimensions: ``population`` (households, individuals), ``sex_age`` (``female/0-4`` ...), ``needs`` (UNHCR group,
+    from registration's per-site count, never from a household),
     ``shelter`` (allocated_households, occupants, waitlisted_households, waitlisted_persons), ``registered_households``
     and ``registered_individuals`` (by organisation, for the 3W). A new producer adds dimensions, not tables.
     """
@@ -89,6 +92,5 @@ class HouseholdFact(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     org: Mapped[str | None] = mapped_column(String(50))
     by_sex_age: Mapped[dict | None] = mapped_column(JSON)
-    specific_needs: Mapped[dict | None] = mapped_column(JSON)
     # Shelter's placements of this household (units held, queues waited in), each with its latest event time.
     shelter: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -2,6 +2,7 @@
 dashboard's figures; and the settings they are built with (read from the config once, at start)."""
 from dataclasses import dataclass
 
+from haven_contracts.disclosure import threshold_from_config
 from haven_contracts.standards import targets_from_config
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
@@ -19,14 +20,7 @@ class ReportSettings:
 
 def settings_from_config(config):
     """The :class:`ReportSettings` of the service config, refusing nonsense at start-up."""
-    raw = config.get("SMALL_CELL_THRESHOLD", DEFAULT_THRESHOLD)
-    try:
-        threshold = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"SMALL_CELL_THRESHOLD must be a whole number, got {raw!r}") from None
-    if threshold < 0:
-        raise ValueError("SMALL_CELL_THRESHOLD must not be negative")
-    return ReportSettings(threshold, targets_from_config(config))
+    return ReportSettings(threshold_from_config(config), targets_from_config(config))
 
 
 def _builder(unit, settings, site_id=None):

@@ -172,6 +172,20 @@ def _many(session, statement, rows, column):
 # ------------------------------------------------------------------------------------------------------------------
 # The archive
 # ------------------------------------------------------------------------------------------------------------------
+HOUSEHOLD_EVENTS = ("household_registered", "household_updated", "household_departed", "household_relocated")
+
+
+def archived_envelope(event):
+    """``(schema version, envelope)`` as the archive keeps an event: a household event of v1 (from a registration
+    not yet upgraded) without its per-household ``specific_needs``, which makes it a v2 one. Reporting never keeps a
+    household's needs codes (docs/domain.md §3); migration ``needs_0001`` scrubbed those archived before."""
+    envelope = event.as_envelope()
+    if event.source == "registration" and event.event_type in HOUSEHOLD_EVENTS and "specific_needs" in event.data:
+        envelope["data"] = {key: value for key, value in event.data.items() if key != "specific_needs"}
+        envelope["schema_version"] = 2
+    return envelope["schema_version"], envelope
+
+
 def archive_many(session, events):
     """Keep the events (envelopes included), in one statement. Returns the ids of those not archived before (an
     event archived already was applied then too)."""
@@ -179,10 +193,13 @@ def archive_many(session, events):
         return set()
     now = utcnow()
     statement = dialect.insert_or_ignore(session, ArchivedEvent, ["event_id"]).returning(ArchivedEvent.event_id)
-    return set(session.execute(statement, [
-        {"event_id": e.event_id, "source": e.source, "event_type": e.event_type, "schema_version": e.schema_version,
-         "occurred_at": e.occurred_at, "received_at": now, "origin_org": e.origin_org, "envelope": e.as_envelope()}
-        for e in events]).scalars())
+    rows = []
+    for e in events:
+        version, envelope = archived_envelope(e)
+        rows.append({"event_id": e.event_id, "source": e.source, "event_type": e.event_type,
+                     "schema_version": version, "occurred_at": e.occurred_at, "received_at": now,
+                     "origin_org": e.origin_org, "envelope": envelope})
+    return set(session.execute(statement, rows).scalars())
 
 
 def last_event(session):

@@ -62,6 +62,10 @@ class ReportingService(HavenService):
     def on_registration_household_departed(self, event):
         handlers.record(self.db, event)
 
+    @event_handler("registration", "site_needs_counted")
+    def on_registration_site_needs_counted(self, event):
+        handlers.record(self.db, event)
+
     @event_handler("shelter", "site_opened")
     def on_shelter_site_opened(self, event):
         handlers.record(self.db, event)

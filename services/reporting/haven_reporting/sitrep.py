@@ -5,32 +5,18 @@ Everything here reads per-site rows (site profiles and counters), never househol
 costs the same at a thousand households as at a hundred thousand.
 """
 from collections import Counter, defaultdict
-from haven_contracts.reference import SPECIFIC_NEEDS, empty_sex_age, need_group
+from haven_contracts.disclosure import DEFAULT_THRESHOLD, suppress, suppress_counts
+from haven_contracts.reference import SPECIFIC_NEEDS, empty_sex_age, needs_by_group
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary
 from haven_kernel.clock import aware, iso, utcnow
 
-DEFAULT_THRESHOLD = 5
 NEED_GROUPS = tuple(SPECIFIC_NEEDS)
-
-
-def suppress(count, threshold=DEFAULT_THRESHOLD):
-    """Small-cell suppression: a count from 1 to ``threshold - 1`` is shown as ``"<threshold"``."""
-    if threshold and threshold > 1 and 0 < count < threshold:
-        return f"<{threshold}"
-    return count
+__all__ = ["DEFAULT_THRESHOLD", "NEED_GROUPS", "SitrepBuilder", "event_reference", "suppress"]
 
 
 def suppressed_needs(needs, threshold):
-    return {group: suppress(count, threshold) for group, count in needs.items()}
-
-
-def needs_by_group(by_code):
-    groups = Counter()
-    for code, count in by_code.items():
-        if count:
-            groups[need_group(code)] += count
-    order = {group: index for index, group in enumerate(NEED_GROUPS)}
-    return {group: groups[group] for group in sorted(groups, key=lambda g: (order.get(g, len(order)), g))}
+    """Specific-needs counts by group as published in a breakdown (``haven_contracts.disclosure``)."""
+    return suppress_counts(needs, threshold)
 
 
 def group_cells(cells):

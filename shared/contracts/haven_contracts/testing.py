@@ -11,12 +11,15 @@ To send a broken event on purpose, change the data after building it (``{**house
     household = household_event(site["site_id"], size=5)               # household_registered data
     departed = household_departed(site["site_id"], household["household_id"], version=2)
     block = sex_age(female_18_59=1, male_0_4=2)                        # a by_sex_age block
+    counted = site_needs(site["site_id"], {"SV": 1, "DS": 2}, version=3)  # site_needs_counted data
+    needs = protection_needs(site["site_id"], household["household_id"], {"SC-UC": 1})  # household_protection_needs
 """
 import uuid
 from datetime import datetime, timedelta, timezone
 
 from .reference import AGE_BANDS, SEXES, empty_sex_age
-from .registration import HouseholdDeparted, HouseholdRegistered, HouseholdRelocated, HouseholdUpdated
+from .registration import (HouseholdDeparted, HouseholdProtectionNeeds, HouseholdRegistered, HouseholdRelocated,
+                           HouseholdUpdated, SiteNeedsCounted)
 from .shelter import SiteClosed, SiteOpened
 
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)  # when the test world's events start
@@ -83,9 +86,10 @@ def _event_type_of(fields, status):
 
 
 def household_event(site_id, household_id=None, *, event_type=None, size=None, by_sex_age=None, version=1,
-                    status=None, org="IOM", specific_needs=None, **fields):
-    """The data of a registration household event: ids, site, size, counts by sex and age band, needs counts,
-    origin, organisation (never names, birth dates or phone numbers).
+                    status=None, org="IOM", **fields):
+    """The data of a registration household event: ids, site, size, counts by sex and age band, origin,
+    organisation (never names, birth dates, phone numbers or specific needs: :func:`site_needs` and
+    :func:`protection_needs` carry those).
 
     ``size`` and ``by_sex_age`` agree: give either (default: four people, :func:`sex_age_of`). ``event_type`` is
     ``household_registered`` unless named, or unless ``fields`` say otherwise (``reason``/``departure_date`` or
@@ -101,7 +105,7 @@ def household_event(site_id, household_id=None, *, event_type=None, size=None, b
     household_id = household_id or new_id()
     data = {"household_id": household_id, "registration_number": f"HV-{household_id[:4]}-{household_id[4:8]}".upper(),
             "site_id": site_id, "size": counted, "status": status or "active", "version": version,
-            "by_sex_age": by_sex_age, "specific_needs": specific_needs or {},
+            "by_sex_age": by_sex_age,
             "origin": {"adm1": "Sofala", "adm2": "Buzi"}, "displacement_date": "2026-11-19", "org": org,
             "registered_at": T0.isoformat()}
     if event_type == "household_departed":
@@ -133,6 +137,25 @@ def household_relocated(site_id, household_id=None, **fields):
     return household_event(site_id, household_id, event_type="household_relocated", **fields)
 
 
+def site_needs(site_id, needs, version=1):
+    """The data of a ``site_needs_counted`` event: ``needs`` is ``{group: people}`` at the site."""
+    return checked(SiteNeedsCounted, {"site_id": site_id, "version": version, "needs": dict(needs)},
+                   "site_needs_counted")
+
+
+def protection_needs(site_id, household_id, needs, *, member_needs=None, version=1, status="active",
+                     cause="registered", org="IOM", from_site_id=None):
+    """The data of a ``household_protection_needs`` event: ``needs`` is ``{code: members}``; ``member_needs``
+    defaults to one new member per code and count."""
+    if member_needs is None:
+        member_needs = [{"member_id": new_id(), "needs": [code]} for code, n in sorted(needs.items())
+                        for _ in range(n)]
+    return checked(HouseholdProtectionNeeds, {
+        "household_id": household_id, "site_id": site_id, "org": org, "version": version, "status": status,
+        "cause": cause, "from_site_id": from_site_id, "specific_needs": dict(needs), "member_needs": member_needs},
+        "household_protection_needs")
+
+
 class Events:
     """Events as a consumer receives them, with times a test controls: the data factories above, envelopes
     (``catalogue.envelope``) and parsed :class:`haven_kernel.events.Event` objects. Each envelope is a tick (one
@@ -140,6 +163,8 @@ class Events:
 
     site = staticmethod(site_event)
     household = staticmethod(household_event)
+    site_needs = staticmethod(site_needs)
+    protection_needs = staticmethod(protection_needs)
     sex_age = staticmethod(sex_age)
 
     def __init__(self, catalogue=None, start=T0):

@@ -58,7 +58,11 @@ class Event:
 @dataclass(frozen=True)
 class EventType:
     """One event type: ``source``'s ``name`` at ``version``, its data checked by ``schema`` (a marshmallow Schema
-    class), consumed by the services in ``consumers``. ``description`` defaults to the schema's docstring."""
+    class), consumed by the services in ``consumers``. ``description`` defaults to the schema's docstring.
+
+    ``confidential``: the relay delivers the event straight to each consumer's queue (the default exchange, routing
+    key = the queue's name) and never publishes it to ``<source>.events``, so a broker client that binds its own
+    queue to that exchange with ``#`` never receives it; only accounts allowed to read the consumers' queues do."""
 
     source: str
     name: str
@@ -66,6 +70,7 @@ class EventType:
     version: int = 1
     consumers: tuple = ()
     description: str = ""
+    confidential: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "consumers", tuple(self.consumers))
@@ -104,8 +109,8 @@ class Catalogue:
         self.entries[key] = entry
         return entry
 
-    def register(self, source, name, schema, version=1, consumers=(), description=""):
-        return self.add(EventType(source, name, schema, version, consumers, description))
+    def register(self, source, name, schema, version=1, consumers=(), description="", confidential=False):
+        return self.add(EventType(source, name, schema, version, consumers, description, confidential))
 
     def get(self, source, name, version=None):
         if version is None:

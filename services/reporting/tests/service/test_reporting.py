@@ -29,10 +29,14 @@ def play_small_response(reporting, events):
     beira = events.site(name="Escola 25 de Setembro", site_type="collective_centre", adm1="Sofala", adm2="Beira",
                         managing_agency="INGD")
     guara = events.site(name="Guara Guara", adm1="Sofala", adm2="Buzi")
-    first = events.household(beira["site_id"], specific_needs={"DS-PM": 1}, org="IOM")
+    first = events.household(beira["site_id"], org="IOM")
     second = events.household(beira["site_id"], org="UNHCR")
-    third = events.household(guara["site_id"], org="IOM", by_sex_age=events.sex_age(female_18_59=1, female_0_4=1),
-                             specific_needs={"SP": 1, "PG": 1})
+    third = events.household(guara["site_id"], org="IOM", by_sex_age=events.sex_age(female_18_59=1, female_0_4=1))
+    # Registration's counts of people with specific needs: first has a disability, third's head is a single parent
+    # and pregnant; first moves from Beira to Guara Guara.
+    beira_needs = [events.site_needs(beira["site_id"], needs, version) for version, needs in ((1, {"DS": 1}), (2, {}))]
+    guara_needs = [events.site_needs(guara["site_id"], needs, version)
+                   for version, needs in ((1, {"SP": 1, "PG": 1}), (2, {"DS": 1, "SP": 1, "PG": 1}))]
     unit = str(uuid.uuid4())
     published = [
         ("shelter", "site_opened", beira),
@@ -41,11 +45,15 @@ def play_small_response(reporting, events):
                                               "capacity_persons": 20, "covered_area_m2": 70.0}),
         ("shelter", "shelter_allocated", allocation(third, guara["site_id"])),  # before its registration
         ("registration", "household_registered", first),
+        ("registration", "site_needs_counted", beira_needs[0]),
         ("registration", "household_registered", second),
+        ("registration", "site_needs_counted", guara_needs[1]),  # the newer count before the older one
         ("registration", "household_registered", third),
+        ("registration", "site_needs_counted", guara_needs[0]),
         ("shelter", "shelter_allocated", allocation(first, beira["site_id"], unit)),
         ("registration", "household_relocated", {**first, "version": 2, "site_id": guara["site_id"],
                                                  "from_site_id": beira["site_id"], "to_site_id": guara["site_id"]}),
+        ("registration", "site_needs_counted", beira_needs[1]),
         ("shelter", "shelter_released", {**allocation(first, beira["site_id"], unit), "reason": "relocated"}),
         ("shelter", "allocation_waitlisted", {"household_id": first["household_id"], "site_id": guara["site_id"],
                                               "persons": 4, "position": 1}),

@@ -18,11 +18,20 @@ def story(events, households=40):
     rng = random.Random(7)
     sites = [events.site(name=f"Site {i}") for i in range(3)]
     out = [events.event("shelter", "site_opened", s) for s in sites]
+    disabled, versions = {s["site_id"]: 0 for s in sites}, {s["site_id"]: 0 for s in sites}
+
+    def count(site, change):  # registration's site count of people with a disability, after each change
+        disabled[site] += change
+        versions[site] += 1
+        out.append(events.event("registration", "site_needs_counted", events.site_needs(
+            site, {"DS": disabled[site]} if disabled[site] else {}, version=versions[site])))
+
     for i in range(households):
         site = rng.choice(sites)["site_id"]
-        household = events.household(site, specific_needs={"DS-PM": 1} if i % 3 == 0 else {}, org=rng.choice(
-            ["IOM", "UNHCR", "CARE"]))
+        household = events.household(site, org=rng.choice(["IOM", "UNHCR", "CARE"]))
         out.append(events.event("registration", "household_registered", household))
+        if i % 3 == 0:
+            count(site, 1)
         if i % 4 == 0:
             out.append(events.event("shelter", "allocation_waitlisted", {
                 "household_id": household["household_id"], "site_id": site, "persons": 4, "position": 1}))
@@ -33,12 +42,17 @@ def story(events, households=40):
             moved = [s["site_id"] for s in sites if s["site_id"] != site][0]
             out.append(events.event("registration", "household_relocated", {
                 **household, "site_id": moved, "version": 2, "from_site_id": site, "to_site_id": moved}))
+            if i % 3 == 0:
+                count(site, -1)
+                count(moved, 1)
             released = {k: v for k, v in unit.items() if k != "manual"}
             out.append(events.event("shelter", "shelter_released", {**released, "reason": "relocated"}))
         if i % 7 == 0:
             out.append(events.event("registration", "household_departed", {
                 **household, "status": "departed", "version": 3, "reason": "returned_home",
                 "departure_date": "2026-11-25"}))
+            if i % 3 == 0:
+                count(moved if i % 5 == 0 else site, -1)
     out.append(events.event("shelter", "site_full", {"site_id": sites[0]["site_id"], "units_total": 10,
                                                      "capacity_persons": 50}))
     return out

@@ -34,15 +34,18 @@ def test_every_event_reporting_consumes_has_a_projection():
 
 def test_a_registered_household_is_counted_at_its_site(events):
     site = events.site()
-    household = events.household(site["site_id"], specific_needs={"DS-PM": 1, "SM-MI": 2}, org="UNHCR")
+    household = events.household(site["site_id"], org="UNHCR")
     store = project([events.event("shelter", "site_opened", site),
-                     events.event("registration", "household_registered", household)])
+                     events.event("registration", "household_registered", household),
+                     events.event("registration", "site_needs_counted",
+                                  events.site_needs(site["site_id"], {"DS": 1, "SM": 2}))])
     assert site_cells(store, site["site_id"]) == {
         ("population", "households"): 1, ("population", "individuals"): 4,
         ("sex_age", "female/18-59"): 1, ("sex_age", "male/18-59"): 1, ("sex_age", "female/5-17"): 1,
-        ("sex_age", "male/0-4"): 1, ("needs", "DS-PM"): 1, ("needs", "SM-MI"): 2,
+        ("sex_age", "male/0-4"): 1, ("needs", "DS"): 1, ("needs", "SM"): 2,
         ("registered_households", "UNHCR"): 1, ("registered_individuals", "UNHCR"): 4,
     }
+    assert store.households[household["household_id"]].__dict__.keys().isdisjoint({"specific_needs", "needs"})
     assert store.sites[site["site_id"]].name == "Guara Guara"
 
 
@@ -130,9 +133,11 @@ def test_a_relocation_whose_release_arrives_last_is_not_double_counted_in_the_en
 def test_applying_an_event_twice_changes_nothing(events):
     site = events.site()
     full, other, story = _placement_story(events)
-    household = events.household(site["site_id"], specific_needs={"PG": 1})
+    household = events.household(site["site_id"])
     everything = [events.event("shelter", "site_opened", site),
-                  events.event("registration", "household_registered", household)] + story
+                  events.event("registration", "household_registered", household),
+                  events.event("registration", "site_needs_counted", events.site_needs(site["site_id"], {"PG": 1}))
+                  ] + story
     once = project(everything)
     twice = project(everything + everything)
     assert cells(once) == cells(twice)
@@ -143,10 +148,15 @@ def test_random_orders_of_a_busy_day_give_the_same_figures(events):
     sites = [events.site(name=f"Site {i}") for i in range(3)]
     stream = [events.event("shelter", "site_opened", s) for s in sites]
     rng = random.Random(7)
+    counted = {s["site_id"]: 0 for s in sites}
     for index in range(40):
         site = rng.choice(sites)["site_id"]
-        household = events.household(site, specific_needs={"ER": 1} if index % 3 == 0 else {})
+        household = events.household(site)
         stream.append(events.event("registration", "household_registered", household))
+        if index % 3 == 0:
+            counted[site] += 1
+            stream.append(events.event("registration", "site_needs_counted",
+                                       events.site_needs(site, {"ER": counted[site]}, version=counted[site])))
         unit = events.site()["site_id"]
         stream.append(events.event("shelter", "shelter_allocated", {
             "household_id": household["household_id"], "site_id": site, "unit_id": unit,
@@ -200,3 +210,12 @@ def test_site_details_capacity_and_services_keep_the_latest(events):
 def test_household_cells_of_an_unknown_household_are_empty(events):
     from haven_reporting.domain import HouseholdState
     assert household_cells(HouseholdState("x")) == {}
+
+
+def test_the_latest_site_count_of_needs_wins_whatever_the_arrival_order(events):
+    site = events.site()["site_id"]
+    counts = [events.event("registration", "site_needs_counted", events.site_needs(site, needs, version=v))
+              for v, needs in enumerate(({"SV": 1}, {"SV": 2, "DS": 1}, {"DS": 1}), start=1)]
+    for order in itertools.permutations(counts):
+        assert site_cells(project(order), site) == {("needs", "DS"): 1}
+    assert site_cells(project(counts[:2]), site) == {("needs", "SV"): 2, ("needs", "DS"): 1}

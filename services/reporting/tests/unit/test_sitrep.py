@@ -33,17 +33,18 @@ def build(events, threshold=5):
         "water_litres_per_day": 300.0, "phase": "emergency", "as_of": "2026-11-22"}))
     households = []
     for index in range(6):  # Guara Guara: 6 households of 4, two with a disability, one pregnant woman
-        needs = {"DS-PM": 1} if index < 2 else {"PG": 1} if index == 2 else {}
-        household = events.household(guara["site_id"], specific_needs=needs, org="IOM" if index % 2 else "UNHCR")
+        household = events.household(guara["site_id"], org="IOM" if index % 2 else "UNHCR")
         households.append(household)
         projector.apply(events.event("registration", "household_registered", household))
         projector.apply(events.event("shelter", "shelter_allocated", {
             "household_id": household["household_id"], "site_id": guara["site_id"],
             "unit_id": events.site()["site_id"], "unit_type": "family_tent", "persons": 4, "covered_area_m2": 17.5}))
     for index in range(7):  # Mandruzi: 7 older people at risk
-        household = events.household(mandruzi["site_id"], by_sex_age=events.sex_age(female_60=1), specific_needs={"ER": 1},
-                                     org="CVM")
+        household = events.household(mandruzi["site_id"], by_sex_age=events.sex_age(female_60=1), org="CVM")
         projector.apply(events.event("registration", "household_registered", household))
+    # Registration's counts of people with specific needs, per site (household events carry none).
+    for site_id, needs in ((guara["site_id"], {"DS": 2, "PG": 1}), (mandruzi["site_id"], {"ER": 7})):
+        projector.apply(events.event("registration", "site_needs_counted", events.site_needs(site_id, needs)))
     return store, guara["site_id"], mandruzi["site_id"], chimoio["site_id"]
 
 

@@ -1,6 +1,13 @@
 """Reporting's use cases and event handlers' bodies on a SQLite unit of work: events applied in batches become the
-reports partners read; bad questions get typed errors naming the field; a repeated event counts once."""
+reports partners read; bad questions get typed errors naming the field; a repeated event counts once; no household's
+specific needs are kept (events of v1 are stored without them, and migration needs_0001 scrubs the archive)."""
+import json
+
 import pytest
+import sqlalchemy as sa
+
+from haven_contracts import catalogue
+from haven_kernel import migrations
 
 from haven_kernel.errors import NotFound, ValidationError
 from haven_reporting import handlers, reports
@@ -18,13 +25,14 @@ def apply(unit, batch):
 def small_response(events):
     guara = events.site(name="Guara Guara", adm2="Buzi")
     beira = events.site(name="Escola 25 de Setembro", adm2="Beira", managing_agency="INGD")
-    first = events.household(guara["site_id"], specific_needs={"PG": 1}, org="UNHCR")
+    first = events.household(guara["site_id"], org="UNHCR")
     second = events.household(beira["site_id"], org="IOM")
     return guara["site_id"], beira["site_id"], [
         events.event("shelter", "site_opened", guara),
         events.event("shelter", "site_opened", beira),
         events.event("registration", "household_registered", first),
         events.event("registration", "household_registered", second),
+        events.event("registration", "site_needs_counted", events.site_needs(guara["site_id"], {"PG": 1})),
         events.event("shelter", "shelter_allocated", {
             "household_id": first["household_id"], "site_id": guara["site_id"], "unit_id": events.site()["site_id"],
             "unit_type": "family_tent", "persons": 4, "covered_area_m2": 17.5}),
@@ -69,3 +77,54 @@ def test_bad_questions_are_typed_errors_naming_the_field(unit, events):
         assert field in error.value.errors
     with pytest.raises(NotFound):
         reports.site_profile(unit, SETTINGS, events.site()["site_id"])
+
+
+def household_v1(events, site_id, needs):
+    """A household event as a registration not yet upgraded sends it: v1, with the household's needs codes."""
+    envelope = events.envelope("registration", "household_registered", events.household(site_id))
+    envelope["schema_version"], envelope["data"]["specific_needs"] = 1, dict(needs)
+    return catalogue.parse(envelope)
+
+
+def test_a_v1_household_event_is_kept_without_its_needs(unit, events):
+    guara, _, batch = small_response(events)
+    old = household_v1(events, guara, {"SV": 1, "SC-UC": 1})
+    assert apply(unit, batch + [old]) == [True] * (len(batch) + 1)
+    stored = unit.session.execute(sa.text("SELECT schema_version, envelope FROM archived_events")).all()
+    assert all("specific_needs" not in str(envelope) and '"SV"' not in str(envelope) for _, envelope in stored)
+    assert sorted(version for version, _ in stored)[-1] == 2
+    report = reports.sitrep(unit, SETTINGS)
+    sites = {site["site_id"]: site for site in report["sites"]}
+    assert sites[guara]["households"] == 2 and sites[guara]["specific_needs"] == {"PG": "<5"}, \
+        "needs come from the site count, not the household"
+    assert handlers.rebuild(unit)["events_replayed"] == len(batch) + 1, "the archive replays"
+    unit.commit()
+    assert reports.sitrep(unit, SETTINGS)["sites"] == report["sites"]
+
+
+def test_migration_needs_0001_scrubs_the_archive_and_the_projections(tmp_path, events):
+    url = f"sqlite:///{tmp_path / 'reporting.db'}"
+    migrations.upgrade("haven_reporting", url, "0003")
+    site = events.site()["site_id"]
+    old = household_v1(events, site, {"SV": 1, "DS-PM": 2})
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO archived_events (event_id, source, event_type, schema_version, occurred_at, received_at, "
+            "envelope) VALUES (:id, 'registration', 'household_registered', 1, :at, :at, :envelope)"),
+            {"id": old.event_id, "at": old.occurred_at, "envelope": json.dumps(old.as_envelope())})
+        connection.execute(sa.text("INSERT INTO household_facts (household_id, version, size, shelter, "
+                                   "specific_needs) VALUES (:id, 1, 4, '{}', :needs)"),
+                           {"id": old.data["household_id"], "needs": json.dumps({"SV": 1})})
+        connection.execute(sa.text("INSERT INTO site_counters VALUES (:site, 'needs', 'SV', 1), "
+                                   "(:site, 'population', 'households', 1)"), {"site": site})
+    migrations.upgrade("haven_reporting", url)
+    with engine.begin() as connection:
+        version, envelope = connection.execute(sa.text("SELECT schema_version, envelope FROM archived_events")).one()
+        assert version == 2 and "specific_needs" not in envelope and '"SV"' not in envelope
+        assert catalogue.parse(json.loads(envelope)).data["household_id"] == old.data["household_id"]
+        assert connection.execute(sa.text("SELECT dimension FROM site_counters")).scalars().all() == ["population"]
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("household_facts")}
+        assert "specific_needs" not in columns
+        assert connection.execute(sa.text("SELECT count(*) FROM site_profiles WHERE needs_version <> 0")).scalar() == 0
+    engine.dispose()

@@ -14,6 +14,8 @@ from sqlalchemy import func, select, update
 from .. import dialect
 from ..clock import aware, utcnow
 from ..db import Database, OutboxEvent
+from ..errors import EventContractError
+from ..events import consumer_queue_name
 from ..metrics import metrics_for
 from .topology import ORIGIN_ORG_HEADER, events_exchange, producer_topology
 
@@ -149,17 +151,20 @@ class OutboxRelay(DependencyProvider):
             exchange = events_exchange(self.source)
             published_ids = []
             try:
-                tags = []
+                tags, last_tag = [], []  # every message's tag; the index in tags of each row's last message
                 for row in rows:
                     headers = {"nameko.correlation_id": row.envelope.get("correlation_id")}
                     if row.origin_org:
                         headers[ORIGIN_ORG_HEADER] = row.origin_org
-                    producer.publish(row.envelope, exchange=exchange, routing_key=row.event_type,
-                                     serializer="json", delivery_mode=2, headers=headers, retry=False)
-                    tags.append(confirms.sent())
-                # Rows count as published up to the first one the broker did not confirm (order is kept: what
-                # follows a refused row goes out again after it, and consumers skip the duplicates).
-                confirmed = confirms.wait(tags, self._connection, timeout=self.confirm_timeout)
+                    for target, key in self._routes(exchange, row.event_type):
+                        producer.publish(row.envelope, exchange=target, routing_key=key,
+                                         serializer="json", delivery_mode=2, headers=headers, retry=False)
+                        tags.append(confirms.sent())
+                    last_tag.append(len(tags) - 1)
+                # Rows count as published up to the first one the broker did not confirm every message of (order is
+                # kept: what follows a refused row goes out again after it, and consumers skip the duplicates).
+                confirmed_tags = confirms.wait(tags, self._connection, timeout=self.confirm_timeout)
+                confirmed = sum(1 for last in last_tag if last < confirmed_tags)
                 published_ids = [row.id for row, _ in zip(rows, range(confirmed))]
                 if confirmed < len(rows):
                     raise MessageNacked(f"the broker refused outbox event {rows[confirmed].event_id}")
@@ -179,6 +184,17 @@ class OutboxRelay(DependencyProvider):
             return len(published_ids)
         finally:
             session.close()
+
+    def _routes(self, exchange, event_type):
+        """Where one event goes: ``[(exchange, routing key)]``. The source's topic exchange, keyed by the event type;
+        a confidential event (``EventType.confidential``) straight to each consumer's queue instead."""
+        try:
+            entry = self.database.catalogue.get(self.source, event_type)
+        except EventContractError:
+            entry = None
+        if entry is None or not entry.confidential:
+            return [(exchange, event_type)]
+        return [("", consumer_queue_name(consumer, self.source, event_type)) for consumer in entry.consumers]
 
     def backlog(self, session):
         """(unsent rows, age in seconds of the oldest unsent row)."""

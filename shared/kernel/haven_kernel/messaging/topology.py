@@ -1,6 +1,8 @@
 """The bus's topology, all derived from the catalogue:
 
-* ``<source>.events`` — nameko's topic exchange for a service; routing key = event type.
+* ``<source>.events`` — nameko's topic exchange for a service; routing key = event type. A confidential event type
+  (``EventType.confidential``) never goes there: the relay publishes it to the default exchange, routing key = each
+  consumer's queue name, so only who may read that queue receives it.
 * ``haven.<consumer>.<source>.<event_type>`` — one durable queue per consuming service and event type. The relay
   declares the queues of every consumer listed in the catalogue before it publishes, so an event published before
   its consumer first started waits in its queue.

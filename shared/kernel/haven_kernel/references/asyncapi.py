@@ -55,6 +55,8 @@ def document(catalogue, services):
     for entry in catalogue.all():
         key = f"{entry.source}.events.{entry.name}"
         message_id = f"{entry.source}.{entry.name}"
+        if getattr(entry, "confidential", False):
+            key = f"{entry.source}.confidential.{entry.name}"
         messages[message_id] = {
             "name": entry.name, "title": f"{entry.source}.{entry.name} v{entry.version}",
             "summary": entry.description.split("\n")[0], "contentType": "application/json", "payload": _envelope(entry),
@@ -67,6 +69,17 @@ def document(catalogue, services):
                          "description": f"Consumed in Haven by: {', '.join(entry.consumers) or 'nobody yet'}.",
                          "messages": {entry.name: {"$ref": f"#/components/messages/{message_id}"}},
                          "bindings": _exchange(f"{entry.source}.events", "topic")}
+        if getattr(entry, "confidential", False):  # straight to each consumer's queue, never to the exchange
+            channels[key].update({
+                "address": "haven.{consumer}." + f"{entry.source}.{entry.name}",
+                "title": f"{entry.source}.{entry.name} (confidential)",
+                "description": f"Confidential: published on the default exchange with each consumer's queue name as "
+                               f"routing key; consumers: {', '.join(entry.consumers)}.",
+                "parameters": {"consumer": {"enum": list(entry.consumers), "description": "the consuming service"}},
+                "bindings": {"amqp": {"is": "queue", "queue": {"name": f"haven.<consumer>.{entry.source}.{entry.name}",
+                                                               "durable": True, "exclusive": False,
+                                                               "autoDelete": False, "vhost": "/"},
+                                      "bindingVersion": "0.3.0"}}})
         operations[f"publish.{message_id}"] = {
             "action": "send", "channel": {"$ref": f"#/channels/{key}"},
             "summary": f"{entry.source} publishes {entry.name} (outbox, publisher confirms, persistent).",

@@ -3,7 +3,7 @@ a row (dotted path, type, required, allowed values and limits), inner shapes inc
 import json
 
 from ..contract import rpc_methods
-from ..events import EnvelopeSchema
+from ..events import EnvelopeSchema, consumer_queue_name
 from ..jsonschema import example_of, json_schema
 
 GENERATED = "Generated from the code by `make docs` (`haven docs`); do not edit: a test fails when it is stale."
@@ -147,14 +147,19 @@ def events_page(catalogue, where):
              "Every event travels as JSON in this envelope, published to the topic exchange `<source>.events` with "
              "the event type as routing key (persistent, publisher-confirmed). A consumer binds a durable queue of "
              "its own to the routing keys it needs. Events can arrive more than once and out of order: use "
-             "`event_id` to skip duplicates and `version` (households) or `occurred_at` to skip stale ones. "
+             "`event_id` to skip duplicates and `version` (households) or `occurred_at` to skip stale ones. A "
+             "confidential event goes only to its consumers' queues (the default exchange, routing key = the queue "
+             "name `haven.<consumer>.<source>.<event>`), never to the exchange. "
              "Machine-readable: [asyncapi.json](asyncapi.json) (AsyncAPI 3).", ""]
     lines += field_table(schema_rows(json_schema(EnvelopeSchema)), "envelope field") + [""]
     for entry in catalogue.all():
         schema = json_schema(entry.schema)
+        where = (f"Confidential: delivered to its consumers' queues only ("
+                 + ", ".join(f"`{consumer_queue_name(c, entry.source, entry.name)}`" for c in entry.consumers)
+                 + ")." if getattr(entry, "confidential", False)
+                 else f"Exchange `{entry.source}.events`, routing key `{entry.name}`.")
         lines += [f"## `{entry.source}.{entry.name}` v{entry.version}", "", entry.description, "",
-                  f"Exchange `{entry.source}.events`, routing key `{entry.name}`. Consumed in Haven by: "
-                  f"{', '.join(entry.consumers) or 'nobody yet'}.", ""]
+                  f"{where} Consumed in Haven by: {', '.join(entry.consumers) or 'nobody yet'}.", ""]
         lines += field_table(schema_rows(schema, "data")) + [""]
         lines += ["Example `data`:", ""] + _json_block(example_of(entry.schema)) + [""]
     return "\n".join(lines)

@@ -81,3 +81,19 @@ def test_logs_are_json_with_correlation_id_and_withhold_foreign_exception_messag
     assert line["correlation_id"] == "corr-9" and line["error_type"] == "RuntimeError"
     assert line["given_name"] == "[redacted]"
     assert "Amélia" not in json.dumps(line, ensure_ascii=False)
+
+
+def test_a_confidential_event_goes_to_its_consumers_queues_only():
+    """The relay's routes: the topic exchange for an ordinary event; each consumer's queue (default exchange) for a
+    confidential one, so nothing bound to ``<source>.events`` receives it."""
+    from types import SimpleNamespace
+
+    from haven_kernel.messaging.relay import OutboxRelay
+
+    catalogue = Catalogue()
+    catalogue.register("clinic", "visit_logged", Schema, consumers=("ledger", "tally"))
+    catalogue.register("clinic", "referral_made", Schema, consumers=("casework",), confidential=True)
+    relay = SimpleNamespace(source="clinic", database=SimpleNamespace(catalogue=catalogue))
+    assert OutboxRelay._routes(relay, "clinic.events", "visit_logged") == [("clinic.events", "visit_logged")]
+    assert OutboxRelay._routes(relay, "clinic.events", "referral_made") == [
+        ("", "haven.casework.clinic.referral_made")]
