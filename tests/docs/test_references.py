@@ -109,6 +109,17 @@ def test_each_event_example_is_valid_for_marshmallow_and_for_the_json_schema(ent
         jsonschema.validate({**example, "surprise": 1}, json_schema(entry.schema))
 
 
+def test_every_example_call_in_the_rpc_pages_is_python_a_partner_can_paste(files):
+    import ast
+    import re
+    for path, text in files.items():
+        if path.startswith("docs/rpc/") and path != "docs/rpc/README.md":
+            for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+                call = ast.parse(block).body[0].value  # a SyntaxError names the page's broken example
+                for keyword in call.keywords:
+                    ast.literal_eval(keyword.value)  # literals only: JSON's true or null would be refused here
+
+
 def test_the_events_page_shows_inner_shapes_allowed_values_and_an_example(files):
     page = files["docs/events.md"]
     assert "`data.by_sex_age.<female|male|other|unknown>.<0-4|5-17|18-59|60+>`" in page.replace("\\|", "|")

@@ -1,6 +1,7 @@
 """The readable references: one page per service's RPC methods, an index of them, and the events page. Each field is
 a row (dotted path, type, required, allowed values and limits), inner shapes included."""
 import json
+import pprint
 
 from ..contract import rpc_methods
 from ..events import EnvelopeSchema, consumer_queue_name
@@ -82,6 +83,16 @@ def field_table(rows, header="field"):
     return lines
 
 
+def python_call(callee, kwargs, width=100):
+    """A call as Python a partner can paste (True/None, not JSON's true/null), wrapped when long."""
+    one_line = f"{callee}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    if len(one_line) <= width:
+        return one_line
+    parts = [f"    {k}=" + pprint.pformat(v, width=width - 5 - len(k), sort_dicts=False).replace(
+        "\n", "\n" + " " * (5 + len(k))) + "," for k, v in kwargs.items()]
+    return "\n".join([f"{callee}(", *parts, ")"])
+
+
 def _json_block(value):
     return ["```json", json.dumps(value, indent=2, ensure_ascii=False), "```"]
 
@@ -133,10 +144,8 @@ def _method_section(method):
     lines += [f"| `{name}` | {when} |" for name, when in contract.all_errors().items()] + [""]
     if contract.example:
         call, reply = contract.example
-        lines += ["### Example", "", "```python",
-                  f"client.{method.service}.{method.name}(" + ", ".join(
-                      f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in call.items()) + ")", "```", "",
-                  "Reply:", ""] + _json_block(reply) + [""]
+        lines += ["### Example", "", "```python", python_call(f"client.{method.service}.{method.name}", call), "```",
+                  "", "Reply:", ""] + _json_block(reply) + [""]
     return lines
 
 
