@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
-from haven_client import HavenClient
+from haven_client import HavenClient, errors
 
 
 class ClientPool(DependencyProvider):
@@ -34,7 +34,13 @@ class ClientPool(DependencyProvider):
             self.amqp_uri, timeout=self.timeout, retries=0)
         try:
             yield client
+        except (errors.RpcTimeout, errors.UnknownService) as exc:
+            client.close()  # a late reply could still arrive on this reply queue; the next call starts afresh
+            raise exc
+        except errors.HavenError:
+            self.idle.put(client)  # a typed error is an ordinary reply: the connection is as good as before
+            raise
         except BaseException:
-            client.close()  # a call that failed may have left the connection in any state
+            client.close()  # a call that failed otherwise may have left the connection in any state
             raise
         self.idle.put(client)
