@@ -31,10 +31,11 @@ STAMP_DEPS  += FORCE
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install migrate run test faults bench docs clean distclean FORCE
+.PHONY: help venv install migrate run broker-setup test faults bench docs clean distclean FORCE
 
 help:
 	@echo "make run        start every service ($(SERVICES)) against RabbitMQ at AMQP_URI; Ctrl-C stops them"
+	@echo "make broker-setup  a least-privilege RabbitMQ account per service (kept in var/broker.env; make run uses them)"
 	@echo "make test       the whole test suite (RabbitMQ and PostgreSQL on their local ports, AMQP_URI/DATABASE_URL, or Docker)"
 	@echo "make faults     the fault-injection suite alone (tests/faults: servers of its own; also part of make test)"
 	@echo "make bench      throughput and latency next to same-run baselines (BENCH_SCALE=short|full; see bench/)"
@@ -68,6 +69,10 @@ migrate: $(STAMP)
 
 run: $(STAMP)
 	$(VENV_PY) deploy/run.py
+
+# Needs RabbitMQ's management plugin; RABBITMQ_MANAGEMENT_URL=http://admin:password@host:15672 when not guest.
+broker-setup: $(STAMP)
+	$(BIN)/haven broker setup --env-file var/broker.env
 
 test: $(STAMP)
 	$(VENV_PY) -m pytest $(TEST_PATHS) $(PYTEST_ARGS)

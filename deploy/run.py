@@ -6,6 +6,9 @@
 1. checks that RabbitMQ answers at ``AMQP_URI`` (default ``amqp://guest:guest@localhost:5672/``);
 2. migrates each service's database (``haven migrate <service>``: SQLite under ``var/`` unless
    ``<SERVICE>_DATABASE_URL`` is set);
+   Each service connects as its own broker account (``haven-<service>``) when every service has a password in
+   ``HAVEN_BROKER_PASSWORD_<SERVICE>`` or ``var/broker.env`` (``haven broker setup --env-file var/broker.env``
+   writes it); otherwise all connect as ``AMQP_URI``'s account (guest), with a loud warning;
 3. starts ``nameko run --config services/<service>/config.yml haven_<service>.service`` for every service found
    under ``services/`` (a folder with ``pyproject.toml``, ``config.yml`` and ``haven_<service>/service.py``),
    logging to ``var/log/<service>.log``; with ``HAVEN_REPLICAS=<service>=<n>,...``, n processes of that service
@@ -101,9 +104,13 @@ class Service:
             return safe_url(url)
         return shown(Path(os.environ["HAVEN_VAR_DIR"]) / f"{self.name}.db")
 
+    amqp_uri = None  # its own broker account's URI, when make run found one (broker_accounts)
+
     def environment(self, env):
-        """The process's environment: a replica listens on its own port."""
-        return {**env, f"{self.name.upper()}_HTTP": f"{self.bind_host}:{self.port}"}
+        """The process's environment: a replica listens on its own port; a service connects as its own broker
+        account when there is one."""
+        own = {"AMQP_URI": self.amqp_uri} if self.amqp_uri else {}
+        return {**env, **own, f"{self.name.upper()}_HTTP": f"{self.bind_host}:{self.port}"}
 
     def port_in_use(self):
         try:
@@ -230,6 +237,48 @@ def check_broker(amqp_uri):
     return None
 
 
+BROKER_ENV = "broker.env"  # in HAVEN_VAR_DIR: what '.venv/bin/haven broker setup --env-file var/broker.env' keeps
+GUEST_WARNING = """
+!!! WARNING: every service connects to RabbitMQ as {user}, one account with every permission. Anyone with that
+!!! account can read every RPC request (bearer tokens included) and publish events the services will believe.
+!!! Give each service its own least-privilege account once (RabbitMQ's management plugin must be enabled):
+!!!     .venv/bin/haven broker setup --env-file var/broker.env
+!!! then 'make run' again (missing: {missing}).
+"""
+
+
+def broker_accounts(services, amqp_uri, env):
+    """``{service: AMQP URI}`` with each service's own account (``haven-<service>``, its password from the
+    environment or var/broker.env), or ``{}`` and a loud warning when any is missing: every service then shares
+    ``AMQP_URI``'s account (consumers accept only events published by the producer's account, so all services
+    use their own accounts or none do)."""
+    kept = {}
+    path = Path(env["HAVEN_VAR_DIR"]) / BROKER_ENV
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and not name.startswith("#"):
+                kept[name.strip()] = value.strip()
+    parts = urllib.parse.urlsplit(amqp_uri)
+    prefix = env.get("HAVEN_BROKER_USER_PREFIX", "haven-")
+    uris, missing = {}, []
+    for name in sorted({s.name for s in services}):
+        variable = f"HAVEN_BROKER_PASSWORD_{name.upper()}"
+        password = env.get(variable) or kept.get(variable)
+        if env.get(f"{name.upper()}_AMQP_URI"):
+            uris[name] = env[f"{name.upper()}_AMQP_URI"]
+        elif password:
+            netloc = (f"{urllib.parse.quote(prefix + name, safe='')}:{urllib.parse.quote(password, safe='')}@"
+                      f"{parts.hostname or 'localhost'}:{parts.port or 5672}")
+            uris[name] = urllib.parse.urlunsplit((parts.scheme or "amqp", netloc, parts.path or "/", "", ""))
+        else:
+            missing.append(name)
+    if missing:
+        say(GUEST_WARNING.format(user=parts.username or "guest", missing=", ".join(missing)))
+        return {}
+    return uris
+
+
 def migrate(services, env):
     for service in services:
         result = subprocess.run([str(BIN / "haven"), "migrate", service.name], cwd=ROOT, env=env,
@@ -341,6 +390,13 @@ def main(argv=None):
     if problem:
         say(problem)
         return 1
+    accounts = broker_accounts(services, amqp_uri, env)
+    for process in processes:
+        process.amqp_uri = accounts.get(process.name)
+        if accounts and check_broker(process.amqp_uri):
+            say(f"{process.name}'s broker account does not log in: {check_broker(process.amqp_uri)} Run "
+                "'.venv/bin/haven broker setup --env-file var/broker.env' again.")
+            return 1
     busy = [s for s in processes if s.port_in_use()]
     if busy:
         for s in busy:

@@ -52,3 +52,29 @@ def test_replicas_of_a_service_on_sqlite_are_refused(run):
     services = run.discover()
     with pytest.raises(ValueError, match="SHELTER_DATABASE_URL to a PostgreSQL database"):
         run.with_replicas(services, {"shelter": 2})
+
+
+def test_each_service_connects_as_its_own_broker_account_when_every_one_has_a_password(run, tmp_path, capsys):
+    """``make run`` after ``haven broker setup --env-file var/broker.env``: haven-<service> on AMQP_URI's host."""
+    services = run.with_replicas(run.discover(), {})
+    names = sorted({s.name for s in services})
+    (tmp_path / "broker.env").write_text("# kept by haven broker setup\n" + "".join(
+        f"HAVEN_BROKER_PASSWORD_{name.upper()}=pw-{name}\n" for name in names))
+    env = {"HAVEN_VAR_DIR": str(tmp_path)}
+    uris = run.broker_accounts(services, "amqp://guest:guest@mq:5673/haven", env)
+    assert uris == {name: f"amqp://haven-{name}:pw-{name}@mq:5673/haven" for name in names}
+    shelter = next(s for s in services if s.name == "shelter")
+    shelter.amqp_uri = uris["shelter"]
+    assert shelter.environment({"AMQP_URI": "amqp://guest:guest@mq:5673/haven"})["AMQP_URI"] == uris["shelter"]
+    assert "WARNING" not in capsys.readouterr().out
+
+
+def test_without_every_services_account_all_connect_as_guest_with_a_loud_warning(run, tmp_path, capsys):
+    """A fresh machine (no broker setup yet) still runs, on guest, and says so; one account missing means none is
+    used, since consumers accept only events published by the producer's own account."""
+    services = run.with_replicas(run.discover(), {})
+    (tmp_path / "broker.env").write_text("HAVEN_BROKER_PASSWORD_SHELTER=pw\n")
+    assert run.broker_accounts(services, "amqp://guest:guest@localhost:5672/", {"HAVEN_VAR_DIR": str(tmp_path)}) == {}
+    out = capsys.readouterr().out
+    assert "WARNING: every service connects to RabbitMQ as guest" in out and "haven broker setup" in out
+    assert "registration" in out.split("missing:")[1]

@@ -6,9 +6,6 @@ by side. Nothing may be lost or doubled: the sitrep equals what the scenario com
 reporting's archive once, no unit holds two households, nothing is dead-lettered; and both replicas of each service
 did part of the work (RPC calls and events), so the result is not one replica's alone."""
 import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -18,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from haven_kernel.auth import issue_token
-from haven_kernel.testing import create_vhost, delete_vhost, free_port, stop_process, wait_until, with_vhost
+from haven_kernel.testing import create_vhost, delete_vhost, free_port, make_run, wait_until, with_vhost
 from tools.scenario import CycloneScenario, differences, rpc_connector, scenario_tokens, wait_for_sitrep
 
 pytestmark = pytest.mark.system
@@ -80,24 +77,13 @@ def replicated(infrastructure, _database_factory, tmp_path_factory):
     env["GATEWAY_DATABASE_URL"] = _database_factory.create("haven_gateway")
     env["GATEWAY_HTTP"] = f"127.0.0.1:{free_port()}"
     output = var / "make-run.out"
-    with open(output, "wb") as out:
-        runner = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "run.py"), "--timeout", "120"], cwd=ROOT,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        wait_until(lambda: "Haven is running" in output.read_text() or runner.poll() is not None, timeout=240,
-                   interval=0.5, message="deploy/run.py: every replica healthy")
-        assert runner.poll() is None, output.read_text()
-        urls = {f"{service}-{k}" if REPLICAS.get(service, 1) > 1 else service:
-                f"http://127.0.0.1:{ports[service] + 100 * (k - 1)}"
-                for service in SERVICES for k in range(1, REPLICAS.get(service, 1) + 1)}
-        yield {"amqp_uri": amqp_uri, "urls": urls, "output": output, "runner": runner, "var": var}
+        with make_run(ROOT, env, output) as runner:
+            urls = {f"{service}-{k}" if REPLICAS.get(service, 1) > 1 else service:
+                    f"http://127.0.0.1:{ports[service] + 100 * (k - 1)}"
+                    for service in SERVICES for k in range(1, REPLICAS.get(service, 1) + 1)}
+            yield {"amqp_uri": amqp_uri, "urls": urls, "output": output, "runner": runner, "var": var}
     finally:
-        if runner.poll() is None:
-            runner.send_signal(signal.SIGINT)  # as Ctrl-C: run.py stops every replica
-            try:
-                runner.wait(60)
-            except subprocess.TimeoutExpired:
-                stop_process(runner)
         delete_vhost(infrastructure, vhost)
 
 

@@ -11,7 +11,10 @@ import jwt
 
 from .errors import Forbidden, Unauthenticated
 
-DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"  # 49 bytes, public: development only
+MIN_SECRET_BYTES = 32  # HS256's key should be at least its hash's size
+DEFAULT_MAX_TOKEN_TTL = 12 * 3600
+SERVICE_SUBJECT_PREFIX = "service:"  # services' own tokens (service_token); they alone may name an origin_org
 SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write))$")
 TTL_PATTERN = re.compile(r"^(\d+)([smhd]?)$")
 
@@ -24,8 +27,8 @@ def auth_secret():
     """The signing secret. Outside development it must be configured: there is no default."""
     secret = os.environ.get("HAVEN_AUTH_SECRET")
     if secret:
-        if len(secret.encode()) < 32 and environment() != "development":
-            raise RuntimeError("HAVEN_AUTH_SECRET must be at least 32 bytes (HS256)")
+        if len(secret.encode()) < MIN_SECRET_BYTES:  # in development too: a short secret is guessed
+            raise RuntimeError(f"HAVEN_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)")
         return secret
     if environment() == "development":
         return DEVELOPMENT_SECRET
@@ -54,13 +57,28 @@ class Caller:
 def parse_ttl(text):
     match = TTL_PATTERN.match(str(text).strip())
     if not match:
-        raise ValueError(f"bad ttl {text!r}: use e.g. 900, 30m, 8h or 7d")
+        raise ValueError(f"bad ttl {text!r}: use e.g. 900, 30m or 8h")
     number, unit = int(match.group(1)), match.group(2) or "s"
     return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
+def max_token_ttl():
+    """``HAVEN_MAX_TOKEN_TTL`` (e.g. ``12h``, the default): no token is issued or accepted for longer."""
+    text = os.environ.get("HAVEN_MAX_TOKEN_TTL")
+    try:
+        value = parse_ttl(text) if text else DEFAULT_MAX_TOKEN_TTL
+    except ValueError:
+        raise RuntimeError(f"HAVEN_MAX_TOKEN_TTL={text!r}: use e.g. 900, 30m, 12h") from None
+    if value <= 0:
+        raise RuntimeError("HAVEN_MAX_TOKEN_TTL must be positive")
+    return value
+
+
 def issue_token(org, scopes, ttl_seconds=8 * 3600, sub=None, secret=None, now=None):
     scopes = list(scopes)
+    if int(ttl_seconds) > max_token_ttl():
+        raise ValueError(f"ttl {int(ttl_seconds)}s is longer than the maximum token lifetime, {max_token_ttl()}s "
+                         "(HAVEN_MAX_TOKEN_TTL)")
     for scope in scopes:
         if not SCOPE_PATTERN.match(scope):
             raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write or admin")
@@ -80,7 +98,7 @@ def verify_token(authorization, secret=None):
     token = authorization[len("Bearer "):].strip()
     try:
         claims = jwt.decode(token, secret or auth_secret(), algorithms=["HS256"],
-                            options={"require": ["exp", "sub", "org", "scopes"]})
+                            options={"require": ["exp", "iat", "sub", "org", "scopes"]})
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("token expired") from None
     except jwt.InvalidSignatureError:
@@ -90,6 +108,12 @@ def verify_token(authorization, secret=None):
     scopes = claims.get("scopes")
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes) or not isinstance(claims["org"], str):
         raise Unauthenticated("token claims are malformed")
+    if not claims["org"].strip():
+        raise Unauthenticated("token has no organisation")
+    lifetime = claims["exp"] - claims["iat"] if all(isinstance(claims[k], (int, float)) for k in ("exp", "iat")) \
+        else None
+    if lifetime is None or lifetime > max_token_ttl():
+        raise Unauthenticated("token lifetime is longer than the maximum (HAVEN_MAX_TOKEN_TTL)")
     return Caller(sub=str(claims["sub"]), org=claims["org"], scopes=tuple(scopes))
 
 

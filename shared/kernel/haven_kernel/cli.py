@@ -8,14 +8,16 @@
     haven events-doc > docs/events.md
     haven docs [--out docs] [--check]     the partner references: docs/rpc/, events.md, asyncapi.json, openapi.json
     haven new-service <name> --port N [--keep-existing]
+    haven broker setup | add-partner <name> | remove-partner <name> | permissions [<name>]
 """
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
-from .auth import issue_token, parse_ttl
+from .auth import SERVICE_SUBJECT_PREFIX, issue_token, parse_ttl
 
 
 def _amqp_uri(args):
@@ -29,6 +31,10 @@ def database_url_for(service):
 
 def cmd_token(args):
     try:
+        subject = args.sub or f"{args.org.lower()}-client"  # issue_token's default
+        if subject.strip().lower().startswith(SERVICE_SUBJECT_PREFIX):
+            raise ValueError(f"subject {subject!r}: '{SERVICE_SUBJECT_PREFIX}' subjects are the services' own "
+                             "(they may act on behalf of another organisation); a partner's token cannot have one")
         ttl = parse_ttl(args.ttl)
         print(issue_token(org=args.org, scopes=args.scope or [], ttl_seconds=ttl, sub=args.sub))
     except (ValueError, RuntimeError) as exc:
@@ -62,14 +68,38 @@ def _dead_letter_messages(args, consume):
             taken.append(message)
             yield message, channel
         for message in taken:
-            if consume:
+            if consume and not getattr(message, "keep", False):
                 message.ack()
             else:
                 message.requeue()
 
 
+REPLAYABLE_QUEUE = re.compile(r"^haven\.(?P<service>[a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def replay_refusal(service, target, channel):
+    """Why a dead letter may not go back to ``target``, or None: a replay goes only to one of ``service``'s own
+    consumer queues (``haven.<service>.<source>.<event type>``) that exists, never to whatever queue a header names."""
+    from amqp.exceptions import NotFound as QueueNotFound
+    if not isinstance(target, str) or not target:
+        return "no failed queue recorded"
+    match = REPLAYABLE_QUEUE.match(target)
+    if not match or match.group("service") != service:
+        return f"{target[:120]!r} is not one of {service}'s consumer queues"
+    check = channel.connection.channel()  # a missing queue closes the channel that asked
+    try:
+        check.queue_declare(queue=target, passive=True)
+    except QueueNotFound:
+        return f"{target!r} does not exist"
+    finally:
+        if check.is_open:
+            check.close()
+    return None
+
+
 def cmd_dead_letters(args):
     from kombu import Producer
+    from .messaging.producers import broker_user
     from .messaging import ATTEMPT_HEADER
     count = 0
     for message, channel in _dead_letter_messages(args, consume=args.action == "replay"):
@@ -87,13 +117,17 @@ def cmd_dead_letters(args):
         }
         if args.action == "replay":
             target = headers.get("x-haven-failed-queue")
-            if not target:
-                print(json.dumps({**summary, "replayed": False, "why": "no failed queue recorded"}))
+            why = replay_refusal(args.service, target, channel)
+            if why:
+                print(json.dumps({**summary, "replayed": False, "why": why}))
+                message.keep = True  # stays in the dead-letter queue
                 continue
             clean = {k: v for k, v in headers.items() if not k.startswith("x-haven-") and k != "x-death"}
             clean[ATTEMPT_HEADER] = 0
+            # Published as the account this command runs with: the consumer accepts it when that is the
+            # service's own broker user (or the producer's), see haven_kernel.messaging.producers.
             Producer(channel).publish(body, exchange="", routing_key=target, headers=clean, serializer="json",
-                                      delivery_mode=2)
+                                      delivery_mode=2, user_id=broker_user(_amqp_uri(args)))
             summary["replayed"] = True
         print(json.dumps(summary))
         count += 1
@@ -230,6 +264,9 @@ def main(argv=None):
     new.add_argument("--keep-existing", action="store_true",
                      help="keep files of the skeleton that exist already (code written before the skeleton)")
     new.set_defaults(func=cmd_new_service)
+
+    from .broker import add_parser as add_broker_parser
+    add_broker_parser(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

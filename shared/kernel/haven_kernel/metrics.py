@@ -41,6 +41,10 @@ class ServiceMetrics:
                                             ["source", "event_type"], registry=r)
         self.event_handling_duration = Histogram("haven_event_handling_duration_seconds", "Event handler latency",
                                                  ["source", "event_type"], buckets=LATENCY_BUCKETS, registry=r)
+        self.messages_rejected = Counter("haven_messages_rejected_total",
+                                         "Messages refused before reaching a method or handler (no reply address, "
+                                         "undecodable body, bad headers, unverified producer), by kind and reason",
+                                         ["kind", "reason"], registry=r)
         ProcessCollector(registry=r)
         self.build_info = Gauge("haven_build_info", "Always 1: the version and git revision this process runs",
                                 ["version", "revision"], registry=r)

@@ -11,18 +11,21 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from .auth import auth_secret, authorize, service_token, verify_token
+from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
 from .contract import contract_problems
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
+from .messaging.guard import HavenRpcConsumer, headers_problem
 from .metrics import metrics_for
 
 log = logging.getLogger(__name__)
 
 
 class HavenRpc(Rpc):
+    rpc_consumer = HavenRpcConsumer()  # a request no reply can go to is refused; nothing kills the container
+
     def __init__(self, scope=None, contract=None, **kwargs):
         self.scope = scope
         self.contract = contract
@@ -57,6 +60,9 @@ class HavenRpc(Rpc):
                 raise TypeError
         except (KeyError, TypeError):
             raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        problem = headers_problem(message)
+        if problem:
+            raise MalformedRequest(f"unreadable headers: {problem}")
         context_data = self.unpack_message_headers(message)
         correlation_id = context_data.get("correlation_id")
         if not isinstance(correlation_id, str) or not 0 < len(correlation_id) <= 100:
@@ -70,7 +76,7 @@ class HavenRpc(Rpc):
             log.info("rpc refused", extra={"method": self.method_name, "error_type": type(exc).__name__})
             raise
         origin_org = caller.org
-        if caller.sub.startswith("service:") and isinstance(context_data.get("origin_org"), str):
+        if caller.sub.startswith(SERVICE_SUBJECT_PREFIX) and isinstance(context_data.get("origin_org"), str):
             origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         handle_result = partial(self._handle_result, message, started)
         try:
@@ -91,6 +97,11 @@ class HavenRpc(Rpc):
             exc_info = (InternalError, error, None)
         self._record(started, "ok" if exc_info is None else type(exc_info[1]).__name__)
         return self.rpc_consumer.handle_result(message, result, exc_info)
+
+
+# A plain nameko @rpc in a Haven process (which the RPC auth test reports) shares the guarded consumer too: two
+# consumers of one ``rpc-<service>`` queue would each take, and fail, the other's calls.
+Rpc.rpc_consumer = HavenRpc.rpc_consumer
 
 
 def rpc(scope=None, contract=None):
@@ -145,7 +156,11 @@ class _RemoteService:
         if self._origin_org:
             context["origin_org"] = self._origin_org
         try:
-            with ClusterRpcProxy(provider.config, context_data=context, timeout=provider.timeout) as proxy:
+            cluster = ClusterRpcProxy(provider.config, context_data=context, timeout=provider.timeout)
+            # Its reply queue is rpc.reply-<service>-<uuid>, which the service's broker account may read
+            # (haven_kernel.broker), not nameko's rpc.reply-standalone_rpc_proxy-<uuid>.
+            cluster._reply_listener.container.service_name = provider.service_name
+            with cluster as proxy:
                 return getattr(getattr(proxy, provider.target), method_name)(*args, **kwargs)
         except HavenError:
             raise

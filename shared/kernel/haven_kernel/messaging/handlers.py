@@ -17,7 +17,7 @@ import eventlet
 from kombu import Connection, Producer
 from kombu.common import maybe_declare
 from nameko.events import EventHandler
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 
 from ..auth import Caller
 from ..clock import utcnow
@@ -26,13 +26,19 @@ from ..errors import EventContractError, HavenError
 from ..events import catalogue_of, consumer_queue_name
 from ..metrics import metrics_for
 from .batching import DUPLICATE, Delivery, EventBatcher, event_batch_size
+from .guard import GuardedQueueConsumer, headers_problem
+from .producers import UnverifiedProducer, broker_user, check_publisher, producer_user, verification_enabled
 from .topology import (ATTEMPT_HEADER, ORIGIN_ORG_HEADER, consumer_queue, dead_letter_queue, retry_delays,
                        retry_queue)
 
 log = logging.getLogger(__name__)
 
 
-class HavenQueueConsumer(QueueConsumer):
+class BadDelivery(Exception):
+    """A delivery that cannot be an event of this queue: undecodable body, unreadable headers, wrong envelope."""
+
+
+class HavenQueueConsumer(GuardedQueueConsumer):
     """nameko's queue consumer, for Haven's event handlers only, with room for batches to form: each queue may have
     ``EVENT_PREFETCH_COUNT`` unacknowledged deliveries (default: the batch size, at least ``max_workers``)."""
 
@@ -45,6 +51,7 @@ class HavenQueueConsumer(QueueConsumer):
 class HavenEventHandler(EventHandler):
     queue_consumer = HavenQueueConsumer()
     batcher = EventBatcher()
+    kind = "event"
 
     def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
@@ -66,6 +73,11 @@ class HavenEventHandler(EventHandler):
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.metrics = metrics_for(self.container)
         self.identity = Caller(sub=f"service:{service}", org="HAVEN", scopes=("admin",)).as_context()
+        # Who may have published what arrives here (see .producers): the producer's broker user, or this service's.
+        self.own_user = own_user = broker_user(self.amqp_uri)
+        self.verify_producer = verification_enabled(self.container.config)
+        self.accepted_publishers = {producer_user(self.source_service, service, own_user, self.container.config),
+                                    own_user}
         Consumer.setup(self)
         self.batcher.register(self)
 
@@ -80,17 +92,42 @@ class HavenEventHandler(EventHandler):
         super().start()
 
     def handle_message(self, body, message):
-        headers = message.headers or {}
-        attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)
+        """Parse and check a delivery, then hand it to the batcher. Anything wrong with it (see :meth:`refuse`)
+        dead-letters it with the reason; nothing here can raise into the container."""
+        attempt = 0
         try:
-            event = self.catalogue.parse(body, origin_org=headers.get(ORIGIN_ORG_HEADER))
-        except EventContractError as exc:
-            log.warning("malformed event dead-lettered", extra={"queue": self.queue_name,
-                                                                "error_type": "EventContractError"})
-            self._settle_failure(message, body, exc, attempt, retryable=False)
+            problem = headers_problem(message)
+            if problem:
+                raise BadDelivery(f"unreadable headers: {problem}")
+            headers = message.headers or {}
+            attempt = _attempt(headers.get(ATTEMPT_HEADER, 0))
+            origin_org = headers.get(ORIGIN_ORG_HEADER)
+            if origin_org is not None and (not isinstance(origin_org, str) or len(origin_org) > 100):
+                raise BadDelivery(f"{ORIGIN_ORG_HEADER} header is not an organisation")
+            if self.verify_producer:
+                check_publisher(message, self.accepted_publishers)
+            event = self.catalogue.parse(body, origin_org=origin_org)
+            if (event.source, event.event_type) != (self.source_service, self.event_type):
+                raise BadDelivery(f"a {event.source}.{event.event_type} event in the queue of "
+                                  f"{self.source_service}.{self.event_type}")
+        except (EventContractError, BadDelivery, UnverifiedProducer) as exc:
+            self.refuse(message, body, exc, attempt=attempt)
             return
         context_data = worker_context(event.correlation_id, self.identity, event.origin_org)
         self.batcher.add(Delivery(self, event, body, message, attempt, context_data))
+
+    def refuse(self, message, body, error, attempt=0):
+        """Dead-letter a delivery that can never be applied, with the reason (logged and counted)."""
+        reason = {UnverifiedProducer: "unverified_producer", EventContractError: "contract",
+                  BadDelivery: "bad_delivery"}.get(type(error), "entrypoint_error")
+        self.metrics.messages_rejected.labels("event", reason).inc()
+        log.warning("event refused: %s", reason, extra={"queue": self.queue_name, "error_type": type(error).__name__})
+        self._settle_failure(message, body, error, attempt, retryable=False)
+
+    def undecodable(self, message, error):
+        """A body kombu could not decode (not JSON, or a content type not accepted): dead-lettered as it came."""
+        self.refuse(message, None, BadDelivery(f"undecodable body ({type(error).__name__}, content type "
+                                               f"{str(message.content_type)[:60]!r})"))
 
     # -- settling, told by the batcher -----------------------------------------------------------------------------
     def applied(self, delivery, outcome, elapsed):
@@ -106,7 +143,7 @@ class HavenEventHandler(EventHandler):
         self._settle_failure(delivery.message, delivery.body, error, delivery.attempt, retryable=True)
 
     def _settle_failure(self, message, body, error, attempt, retryable):
-        headers = dict(message.headers or {})
+        headers = dict(message.headers) if isinstance(message.headers, dict) else {}
         labels = (self.source_service, self.event_type)
         try:
             with Connection(self.amqp_uri, transport_options={"confirm_publish": True}, connect_timeout=5) as conn:
@@ -116,7 +153,7 @@ class HavenEventHandler(EventHandler):
                     headers[ATTEMPT_HEADER] = attempt + 1
                     maybe_declare(queue, producer.channel)
                     producer.publish(body, exchange="", routing_key=queue.name, headers=headers,
-                                     serializer="json", delivery_mode=2, retry=False)
+                                     serializer="json", delivery_mode=2, retry=False, user_id=self.own_user)
                     self.metrics.events_retried.labels(*labels).inc()
                     log.warning("event handler failed; retry %d of %d in %.1fs", attempt + 1, len(self.delays),
                                 self.delays[attempt], extra={"queue": self.queue_name,
@@ -132,8 +169,9 @@ class HavenEventHandler(EventHandler):
                         "x-haven-attempts": attempt + (1 if retryable else 0),
                         "x-haven-failed-at": utcnow().isoformat(),
                     })
-                    producer.publish(body, exchange="", routing_key=queue.name, headers=headers,
-                                     serializer="json", delivery_mode=2, retry=False)
+                    payload, options = _as_sent(message, body)
+                    producer.publish(payload, exchange="", routing_key=queue.name, headers=_storable(headers),
+                                     delivery_mode=2, retry=False, user_id=self.own_user, **options)
                     self.metrics.events_dead_lettered.labels(*labels).inc()
                     log.error("event dead-lettered", extra={"queue": self.queue_name,
                                                             "error_type": type(error).__name__})
@@ -146,8 +184,36 @@ class HavenEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
 
 
+def _attempt(value):
+    """The retry count a delivery's header says, or BadDelivery (a header such as "abc" or [1])."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        raise BadDelivery(f"{ATTEMPT_HEADER} header is not a retry count")
+    return value
+
+
+def _as_sent(message, body):
+    """``(body, options)`` to publish a delivery's copy: the decoded body as JSON, or the raw bytes as they came."""
+    if body is not None:
+        return body, {"serializer": "json"}
+    return message.body, {"content_type": str(message.content_type or "application/octet-stream")[:100],
+                          "content_encoding": str(message.content_encoding or "binary")[:40]}
+
+
+def _storable(headers):
+    """Headers safe to publish again: plain values kept, anything else (nested, huge) shown shortened."""
+    kept = {}
+    for key, value in list(headers.items())[:80]:
+        if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 2000):
+            kept[str(key)[:120]] = value
+        else:
+            kept[str(key)[:120]] = repr(value)[:200]
+    return kept
+
+
 def _safe_error_text(error):
-    if isinstance(error, (HavenError, EventContractError)):
+    if isinstance(error, (HavenError, EventContractError, BadDelivery, UnverifiedProducer)):
         return str(error)[:2000]
     frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
     where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""

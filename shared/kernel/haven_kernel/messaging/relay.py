@@ -18,6 +18,7 @@ from ..errors import EventContractError
 from ..events import consumer_queue_name
 from ..metrics import metrics_for
 from .topology import ORIGIN_ORG_HEADER, events_exchange, producer_topology
+from .producers import broker_user
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         # Where the relay publishes: the service's broker unless set apart (OUTBOX_AMQP_URI).
         self.amqp_uri = config.get("OUTBOX_AMQP_URI") or config["AMQP_URI"]
+        # Every event carries its publisher's broker user, which RabbitMQ validates and consumers check (.producers).
+        self.broker_user = broker_user(self.amqp_uri)
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
         self.max_backoff = float(config.get("OUTBOX_MAX_BACKOFF_SECONDS", 30.0))
         self.confirm_timeout = float(config.get("OUTBOX_CONFIRM_TIMEOUT_SECONDS", 30.0))
@@ -158,7 +161,8 @@ class OutboxRelay(DependencyProvider):
                         headers[ORIGIN_ORG_HEADER] = row.origin_org
                     for target, key in self._routes(exchange, row.event_type):
                         producer.publish(row.envelope, exchange=target, routing_key=key,
-                                         serializer="json", delivery_mode=2, headers=headers, retry=False)
+                                         serializer="json", delivery_mode=2, headers=headers, retry=False,
+                                         user_id=self.broker_user)
                         tags.append(confirms.sent())
                     last_tag.append(len(tags) - 1)
                 # Rows count as published up to the first one the broker did not confirm every message of (order is

@@ -18,12 +18,12 @@ import warnings
 
 _HELPERS = {
     "infra": ("START_HINT", "DatabaseFactory", "admin_sql", "create_vhost", "delete_vhost", "drop_database",
-              "find_servers", "with_database", "with_vhost"),
+              "find_servers", "temporary_broker_user", "with_database", "with_vhost"),
     "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
                 "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
-    "processes": ("ServiceProcess", "TcpGate", "service_process_env", "stop_process"),
+    "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
 }
 _WHERE = {name: module for module, names in _HELPERS.items() for name in names}
 __all__ = sorted(_WHERE)

@@ -15,6 +15,7 @@ from ..auth import issue_token
 from ..db import Database
 from ..events import events_exchange_name
 from ..messaging import OutboxRelay, events_exchange, producer_topology
+from ..messaging.producers import broker_user
 
 
 def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
@@ -118,8 +119,10 @@ def publish_event(amqp_uri, catalogue, source, event_type, data, event_id=None, 
         channel = connection.channel()
         for entity in producer_topology(source, catalogue):
             maybe_declare(entity, channel)
+        # As the producer's relay: with the publishing account as user_id (consumers refuse an event without it).
         Producer(channel).publish(envelope, exchange=events_exchange(source), routing_key=event_type,
-                                  serializer="json", delivery_mode=2, headers=headers or {})
+                                  serializer="json", delivery_mode=2, headers=headers or {},
+                                  user_id=broker_user(amqp_uri))
     return envelope
 
 

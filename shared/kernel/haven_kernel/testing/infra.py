@@ -208,3 +208,30 @@ class DatabaseFactory:
                 self.drop(with_database(self.admin_url, name))
             except Exception:
                 pass
+
+
+# -- broker accounts of a test's own ---------------------------------------------------------------------------------
+class temporary_broker_user:
+    """``with temporary_broker_user(infrastructure, amqp_uri) as uri:`` an AMQP URI on the same vhost as another
+    user, with every permission on that vhost (as a careless operator might give a partner), deleted afterwards.
+    For showing that consumers refuse events this account publishes (it is not the producer's)."""
+
+    def __init__(self, infrastructure, amqp_uri, name=None):
+        self.base = infrastructure["management_url"]
+        parts = urllib.parse.urlsplit(amqp_uri)
+        self.vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+        self.user = name or f"forger-{uuid.uuid4().hex[:10]}"
+        password = uuid.uuid4().hex
+        netloc = f"{self.user}:{password}@{parts.hostname}:{parts.port or 5672}"
+        self.uri = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        self.password = password
+
+    def __enter__(self):
+        user = urllib.parse.quote(self.user, safe="")
+        _management_request(self.base, "PUT", f"/api/users/{user}", {"password": self.password, "tags": ""})
+        _management_request(self.base, "PUT", f"/api/permissions/{urllib.parse.quote(self.vhost, safe='')}/{user}",
+                            {"configure": ".*", "write": ".*", "read": ".*"})
+        return self.uri
+
+    def __exit__(self, *exc):
+        _management_request(self.base, "DELETE", f"/api/users/{urllib.parse.quote(self.user, safe='')}")

@@ -157,3 +157,35 @@ class TcpGate:
                     sock.close()
                 except Exception:
                     pass
+
+
+class make_run:
+    """``with make_run(root, env, output) as runner:`` ``make run``'s script (``<root>/deploy/run.py``) started with
+    ``env``, its output in the file ``output``, once it says every process is healthy; stopped as Ctrl-C stops it
+    (SIGINT: run.py stops every service) on leaving."""
+
+    def __init__(self, root, env, output, timeout=240):
+        self.root, self.env, self.output, self.timeout = str(root), env, output, timeout
+
+    def __enter__(self):
+        with open(self.output, "wb") as out:
+            self.runner = subprocess.Popen([sys.executable, os.path.join(self.root, "deploy", "run.py"), "--timeout",
+                                            "120"], cwd=self.root, env=self.env, stdout=out,
+                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: "Haven is running" in self.output.read_text() or self.runner.poll() is not None,
+                       timeout=self.timeout, interval=0.5, message="deploy/run.py: every process healthy")
+            assert self.runner.poll() is None, self.output.read_text()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self.runner
+
+    def __exit__(self, *exc):
+        import signal
+        if self.runner.poll() is None:
+            self.runner.send_signal(signal.SIGINT)
+            try:
+                self.runner.wait(60)
+            except subprocess.TimeoutExpired:
+                stop_process(self.runner)

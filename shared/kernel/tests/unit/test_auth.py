@@ -40,7 +40,7 @@ def test_expired_and_forged_tokens_are_refused():
 
 
 def test_claims_must_be_well_formed():
-    token = jwt.encode({"sub": "x", "org": "IOM", "scopes": "admin", "exp": time.time() + 60},
+    token = jwt.encode({"sub": "x", "org": "IOM", "scopes": "admin", "iat": int(time.time()), "exp": time.time() + 60},
                        "haven-development-secret-do-not-use-in-production", algorithm="HS256")
     with pytest.raises(Unauthenticated, match="malformed"):
         verify_token(f"Bearer {token}")
@@ -81,3 +81,69 @@ def test_token_command_prints_a_working_token(capsys):
     caller = verify_token("Bearer " + capsys.readouterr().out.strip())
     assert caller.org == "IOM" and caller.scopes == ("registration:write", "registration:read")
     assert main(["token", "--org", "IOM", "--scope", "nonsense"]) == 2
+
+
+# -- issue 10 points 5 and 6 -----------------------------------------------------------------------------------------
+def signed(claims):
+    from haven_kernel.auth import DEVELOPMENT_SECRET
+    return "Bearer " + jwt.encode(claims, DEVELOPMENT_SECRET, algorithm="HS256")
+
+
+def test_development_refuses_a_short_secret_too(monkeypatch):
+    from haven_kernel.auth import DEVELOPMENT_SECRET, auth_secret
+    monkeypatch.setenv("HAVEN_ENV", "development")
+    monkeypatch.setenv("HAVEN_AUTH_SECRET", "abc")
+    with pytest.raises(RuntimeError, match="32 bytes"):
+        issue_token(org="IOM", scopes=["admin"])
+    monkeypatch.setenv("HAVEN_AUTH_SECRET", "x" * 31)
+    with pytest.raises(RuntimeError, match="32 bytes"):
+        auth_secret()
+    monkeypatch.delenv("HAVEN_AUTH_SECRET")
+    assert auth_secret() == DEVELOPMENT_SECRET and len(DEVELOPMENT_SECRET.encode()) >= 32
+
+
+def test_no_token_is_issued_for_longer_than_the_maximum_lifetime(monkeypatch, capsys):
+    from haven_kernel.cli import main
+    monkeypatch.delenv("HAVEN_MAX_TOKEN_TTL", raising=False)
+    assert verify_token("Bearer " + issue_token(org="IOM", scopes=["admin"], ttl_seconds=12 * 3600)).org == "IOM"
+    with pytest.raises(ValueError, match="maximum token lifetime"):
+        issue_token(org="IOM", scopes=["admin"], ttl_seconds=12 * 3600 + 1)
+    assert main(["token", "--org", "IOM", "--scope", "admin", "--ttl", "36500d"]) == 2, "the issue's 100-year token"
+    assert "maximum token lifetime" in capsys.readouterr().err
+    monkeypatch.setenv("HAVEN_MAX_TOKEN_TTL", "30m")
+    with pytest.raises(ValueError, match="1800s"):
+        issue_token(org="IOM", scopes=["admin"], ttl_seconds=3600)
+
+
+def test_a_token_living_longer_than_the_maximum_is_refused_when_verified(monkeypatch):
+    monkeypatch.delenv("HAVEN_MAX_TOKEN_TTL", raising=False)
+    now = int(time.time())
+    year_9999 = 253402300799
+    for claims in ({"exp": year_9999, "iat": now}, {"exp": now + 13 * 3600, "iat": now}, {"exp": now + 60}):
+        with pytest.raises(Unauthenticated):
+            verify_token(signed({"sub": "x", "org": "IOM", "scopes": ["admin"], **claims}))
+    assert verify_token(signed({"sub": "x", "org": "IOM", "scopes": ["admin"], "iat": now, "exp": now + 3600}))
+    monkeypatch.setenv("HAVEN_MAX_TOKEN_TTL", "30m")
+    with pytest.raises(Unauthenticated, match="HAVEN_MAX_TOKEN_TTL"):
+        verify_token(signed({"sub": "x", "org": "IOM", "scopes": ["admin"], "iat": now, "exp": now + 3600}))
+
+
+def test_a_token_needs_an_organisation():
+    now = int(time.time())
+    for org in ("", "   "):
+        with pytest.raises(Unauthenticated, match="organisation"):
+            verify_token(signed({"sub": "x", "org": org, "scopes": ["admin"], "iat": now, "exp": now + 60}))
+
+
+@pytest.mark.parametrize("arguments", [["--sub", "service:registration"], ["--sub", " Service:shelter"],
+                                       ["--org", "service:reporting"]])
+def test_the_token_command_cannot_mint_a_service_subject(arguments, capsys):
+    """Issue 10 finding 6: a ``service:*`` subject may set origin_org (act for another organisation)."""
+    from haven_kernel.cli import main
+    base = {"--org": "IOM"}
+    for flag, value in zip(arguments[::2], arguments[1::2]):
+        base[flag] = value
+    argv = ["token", "--scope", "admin"] + [item for pair in base.items() for item in pair]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "service" in captured.err
