@@ -128,3 +128,24 @@ def test_the_reply_queue_follows_decision_1(partner_haven):
     time.sleep(0.5)
     queues = json.loads(_management_request(partner_haven["management_url"], "GET", f"/api/queues/{vhost}"))
     assert name not in {q["name"] for q in queues}, "the reply queue goes with the client"
+
+
+def test_the_client_works_under_a_partners_own_least_privilege_broker_account(partner_haven):
+    """``haven broker add-partner`` (bus-trust) grants exactly decision 1's reply queues: the client needs no more."""
+    from haven_kernel import broker
+    management = broker.Management(partner_haven["management_url"])
+    user = f"p{uuid.uuid4().hex[:8]}-kobo"
+    password = broker.add_partner(management, partner_haven["vhost"], user)
+    try:
+        parts = urllib.parse.urlsplit(partner_haven["amqp_uri"])
+        uri = (f"amqp://{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}@{parts.hostname}:"
+               f"{parts.port or 5672}{parts.path}")
+        with HavenClient(uri, token=token(), retries=0) as client:
+            assert isinstance(client.shelter.list_sites(), list)
+            assert client.reply_queue_name.startswith(f"reply.{user}.")
+            with pytest.raises(NotFound):
+                client.registration.get_household(household_id=str(uuid.uuid4()))
+            with pytest.raises(UnknownService):
+                client.call("ledger", "read_everything", {})
+    finally:
+        management.delete_user(user)
