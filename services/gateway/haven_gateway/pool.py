@@ -1,11 +1,13 @@
 """The gateway's connections to the bus: a few :class:`haven_client.HavenClient` (each a connection and a reply
-queue ``reply.<broker username>.<uuid4 hex>``), lent to one request at a time and kept between requests."""
+queue named as a service's, ``rpc.reply-gateway-<uuid>`` bound with the uuid: what the gateway's own broker account
+``haven-gateway`` may declare), lent to one request at a time and kept between requests."""
 from contextlib import contextmanager
 
 from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
 from haven_client import HavenClient, errors
+from haven_client.client import service_reply_queue
 
 
 class ClientPool(DependencyProvider):
@@ -30,8 +32,11 @@ class ClientPool(DependencyProvider):
 
     @contextmanager
     def client(self):
-        client = self.idle.get_nowait() if not self.idle.empty() else HavenClient(
-            self.amqp_uri, timeout=self.timeout, retries=0)
+        if not self.idle.empty():
+            client = self.idle.get_nowait()
+        else:
+            client = HavenClient(self.amqp_uri, timeout=self.timeout, retries=0,
+                                 reply_queue=service_reply_queue(self.container.service_name))
         try:
             yield client
         except (errors.RpcTimeout, errors.UnknownService) as exc:

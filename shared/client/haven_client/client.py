@@ -30,17 +30,33 @@ HEADER_PREFIX = "nameko."
 RETRYABLE = (errors.RpcTimeout, OSError, OperationalError, ConnectionError)
 
 
+def partner_reply_queue(user):
+    """A partner's reply queue (TEAM decision 1): ``(name, routing key)``, both ``reply.<broker user>.<uuid4 hex>``."""
+    name = f"reply.{user}.{uuid.uuid4().hex}"
+    return name, name
+
+
+def service_reply_queue(service):
+    """A Haven service's reply queue, as nameko names it and a service's broker account may declare:
+    ``rpc.reply-<service>-<uuid>`` bound with the uuid (what the gateway uses under its own service account)."""
+    def make(user):
+        key = str(uuid.uuid4())
+        return f"rpc.reply-{service}-{key}", key
+    return make
+
+
 class HavenClient:
     """``HavenClient(amqp_uri, token=None, token_provider=None, timeout=30, retries=2)``.
 
     ``token``: a Haven token (``haven token``); or ``token_provider``, called for a token at the first call and
     again once when a call answers Unauthenticated (an expired token). ``timeout``: seconds to wait for each reply
     (:class:`~haven_client.errors.RpcTimeout` names the service and method). ``retries``: further attempts after a
-    timeout or a lost connection, with the same idempotency key.
+    timeout or a lost connection, with the same idempotency key. ``reply_queue(broker user)`` names the reply queue
+    and its routing key (default :func:`partner_reply_queue`).
     """
 
     def __init__(self, amqp_uri, token=None, token_provider=None, timeout=30.0, retries=2, retry_delay=0.5,
-                 connect_timeout=10):
+                 connect_timeout=10, reply_queue=None):
         self.amqp_uri = amqp_uri
         self.token = token
         self.token_provider = token_provider
@@ -48,6 +64,7 @@ class HavenClient:
         self.retries = retries
         self.retry_delay = retry_delay
         self.connect_timeout = connect_timeout
+        self.reply_queue = reply_queue or partner_reply_queue
         self._connection = None
         self._replies = {}
         for name, cls in SERVICES.items():
@@ -75,10 +92,11 @@ class HavenClient:
                                 transport_options={"confirm_publish": True})
         connection.ensure_connection(max_retries=1)
         channel = connection.channel()
-        self.reply_queue_name = f"reply.{connection.userid}.{uuid.uuid4().hex}"
+        self.reply_queue_name, routing_key = self.reply_queue(connection.userid)
         exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True, no_declare=True)
-        queue = Queue(self.reply_queue_name, exchange=exchange, routing_key=self.reply_queue_name, exclusive=True,
+        queue = Queue(self.reply_queue_name, exchange=exchange, routing_key=routing_key, exclusive=True,
                       auto_delete=True, durable=False, channel=channel)
+        self._reply_key = routing_key
         try:
             queue.declare()
         except ChannelNotFound:  # no nameko-rpc exchange: no Haven service has ever started on this vhost
@@ -134,7 +152,7 @@ class HavenClient:
         request_id = str(uuid.uuid4())
         try:
             self._producer.publish({"args": [], "kwargs": kwargs}, routing_key=f"{service}.{method}",
-                                   reply_to=self.reply_queue_name, correlation_id=request_id, headers=headers,
+                                   reply_to=self._reply_key, correlation_id=request_id, headers=headers,
                                    mandatory=True, retry=False)
         except Exception as exc:  # an unroutable request comes back with NO_ROUTE: no service of that name
             if "NO_ROUTE" in str(exc) or "312" in str(getattr(exc, "code", "")):
