@@ -9,7 +9,7 @@ echo "HAVEN_AUTH_SECRET=$(secret 32)"
 echo "RABBITMQ_ADMIN_PASSWORD=$(secret 24)"
 echo "POSTGRES_ADMIN_PASSWORD=$(secret 24)"
 echo "GRAFANA_ADMIN_PASSWORD=$(secret 16)"
-for service in REGISTRATION SHELTER REPORTING PROTECTION; do
+for service in REGISTRATION SHELTER REPORTING PROTECTION GATEWAY; do
     echo "HAVEN_DB_PASSWORD_$service=$(secret 24)"
     echo "HAVEN_BROKER_PASSWORD_$service=$(secret 24)"
 done

@@ -20,6 +20,7 @@ FIGURES = (
     "ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive", "ratio_bulk_vs_sustained",
     "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
     "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting",
+    "client_get_household_p50", "gateway_get_household_p50", "gateway_get_household_p99", "gateway_adds_p50",
     "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
     "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
 )

@@ -12,6 +12,7 @@ from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
+from .contract import contract_problems
 from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 class HavenRpc(Rpc):
     rpc_consumer = HavenRpcConsumer()  # a request no reply can go to is refused; nothing kills the container
 
-    def __init__(self, scope=None, **kwargs):
+    def __init__(self, scope=None, contract=None, **kwargs):
         self.scope = scope
+        self.contract = contract
         kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(**kwargs)
 
@@ -36,6 +38,11 @@ class HavenRpc(Rpc):
         self.metrics = metrics_for(self.container)
         method = getattr(self.container.service_cls, self.method_name)
         self.signature = inspect.signature(getattr(method, "__wrapped__", method))
+        if self.contract is not None:
+            problems = contract_problems(self.method_name, getattr(method, "__wrapped__", method), self.contract)
+            if problems:
+                raise RuntimeError(f"{self.container.service_name}: the RPC contract does not describe the method: "
+                                   + "; ".join(problems))
         super().setup()
 
     def check_arguments(self, args, kwargs):
@@ -97,12 +104,16 @@ class HavenRpc(Rpc):
 Rpc.rpc_consumer = HavenRpc.rpc_consumer
 
 
-def rpc(scope=None):
+def rpc(scope=None, contract=None):
     """Decorate a partner-facing method of a ``HavenService``. ``scope`` is required of the caller's token (``admin``
-    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error."""
+    passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error.
+    ``contract`` (:class:`haven_kernel.contract.RpcContract`) is what the references say of the method; the service
+    refuses to start when it does not match the method's parameters."""
 
     def decorate(fn):
-        return HavenRpc.decorator(scope=scope)(in_unit_of_work(fn))
+        wrapped = in_unit_of_work(fn)
+        wrapped.haven_rpc = (scope, contract, fn)
+        return HavenRpc.decorator(scope=scope, contract=contract)(wrapped)
 
     return decorate
 

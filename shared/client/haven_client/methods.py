@@ -1,0 +1,463 @@
+"""One typed method per Haven RPC method. Generated from the services' RPC contracts by `make docs` (`haven docs`);
+do not edit: a test fails when it is stale. The references: docs/rpc/<service>.md."""
+from typing import Any, Optional
+
+from .base import ServiceClient
+
+
+class Protection(ServiceClient):
+    """`protection`'s methods (docs/rpc/protection.md)."""
+
+    service = "protection"
+
+    def open_case(self, case: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("open_case", {"case": case}, timeout=timeout)
+
+    def get_case(self, case_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+        """
+        return self._call("get_case", {"case_id": case_id}, timeout=timeout)
+
+    def list_cases(
+            self,
+            site_id: Optional[Any] = None,
+            case_type: Optional[Any] = None,
+            status: Optional[Any] = None,
+            risk: Optional[Any] = None,
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+        """
+        return self._call("list_cases", {"site_id": site_id, "case_type": case_type, "status": status, "risk": risk, "limit": limit, "offset": offset},
+                          timeout=timeout)
+
+    def update_case(self, case_id: Any, changes: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("update_case", {"case_id": case_id, "changes": changes}, timeout=timeout)
+
+    def change_status(
+            self,
+            case_id: Any,
+            status: Any,
+            date: Optional[Any] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("change_status", {"case_id": case_id, "status": status, "date": date}, timeout=timeout)
+
+    def record_consent(self, case_id: Any, consent: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("record_consent", {"case_id": case_id, "consent": consent}, timeout=timeout)
+
+    def record_action(self, case_id: Any, action: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("record_action", {"case_id": case_id, "action": action}, timeout=timeout)
+
+    def assign_case(self, case_id: Any, caseworker: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("assign_case", {"case_id": case_id, "caseworker": caseworker}, timeout=timeout)
+
+    def refer_case(self, case_id: Any, referral: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("refer_case", {"case_id": case_id, "referral": referral}, timeout=timeout)
+
+    def answer_referral(
+            self,
+            referral_id: Any,
+            accept: Any,
+            caseworker: Optional[Any] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("answer_referral", {"referral_id": referral_id, "accept": accept, "caseworker": caseworker},
+                          timeout=timeout)
+
+    def revoke_referral(self, referral_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("revoke_referral", {"referral_id": referral_id}, timeout=timeout)
+
+    def transfer_case(self, case_id: Any, to_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("transfer_case", {"case_id": case_id, "to_org": to_org}, timeout=timeout)
+
+    def answer_transfer(
+            self,
+            transfer_id: Any,
+            accept: Any,
+            caseworker: Optional[Any] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("answer_transfer", {"transfer_id": transfer_id, "accept": accept, "caseworker": caseworker},
+                          timeout=timeout)
+
+    def list_incoming(
+            self,
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+        """
+        return self._call("list_incoming", {"limit": limit, "offset": offset}, timeout=timeout)
+
+    def read_access_log(
+            self,
+            case_id: Optional[Any] = None,
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+        """
+        return self._call("read_access_log", {"case_id": case_id, "limit": limit, "offset": offset}, timeout=timeout)
+
+    def list_follow_ups(
+            self,
+            site_id: Optional[Any] = None,
+            status: Optional[Any] = 'open',
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+        """
+        return self._call("list_follow_ups", {"site_id": site_id, "status": status, "limit": limit, "offset": offset},
+                          timeout=timeout)
+
+    def convert_follow_up(self, follow_up_id: Any, case: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("convert_follow_up", {"follow_up_id": follow_up_id, "case": case}, timeout=timeout)
+
+    def close_follow_up(self, follow_up_id: Any, reason: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+        """
+        return self._call("close_follow_up", {"follow_up_id": follow_up_id, "reason": reason}, timeout=timeout)
+
+class Registration(ServiceClient):
+    """`registration`'s methods (docs/rpc/registration.md)."""
+
+    service = "registration"
+
+    def register_household(
+            self,
+            household: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Register a household at an open site. Shelter then allocates it the smallest free unit that fits, or
+        queues it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. Scope
+        `registration:write`. Errors: ValidationError, NotFound, Conflict, ServiceUnavailable.
+        """
+        return self._call("register_household", {"household": household},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def register_households(
+            self,
+            households: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Register up to 1000 households (30,000 members) in one call. Each is registered or refused on its own:
+        the reply has one item per household, in order, either as `register_household` replies or `{"error":
+        {"type", "message", "errors"}}`, where `type` and `errors` (field map, `household.`-prefixed) are what
+        `register_household` would raise for that household. Scope `registration:write`. Errors:
+        ValidationError.
+        """
+        return self._call("register_households", {"households": households},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def get_household(self, household_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One household, with its members. Scope `registration:read`. Errors: NotFound.
+        """
+        return self._call("get_household", {"household_id": household_id}, timeout=timeout)
+
+    def search_households(
+            self,
+            site_id: Optional[str] = None,
+            name: Optional[str] = None,
+            registration_number: Optional[str] = None,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Find households by site, a member's name (accents and case ignored) or registration number; call with
+        keywords. Paged with `limit` and `offset`. Scope `registration:read`. Errors: ValidationError.
+        """
+        return self._call("search_households", {"site_id": site_id, "name": name, "registration_number": registration_number, "limit": limit, "offset": offset},
+                          timeout=timeout)
+
+    def update_household(
+            self,
+            household_id: str,
+            changes: dict,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Change a household: origin, displacement date, phone, consent, and members (`members.add`,
+        `members.update` by `member_id`, `members.remove`). Only the fields given change. Give
+        `expected_version` (the `version` you read) to change it only if nobody has since. Scope
+        `registration:write`. Errors: ValidationError, NotFound, Conflict.
+        """
+        return self._call("update_household", {"household_id": household_id, "changes": changes, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def record_departure(
+            self,
+            household_id: str,
+            reason: str,
+            date: str,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record that a household left (returned home, resettled...) on a day (ISO date, not in the future, not
+        before its registration). Its shelter unit is released. Scope `registration:write`. Errors:
+        ValidationError, NotFound, Conflict.
+        """
+        return self._call("record_departure", {"household_id": household_id, "reason": reason, "date": date, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def relocate_household(
+            self,
+            household_id: str,
+            to_site_id: str,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Move a household to another open site; shelter releases its unit and allocates it one there (or queues
+        it). Scope `registration:write`. Errors: NotFound, Conflict, ServiceUnavailable.
+        """
+        return self._call("relocate_household", {"household_id": household_id, "to_site_id": to_site_id, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+class Reporting(ServiceClient):
+    """`reporting`'s methods (docs/rpc/reporting.md)."""
+
+    service = "reporting"
+
+    def get_sitrep(
+            self,
+            adm1: Optional[str] = None,
+            adm2: Optional[str] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """The situation report: per site and per admin area, households and individuals by sex and age band,
+        specific needs, shelter figures and the minimum-standards indicators, with totals; filtered by
+        `adm1`/`adm2`. Counts below the small-cell threshold (default 5) are shown as `<5`. `lag_seconds` says
+        how far behind the services' events it is. Scope `reporting:read`. Errors: ValidationError.
+        """
+        return self._call("get_sitrep", {"adm1": adm1, "adm2": adm2}, timeout=timeout)
+
+    def get_site_profile(self, site_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One site's profile: its sitrep row and who does what there (3W). Scope `reporting:read`. Errors:
+        NotFound.
+        """
+        return self._call("get_site_profile", {"site_id": site_id}, timeout=timeout)
+
+    def get_3w(self, *, timeout: Optional[float] = None) -> dict:
+        """Who does what where: per organisation and site, households registered and sheltered. Scope
+        `reporting:read`. Errors: none of its own.
+        """
+        return self._call("get_3w", {}, timeout=timeout)
+
+    def export_hxl(self, table: str, *, timeout: Optional[float] = None) -> str:
+        """A table as CSV text with HXL hashtags (the humanitarian exchange language), for spreadsheets and HDX.
+        Scope `reporting:read`. Errors: ValidationError.
+        """
+        return self._call("export_hxl", {"table": table}, timeout=timeout)
+
+    def rebuild(self, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
+        """Operators only (scope `admin`): drop the projections and replay reporting's archive of events into them.
+        Scope `admin`. Errors: none of its own.
+        """
+        return self._call("rebuild", {}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+class Shelter(ServiceClient):
+    """`shelter`'s methods (docs/rpc/shelter.md)."""
+
+    service = "shelter"
+
+    def create_site(
+            self,
+            site: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Open a site (a camp, collective centre...). Add shelter units to it (`add_shelter_units`) before
+        households registered there can be given one. Scope `shelter:write`. Errors: ValidationError, Conflict.
+        """
+        return self._call("create_site", {"site": site}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def update_site(
+            self,
+            site_id: str,
+            changes: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Change a site's details; only the fields given change (close and reopen change its status). Scope
+        `shelter:write`. Errors: ValidationError, NotFound, Conflict.
+        """
+        return self._call("update_site", {"site_id": site_id, "changes": changes},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def close_site(
+            self,
+            site_id: str,
+            reason: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Close a site: it takes no more households or allocations. Scope `shelter:write`. Errors: NotFound,
+        Conflict.
+        """
+        return self._call("close_site", {"site_id": site_id, "reason": reason},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def reopen_site(
+            self,
+            site_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Reopen a closed site. Scope `shelter:write`. Errors: NotFound, Conflict.
+        """
+        return self._call("reopen_site", {"site_id": site_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def get_site(self, site_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One site. Scope `shelter:read`. Errors: NotFound.
+        """
+        return self._call("get_site", {"site_id": site_id}, timeout=timeout)
+
+    def list_sites(
+            self,
+            status: Optional[str] = None,
+            adm1: Optional[str] = None,
+            site_type: Optional[str] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> list:
+        """The sites, filtered by any of status, adm1 and site type (keywords). Scope `shelter:read`. Errors: none
+        of its own.
+        """
+        return self._call("list_sites", {"status": status, "adm1": adm1, "site_type": site_type}, timeout=timeout)
+
+    def record_site_services(
+            self,
+            site_id: str,
+            services: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record a site's services figures (CCCM site monitoring: latrines, water, showers) as of a day. Scope
+        `shelter:write`. Errors: ValidationError, NotFound.
+        """
+        return self._call("record_site_services", {"site_id": site_id, "services": services},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def add_shelter_units(
+            self,
+            site_id: str,
+            units: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Add shelter units (tents, rooms...) to an open site. A unit's capacity is derived from its covered area
+        and the Sphere standard (3.5 m² a person) unless given; waiting households are housed at once. Scope
+        `shelter:write`. Errors: ValidationError, NotFound, Conflict.
+        """
+        return self._call("add_shelter_units", {"site_id": site_id, "units": units},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def set_unit_status(
+            self,
+            unit_id: str,
+            status: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Make a unit available or unavailable (damaged, under repair). Scope `shelter:write`. Errors: NotFound,
+        Conflict.
+        """
+        return self._call("set_unit_status", {"unit_id": unit_id, "status": status},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def list_units(self, site_id: str, status: Optional[str] = None, *, timeout: Optional[float] = None) -> list:
+        """A site's units, each with the `household_id` holding it (or null). Scope `shelter:read`. Errors:
+        NotFound.
+        """
+        return self._call("list_units", {"site_id": site_id, "status": status}, timeout=timeout)
+
+    def allocate_shelter(
+            self,
+            household_id: str,
+            unit_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """The camp manager's override: put a registered household in a given unit of its site (households are
+        otherwise allocated automatically when registered, or queued). Scope `shelter:write`. Errors: NotFound,
+        Conflict.
+        """
+        return self._call("allocate_shelter", {"household_id": household_id, "unit_id": unit_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def get_allocation(self, household_id: str, *, timeout: Optional[float] = None) -> dict:
+        """Where a household is sheltered: `status` (allocated, waitlisted, unallocated), its unit, its position in
+        the site's queue while it waits. Scope `shelter:read`. Errors: NotFound.
+        """
+        return self._call("get_allocation", {"household_id": household_id}, timeout=timeout)
+
+    def get_allocation_history(self, household_id: str, *, timeout: Optional[float] = None) -> list:
+        """A household's allocations and releases, oldest first. Scope `shelter:read`. Errors: NotFound.
+        """
+        return self._call("get_allocation_history", {"household_id": household_id}, timeout=timeout)
+
+    def list_waitlist(self, site_id: str, *, timeout: Optional[float] = None) -> list:
+        """The households waiting for a unit at a site, in queue order. Scope `shelter:read`. Errors: NotFound.
+        """
+        return self._call("list_waitlist", {"site_id": site_id}, timeout=timeout)
+
+
+SERVICES = {"protection": Protection, "registration": Registration, "reporting": Reporting, "shelter": Shelter}

@@ -1,0 +1,138 @@
+"""One real call of every partner RPC method, through the partner client, in an order that makes each meaningful
+(a site, units, households, an allocation, a move, a departure, the sitrep).
+
+``play(client, wait)`` returns ``{service: {method: {"call", "reply"}}}``; :func:`normalised` replaces ids and
+timestamps by fixed ones (each distinct id by the same example id everywhere), keeps two items of a list, so the
+stored examples read well and change only when a shape does. The system test ``tests/system/test_partner_kit.py``
+compares a fresh play's shapes with the stored examples, and writes them when ``HAVEN_WRITE_EXAMPLES=1``.
+"""
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXAMPLE_TIME, EXAMPLE_DAY = "2026-11-20T06:00:00+00:00", "2026-11-20"
+KEEP_ITEMS = 2
+
+
+class Recorder:
+    def __init__(self, client):
+        self.client, self.calls = client, {}
+
+    def __call__(self, service, method, **kwargs):
+        reply = getattr(getattr(self.client, service), method)(**kwargs)
+        self.calls.setdefault(service, {}).setdefault(method, {"call": kwargs, "reply": reply})
+        return reply
+
+
+def member(given, family, sex, relationship, **facts):
+    return {"given_name": given, "family_name": family, "sex": sex, "relationship": relationship, **facts}
+
+
+def play(client, wait):
+    """``wait(predicate, what)`` waits until ``predicate()`` is true (events take a moment to reach shelter and
+    reporting)."""
+    call = Recorder(client)
+    today = date.today().isoformat()
+    site = call("shelter", "create_site", site={
+        "name": "Mandruzi", "site_type": "planned_camp", "adm1": "Sofala", "adm2": "Dondo", "lat": -19.71,
+        "lon": 34.79, "managing_agency": "IOM", "code": "MZ-DON-001"})
+    other = client.shelter.create_site(site={"name": "Guara Guara", "site_type": "planned_camp", "adm1": "Sofala",
+                                             "adm2": "Buzi", "lat": -19.86, "lon": 34.53, "managing_agency": "UNHCR"})
+    spare = client.shelter.create_site(site={"name": "Escola 25 de Junho", "site_type": "collective_centre",
+                                             "adm1": "Sofala", "adm2": "Beira", "lat": -19.83, "lon": 34.85,
+                                             "managing_agency": "IOM"})
+    site_id = site["site_id"]
+    call("shelter", "update_site", site_id=site_id, changes={"area_m2": 52000})
+    units = call("shelter", "add_shelter_units", site_id=site_id, units=[
+        {"unit_type": "family_tent", "covered_area_m2": 17.5, "count": 3}])["units"]
+    client.shelter.add_shelter_units(site_id=other["site_id"], units=[{"unit_type": "family_tent",
+                                                                        "covered_area_m2": 17.5}])
+    call("shelter", "set_unit_status", unit_id=units[1]["unit_id"], status="available")
+    call("shelter", "record_site_services", site_id=site_id, services={
+        "latrines": 12, "latrines_female": 6, "water_taps": 4, "water_litres_per_day": 30000, "phase": "emergency",
+        "as_of": today})
+    household = call("registration", "register_household", household={
+        "site_id": site_id, "origin": {"adm1": "Sofala", "adm2": "Buzi"}, "displacement_date": today,
+        "consent": True, "members": [member("Amélia", "Manuel", "female", "head", age_years=34),
+                    member("João", "Manuel", "male", "child", date_of_birth="2019-03-02")]})
+    household_id = household["household_id"]
+    batch = call("registration", "register_households", households=[
+        {"site_id": site_id, "consent": True, "members": [member("Rosa", "Tembe", "female", "head", age_years=51)]},
+        {"site_id": site_id, "consent": True, "members": [member("Ana", "Chissano", "female", "spouse", age_years=20)]}])
+    second_id = batch[0]["household_id"]
+    call("registration", "get_household", household_id=household_id)
+    call("registration", "search_households", site_id=site_id, name="manuel")
+    call("registration", "update_household", household_id=household_id,
+         changes={"phone": "+258 84 123 4567", "consent": True})
+    call("shelter", "get_site", site_id=site_id)
+    call("shelter", "list_sites", status="open", adm1="Sofala")
+    wait(lambda: _known(client, household_id) and _known(client, second_id), "shelter has the households")
+    placed = call("shelter", "get_allocation", household_id=household_id)
+    free = [u for u in client.shelter.list_units(site_id=site_id) if u["household_id"] is None]
+    assert placed["status"] == "allocated" and free, (placed, free)  # three units, two households
+    call("shelter", "allocate_shelter", household_id=household_id, unit_id=free[0]["unit_id"])
+    call("shelter", "list_units", site_id=site_id)
+    call("shelter", "get_allocation_history", household_id=household_id)
+    call("shelter", "list_waitlist", site_id=site_id)
+    call("registration", "relocate_household", household_id=second_id, to_site_id=other["site_id"])
+    call("registration", "record_departure", household_id=household_id, reason="returned_home", date=today)
+    call("shelter", "close_site", site_id=spare["site_id"], reason="The school reopens.")
+    call("shelter", "reopen_site", site_id=spare["site_id"])
+    wait(lambda: _sitrep_has(client, site_id, other["site_id"]), "reporting has the move and the departure")
+    call("reporting", "get_sitrep", adm1="Sofala")
+    call("reporting", "get_site_profile", site_id=site_id)
+    call("reporting", "get_3w")
+    call("reporting", "export_hxl", table="sites")
+    call("reporting", "rebuild")
+    return call.calls
+
+
+def _known(client, household_id):
+    from haven_client import NotFound
+    try:
+        client.shelter.get_allocation(household_id=household_id)
+        return True
+    except NotFound:
+        return False
+
+
+def _sitrep_has(client, site_id, other_id):
+    """Reporting has applied the move and the departure: no household left at ``site_id``, one at ``other_id``."""
+    rows = {row["site_id"]: row for row in client.reporting.get_sitrep().get("sites", ())}
+    return site_id in rows and rows[site_id]["households"] == 0 and rows.get(other_id, {}).get("households") == 1
+
+
+def normalised(calls):
+    ids = {}
+
+    def fix(value):
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value[:KEEP_ITEMS]]
+        if isinstance(value, str):
+            if TIMESTAMP.match(value):
+                return EXAMPLE_TIME
+            return UUID.sub(lambda m: ids.setdefault(m.group(0), _example_id(len(ids))), value)
+        return value
+
+    return {service: {name: {"call": fix(found["call"]), "reply": fix(found["reply"])}
+                      for name, found in methods.items()} for service, methods in calls.items()}
+
+
+def _example_id(index):
+    from uuid import UUID as Uuid
+    return str(Uuid(int=0x3F2B8C1E6D4A4E0B9A512C7D9E8F1A00 + index))
+
+
+def examples_path(root, service):
+    return Path(root) / "services" / service / f"haven_{service}" / "examples.json"
+
+
+def write(root, calls):
+    for service, methods in normalised(calls).items():
+        examples_path(root, service).write_text(json.dumps(methods, indent=2, ensure_ascii=False) + "\n")
