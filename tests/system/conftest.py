@@ -1,5 +1,5 @@
 """What the partner-kit system tests share (tests/system/test_partner_kit.py, test_gateway.py): one Haven for the
-session, started on first use: registration, shelter, reporting and the gateway as processes, on a vhost and
+session, started on first use: registration, shelter, reporting, protection and the gateway as processes, on a vhost and
 databases of their own."""
 import uuid
 
@@ -8,7 +8,7 @@ import pytest
 from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
                                   with_vhost)
 
-PARTNER_SERVICES = ("registration", "shelter", "reporting", "gateway")
+PARTNER_SERVICES = ("registration", "shelter", "reporting", "protection", "gateway")
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,9 @@ def partner_haven(infrastructure, _database_factory, tmp_path_factory):
         for service in PARTNER_SERVICES:
             url = _database_factory.create(f"haven_{service}")
             port = free_port()
-            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2")
+            # The gateway at DEBUG: test_gateway checks that no case detail reaches its log, whatever the level.
+            extra = {"LOG_LEVEL": "DEBUG"} if service == "gateway" else {}
+            env = service_process_env(service, amqp_uri, url, port, OUTBOX_POLL_SECONDS="0.2", **extra)
             processes[service] = ServiceProcess(service, env, port, logs / f"{service}.log").start()
         for process in processes.values():
             process.wait_healthy(timeout=90)

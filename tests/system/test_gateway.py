@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = ["shelter:read", "shelter:write", "registration:read", "registration:write", "reporting:read"]
 
 
-def bearer(*scopes, org="IOM"):
-    return {"Authorization": "Bearer " + issue_token(org=org, scopes=list(scopes or WRITER), ttl_seconds=3600)}
+CASEWORKER = ["protection:read", "protection:write", "protection:caseworker"]
+
+
+def bearer(*scopes, org="IOM", sub=None):
+    return {"Authorization": "Bearer " + issue_token(org=org, scopes=list(scopes or WRITER), ttl_seconds=3600,
+                                                     sub=sub)}
 
 
 def post(base, path, body, headers=None, raw=None):
@@ -95,3 +99,34 @@ def test_the_gateway_serves_the_generated_openapi_document(partner_haven):
     assert document == json.loads((ROOT / "docs" / "openapi.json").read_text())
     validate(document)
     assert "/rpc/registration/register_households" in document["paths"]
+
+
+@pytest.mark.timeout(300)
+def test_a_protection_case_through_the_gateway_leaves_no_name_or_narrative_in_its_log(partner_haven):
+    """Protection's methods are partner methods too; the gateway (run at DEBUG by the fixture) forwards a case's
+    name, details and narrative and hands back the reply, but writes none of them to its log, nor when the call
+    fails."""
+    base = partner_haven["gateway_url"]
+    site = post(base, "/rpc/shelter/create_site", {"site": {
+        "name": "Dondo 9", "site_type": "planned_camp", "adm1": "Sofala", "adm2": "Dondo", "lat": -19.61,
+        "lon": 34.71, "managing_agency": "IOM"}})
+    assert site.status_code == 200, site.text
+    secret = uuid.uuid4().hex
+    case = {"case_type": "child_protection", "risk": "high", "site_id": site.json()["site_id"],
+            "person": {"name": f"Name {secret}", "sex": "female", "age_years": 11,
+                       "identifying_details": f"Details {secret}"},
+            "caseworker": "caseworker-9", "narrative": f"Narrative {secret}"}
+    caseworker = bearer(*CASEWORKER, sub="caseworker-9")
+    opened = post(base, "/rpc/protection/open_case", {"case": case}, caseworker)
+    assert opened.status_code == 200, opened.text
+    case_id = opened.json()["case_id"]
+    read = post(base, "/rpc/protection/get_case", {"case_id": case_id}, caseworker)
+    assert read.status_code == 200 and read.json()["narrative"] == f"Narrative {secret}"
+    bad = post(base, "/rpc/protection/open_case", {"case": {**case, "risk": "extreme"}}, caseworker)
+    assert (bad.status_code, list(bad.json()["errors"])) == (400, ["case.risk"])
+    refused = post(base, "/rpc/protection/update_case", {"case_id": case_id, "changes": {
+        "narrative": f"Narrative {secret}"}}, bearer("protection:read", "protection:write", org="UNHCR"))
+    assert refused.status_code == 404
+    log = Path(partner_haven["processes"]["gateway"].log_path).read_text()
+    assert "/rpc/protection/open_case" in log or "open_case" in log, "the gateway logs its requests"
+    assert secret not in log

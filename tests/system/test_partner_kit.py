@@ -1,5 +1,5 @@
-"""The partner kit against real services (issue 16): registration, shelter and reporting as processes on a vhost and
-databases of their own, driven only through ``haven_client`` (kombu alone).
+"""The partner kit against real services (issue 16): registration, shelter, reporting and protection as processes on
+a vhost and databases of their own, driven only through ``haven_client`` (kombu alone).
 
 * the README's five-minute tutorial (shared/client/README.md), its code blocks run as written;
 * one call of every RPC method (tools/partner/examples.py): each reply has the keys of the example its contract
@@ -32,8 +32,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PARTNER_SCOPES = ["shelter:read", "shelter:write", "registration:read", "registration:write", "reporting:read"]
 
 
-def token(*scopes, org="IOM", ttl=3600):
-    return issue_token(org=org, scopes=list(scopes or PARTNER_SCOPES), ttl_seconds=ttl)
+# Protection's examples: IOM's caseworker (also a manager, with the consent override) and a UNHCR manager.
+PROTECTION_IOM = ["registration:write", "protection:read", "protection:write", "protection:caseworker",
+                  "protection:manager", "protection:consent_override"]
+PROTECTION_UNHCR = ["protection:read", "protection:write", "protection:manager"]
+
+
+def token(*scopes, org="IOM", ttl=3600, sub=None):
+    return issue_token(org=org, scopes=list(scopes or PARTNER_SCOPES), ttl_seconds=ttl, sub=sub)
 
 
 def tutorial_blocks():
@@ -64,8 +70,13 @@ def test_the_readme_tutorial_runs_as_written(partner_haven, monkeypatch, capsys)
 def test_every_method_answers_with_the_shape_its_contract_documents(partner_haven):
     with HavenClient(partner_haven["amqp_uri"], token=token(*PARTNER_SCOPES, "admin")) as client:
         calls = examples.play(client, lambda predicate, what: wait_until(predicate, timeout=60, message=what))
+        [site_id] = [s["site_id"] for s in client.shelter.list_sites(adm1="Sofala") if s["code"] == "MZ-DON-001"]
+    with HavenClient(partner_haven["amqp_uri"], token=token(*PROTECTION_IOM, sub="caseworker-1")) as iom, \
+            HavenClient(partner_haven["amqp_uri"], token=token(*PROTECTION_UNHCR, org="UNHCR", sub="manager-1")) as unhcr:
+        calls.update(examples.play_protection(
+            iom, unhcr, site_id, lambda predicate, what: wait_until(predicate, timeout=60, message=what)))
     played = {(service, method) for service, methods in calls.items() for method in methods}
-    assert len(played) == 26
+    assert len(played) == 26 + 18
     if os.environ.get("HAVEN_WRITE_EXAMPLES") == "1":
         examples.write(ROOT, calls)
     differences = []

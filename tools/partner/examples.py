@@ -91,6 +91,54 @@ def play(client, wait):
     return call.calls
 
 
+def play_protection(iom, unhcr, site_id, wait):
+    """Protection's methods, for a case worked by IOM (``iom``: its caseworker ``caseworker-1``, also a manager with
+    the consent override) and shared with UNHCR (``unhcr``: a manager), and the follow-ups registration's protection
+    needs open at ``site_id``. Placeholder people only: the examples are published."""
+    call = Recorder(iom)
+    answer = Recorder(unhcr)
+    today = date.today().isoformat()
+    iom.registration.register_household(household={"site_id": site_id, "consent": True, "members": [
+        member("Example", "Person", "female", "head", age_years=30, specific_needs=["CR-CP"]),
+        member("Example", "Child", "male", "child", age_years=9, specific_needs=["SC-UC"])]})
+    case = {"case_type": "child_protection", "risk": "high", "uasc_status": "unaccompanied", "site_id": site_id,
+            "person": {"name": "Example Child", "sex": "male", "age_years": 9,
+                       "identifying_details": "(placeholder identifying details)"},
+            "concerns": ["family_separation"], "specific_needs": ["SC-UC"], "caseworker": "caseworker-1",
+            "narrative": "(placeholder narrative)"}
+    case_id = call("protection", "open_case", case=case)["case_id"]
+    call("protection", "get_case", case_id=case_id)
+    call("protection", "list_cases", site_id=site_id, case_type="child_protection")
+    call("protection", "update_case", case_id=case_id, changes={"risk": "medium"})
+    call("protection", "change_status", case_id=case_id, status="assessment", date=today)
+    for kind in ("services", "share"):
+        call("protection", "record_consent", case_id=case_id, consent={"kind": kind, "given": True, "date": today})
+    call("protection", "record_action", case_id=case_id, action={
+        "kind": "service", "service_type": "mental_health_psychosocial", "provider_org": "UNICEF",
+        "due_on": today, "note": "(placeholder note)"})
+    call("protection", "assign_case", case_id=case_id, caseworker="caseworker-1")
+    referral = call("protection", "refer_case", case_id=case_id, referral={"to_org": "UNHCR",
+                                                                           "service_type": "legal"})
+    answer("protection", "list_incoming")
+    answer("protection", "answer_referral", referral_id=referral["referral_id"], accept=True,
+           caseworker="caseworker-2")
+    call("protection", "revoke_referral", referral_id=referral["referral_id"])
+    transfer = call("protection", "transfer_case", case_id=case_id, to_org="UNHCR")
+    answer("protection", "answer_transfer", transfer_id=transfer["transfer_id"], accept=False)
+    call("protection", "read_access_log", case_id=case_id)
+    wait(lambda: len(iom.protection.list_follow_ups(site_id=site_id)["items"]) >= 2,
+         "protection has the household's follow-ups")
+    first, second = call("protection", "list_follow_ups", site_id=site_id)["items"][:2]
+    call("protection", "convert_follow_up", follow_up_id=first["follow_up_id"], case={
+        **case, "person": {"name": "Example Person", "sex": "female", "age_years": 30}, "specific_needs": [],
+        "uasc_status": None, "concerns": []})
+    call("protection", "close_follow_up", follow_up_id=second["follow_up_id"], reason="(placeholder reason)")
+    for service, methods in answer.calls.items():
+        for name, found in methods.items():
+            call.calls.setdefault(service, {}).setdefault(name, found)
+    return call.calls
+
+
 def _known(client, household_id):
     from haven_client import NotFound
     try:

@@ -10,151 +10,251 @@ class Protection(ServiceClient):
 
     service = "protection"
 
-    def open_case(self, case: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def open_case(self, case: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
+        """Open a protection case (child protection, GBV, general protection) for a registered member or someone
+        not registered. Names, identifying details and the narrative are encrypted at rest and never leave the
+        service; its events carry type, risk, status and place only (a GBV case's events carry no site). Scope
+        `protection:write`. Errors: ValidationError, Forbidden.
         """
-        return self._call("open_case", {"case": case}, timeout=timeout)
+        return self._call("open_case", {"case": case}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_case(self, case_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+    def get_case(self, case_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One case, as the caller's role may see it; the read is written to the access log. Scope
+        `protection:read`. Errors: NotFound.
         """
         return self._call("get_case", {"case_id": case_id}, timeout=timeout)
 
     def list_cases(
             self,
-            site_id: Optional[Any] = None,
-            case_type: Optional[Any] = None,
-            status: Optional[Any] = None,
-            risk: Optional[Any] = None,
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            site_id: Optional[str] = None,
+            case_type: Optional[str] = None,
+            status: Optional[str] = None,
+            risk: Optional[str] = None,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+    ) -> dict:
+        """The cases the caller may see, filtered by any of site, type, status and risk (keywords). A GBV case's
+        name never appears in a list. Scope `protection:read`. Errors: none of its own.
         """
         return self._call("list_cases", {"site_id": site_id, "case_type": case_type, "status": status, "risk": risk, "limit": limit, "offset": offset},
                           timeout=timeout)
 
-    def update_case(self, case_id: Any, changes: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def update_case(
+            self,
+            case_id: str,
+            changes: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Change a case's person, concerns, specific needs, risk, site or narrative; only the fields given change.
+        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden.
         """
-        return self._call("update_case", {"case_id": case_id, "changes": changes}, timeout=timeout)
+        return self._call("update_case", {"case_id": case_id, "changes": changes},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def change_status(
             self,
-            case_id: Any,
-            status: Any,
-            date: Optional[Any] = None,
+            case_id: str,
+            status: str,
+            date: Optional[str] = None,
             *,
+            idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    ) -> dict:
+        """Move a case one step along its workflow: new, assessment, case_plan, services, closed (a closed case
+        reopens to assessment), as of `date` (today when not given). Scope `protection:write`. Errors: NotFound,
+        Forbidden, Conflict.
         """
-        return self._call("change_status", {"case_id": case_id, "status": status, "date": date}, timeout=timeout)
+        return self._call("change_status", {"case_id": case_id, "status": status, "date": date},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def record_consent(self, case_id: Any, consent: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def record_consent(
+            self,
+            case_id: str,
+            consent: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record the person's (or guardian's) consent to services or to sharing, given or withdrawn, as of a day.
+        Scope `protection:write`. Errors: NotFound, Forbidden.
         """
-        return self._call("record_consent", {"case_id": case_id, "consent": consent}, timeout=timeout)
+        return self._call("record_consent", {"case_id": case_id, "consent": consent},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def record_action(self, case_id: Any, action: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def record_action(
+            self,
+            case_id: str,
+            action: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record a service given or planned (with its provider) or a follow-up visit on a case. Scope
+        `protection:write`. Errors: ValidationError, NotFound, Forbidden.
         """
-        return self._call("record_action", {"case_id": case_id, "action": action}, timeout=timeout)
+        return self._call("record_action", {"case_id": case_id, "action": action},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def assign_case(self, case_id: Any, caseworker: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def assign_case(
+            self,
+            case_id: str,
+            caseworker: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """A manager assigns the case to a caseworker (the token `sub` of that caseworker). Scope
+        `protection:write`. Errors: NotFound, Forbidden.
         """
-        return self._call("assign_case", {"case_id": case_id, "caseworker": caseworker}, timeout=timeout)
+        return self._call("assign_case", {"case_id": case_id, "caseworker": caseworker},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def refer_case(self, case_id: Any, referral: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def refer_case(
+            self,
+            case_id: str,
+            referral: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Refer a case to another organisation for a service. The case type's consents are needed, unless a caller
+        with `protection:consent_override` gives an `override_reason` (recorded, and flagged in the event).
+        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden.
         """
-        return self._call("refer_case", {"case_id": case_id, "referral": referral}, timeout=timeout)
+        return self._call("refer_case", {"case_id": case_id, "referral": referral},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def answer_referral(
             self,
-            referral_id: Any,
-            accept: Any,
-            caseworker: Optional[Any] = None,
+            referral_id: str,
+            accept: bool,
+            caseworker: Optional[str] = None,
             *,
+            idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    ) -> dict:
+        """A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a
+        referral; while it is accepted, that organisation sees the case. Scope `protection:write`. Errors:
+        NotFound, Forbidden, Conflict.
         """
         return self._call("answer_referral", {"referral_id": referral_id, "accept": accept, "caseworker": caseworker},
-                          timeout=timeout)
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_referral(self, referral_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def revoke_referral(
+            self,
+            referral_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """The referring organisation withdraws a referral: the other organisation no longer sees the case. Scope
+        `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
-        return self._call("revoke_referral", {"referral_id": referral_id}, timeout=timeout)
+        return self._call("revoke_referral", {"referral_id": referral_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def transfer_case(self, case_id: Any, to_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def transfer_case(
+            self,
+            case_id: str,
+            to_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Ask another organisation to take over a case (its sharing consent is needed); the case changes hands
+        when a manager there accepts. Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden,
+        Conflict.
         """
-        return self._call("transfer_case", {"case_id": case_id, "to_org": to_org}, timeout=timeout)
+        return self._call("transfer_case", {"case_id": case_id, "to_org": to_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def answer_transfer(
             self,
-            transfer_id: Any,
-            accept: Any,
-            caseworker: Optional[Any] = None,
+            transfer_id: str,
+            accept: bool,
+            caseworker: Optional[str] = None,
             *,
+            idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    ) -> dict:
+        """A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a
+        transfer. Scope `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
         return self._call("answer_transfer", {"transfer_id": transfer_id, "accept": accept, "caseworker": caseworker},
-                          timeout=timeout)
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def list_incoming(
             self,
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+    ) -> dict:
+        """Referrals and transfers to the caller's organisation waiting for an answer (type and risk only, no
+        names). Scope `protection:read`. Errors: none of its own.
         """
         return self._call("list_incoming", {"limit": limit, "offset": offset}, timeout=timeout)
 
     def read_access_log(
             self,
-            case_id: Optional[Any] = None,
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            case_id: Optional[str] = None,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+    ) -> dict:
+        """Managers only: who read or changed which case, when (insert-only), newest first; one case's or all of
+        the organisation's. Scope `protection:read`. Errors: Forbidden.
         """
         return self._call("read_access_log", {"case_id": case_id, "limit": limit, "offset": offset}, timeout=timeout)
 
     def list_follow_ups(
             self,
-            site_id: Optional[Any] = None,
-            status: Optional[Any] = 'open',
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            site_id: Optional[str] = None,
+            status: Optional[str] = 'open',
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:read`. Errors: none of its own.
+    ) -> dict:
+        """The follow-ups protection opened for households whose registration recorded a protection need (SC, CR,
+        SV, ...) at the sites the caller's organisation is the protection focal point for; by status (default
+        open). Scope `protection:read`. Errors: none of its own.
         """
         return self._call("list_follow_ups", {"site_id": site_id, "status": status, "limit": limit, "offset": offset},
                           timeout=timeout)
 
-    def convert_follow_up(self, follow_up_id: Any, case: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def convert_follow_up(
+            self,
+            follow_up_id: str,
+            case: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Open a case from a follow-up (at the follow-up's site); the follow-up becomes `converted`. Scope
+        `protection:write`. Errors: ValidationError, NotFound, Forbidden, Conflict.
         """
-        return self._call("convert_follow_up", {"follow_up_id": follow_up_id, "case": case}, timeout=timeout)
+        return self._call("convert_follow_up", {"follow_up_id": follow_up_id, "case": case},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def close_follow_up(self, follow_up_id: Any, reason: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `protection:write`. Errors: none of its own.
+    def close_follow_up(
+            self,
+            follow_up_id: str,
+            reason: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Close a follow-up without a case, with a reason (kept by protection only). Scope `protection:write`.
+        Errors: NotFound, Conflict.
         """
-        return self._call("close_follow_up", {"follow_up_id": follow_up_id, "reason": reason}, timeout=timeout)
+        return self._call("close_follow_up", {"follow_up_id": follow_up_id, "reason": reason},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
 class Registration(ServiceClient):
     """`registration`'s methods (docs/rpc/registration.md)."""
