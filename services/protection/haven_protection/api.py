@@ -172,3 +172,25 @@ CLOSE_FOLLOW_UP = RpcContract(
     args={"follow_up_id": UUIDString(required=True), **CloseSchema().fields}, reply="The follow-up.", writes=True,
     example=EXAMPLES.get("close_follow_up"),
     errors={"NotFound": "no follow-up has this id", "Conflict": "the follow-up is already converted or closed"})
+
+# Who may, beyond the scope (domain.py decides; services/protection/README.md): shown under each method's scope.
+_OWNER = ("roles: the case's organisation's `protection:manager`, or its assigned `protection:caseworker`; `admin` "
+          "is no way around it")
+_ROLES = {
+    OPEN_CASE: "roles: `protection:caseworker` (for themselves) or `protection:manager`",
+    GET_CASE: "roles: the case's organisation's `protection:manager` or assigned `protection:caseworker`, or, while "
+              "a referral is accepted, the receiving organisation's manager and caseworker; `admin` sees no case",
+    LIST_CASES: "roles: as `get_case`, case by case", UPDATE_CASE: _OWNER, CHANGE_STATUS: _OWNER,
+    RECORD_CONSENT: _OWNER, RECORD_ACTION: _OWNER, ASSIGN_CASE: "roles: the case's organisation's "
+                                                                "`protection:manager`",
+    REFER_CASE: _OWNER + "; without the consents, `protection:consent_override` with an `override_reason`",
+    ANSWER_REFERRAL: "roles: the receiving organisation's `protection:manager`", REVOKE_REFERRAL: _OWNER,
+    TRANSFER_CASE: "roles: the case's organisation's `protection:manager`",
+    ANSWER_TRANSFER: "roles: the receiving organisation's `protection:manager`",
+    LIST_INCOMING: "roles: `protection:manager`", READ_ACCESS_LOG: "roles: `protection:manager`",
+    LIST_FOLLOW_UPS: "roles: `protection:caseworker` or `protection:manager` of the site's focal organisation",
+    CONVERT_FOLLOW_UP: "roles: `protection:caseworker` or `protection:manager` of the site's focal organisation",
+    CLOSE_FOLLOW_UP: "roles: `protection:caseworker` or `protection:manager` of the site's focal organisation",
+}
+for _contract, _roles in _ROLES.items():
+    _contract.notes = _roles

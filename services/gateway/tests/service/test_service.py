@@ -34,7 +34,8 @@ def test_health_and_the_openapi_document_need_no_token(gateway):
 def test_it_forwards_exactly_the_partner_methods():
     assert ("registration", "register_household") in ROUTES and ROUTES[("registration", "register_household")]
     assert ROUTES[("shelter", "get_site")] is False
-    assert len(ROUTES) == 26
+    assert ROUTES[("protection", "open_case")] and ROUTES[("protection", "get_case")] is False
+    assert len(ROUTES) == 26 + 18  # registration, shelter and reporting; protection's 18
 
 
 def test_a_method_of_a_service_that_is_not_running_is_503_unknown_service(gateway):

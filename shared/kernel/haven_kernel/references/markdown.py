@@ -129,8 +129,8 @@ def _method_section(method):
     names = ", ".join(p.name if p.default is p.empty else f"{p.name}=None" for p in method.parameters)
     lines = [f"<a id=\"{method.name}\"></a>", f"## `{method.name}({names})`", "", contract.summary, "",
              f"- scope: `{method.scope}`",
-             f"- writes: {'yes: send an idempotency key so that a retry is answered, not done twice' if contract.writes else 'no'}",
-             ""]
+             f"- writes: {'yes: send an idempotency key so that a retry is answered, not done twice' if contract.writes else 'no'}"]
+    lines += [f"- {contract.notes}", ""] if contract.notes else [""]
     if contract.args:
         lines += ["### Arguments", ""]
         rows = []
