@@ -15,8 +15,8 @@ from haven_kernel.testing import (admin_sql, create_vhost, delete_vhost, drop_da
                                   with_database, with_vhost)
 
 ROOT = Path(__file__).resolve().parent.parent
-HAVEN_SERVICES = ("registration", "shelter", "reporting", "protection")
-DEFAULT_PORTS = {"reporting": 8000, "registration": 8001, "shelter": 8002, "protection": 8005}
+HAVEN_SERVICES = ("registration", "shelter", "health", "reporting", "protection")
+DEFAULT_PORTS = {"reporting": 8000, "registration": 8001, "shelter": 8002, "health": 8004, "protection": 8005}
 
 
 def infrastructure():
@@ -189,7 +189,7 @@ def listening_pid(port):
 
 
 def running_haven():
-    """{service: base_url} when ``make run`` has all three services up on their default ports, else None."""
+    """{service: base_url} when ``make run`` has all the services up on their default ports, else None."""
     found = {}
     for service in HAVEN_SERVICES:
         port = int(os.environ.get(f"{service.upper()}_HTTP", f":{DEFAULT_PORTS[service]}").rpartition(":")[2])

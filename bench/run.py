@@ -2,11 +2,12 @@
 
     BENCH_SCALE=short|full|tiny   (default short: a few minutes; full: the 100,000-household sitrep; tiny: the smoke
                                    test's seconds-long run, for checking that the harness works, not for numbers)
-    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all three answer /health on
+    BENCH_REUSE=auto|never        (auto: use the services `make run` has up, when all of them answer /health on
                                    their default ports; never: always start fresh ones)
     BENCH_ROUNDS=N                (repetitions, at least 3)
     BENCH_OUTPUT=path.json        (default bench/results/<timestamp>.json)
-    BENCH_PART=all|bulk_cost      (default all; bulk_cost: only the cost of one bulk call, see bench/bulk_cost.py)
+    BENCH_PART=all|bulk_cost|logistics  (default all; bulk_cost: only the cost of one bulk call, see
+                                  bench/bulk_cost.py; logistics: only logistics' figures, see bench/logistics.py)
 
 Prints a table and writes JSON: the machine (cores, load), and for each figure the median, min and max over the
 repetitions. Ratios are taken within a round (a figure over the baseline measured just before it), so that they
@@ -25,7 +26,7 @@ from pathlib import Path
 import eventlet
 import sqlalchemy as sa
 
-from . import baselines, bulk_cost, gateway_cost, infra, workload
+from . import baselines, bulk_cost, gateway_cost, health, infra, logistics, workload
 from .cpu import CpuMeter
 from .stats import fmt, percentile, summary
 
@@ -33,11 +34,11 @@ SCALES = {
     # rounds, raw messages, round trips, naive ops, sequential calls, sustained households, bulk calls x batch,
     # sitrep sample calls, sites, "small" and "large" household counts for the sitrep.
     "tiny": dict(rounds=3, messages=200, round_trips=20, naive_ops=30, sequential=10, sustained=20, bulk_calls=2,
-                 batch=10, sitrep_calls=3, sites=3, small=40, large=80),
+                 batch=10, sitrep_calls=3, sites=3, small=40, large=80, health_reports=20),
     "short": dict(rounds=3, messages=3000, round_trips=300, naive_ops=400, sequential=150, sustained=300,
-                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=5000),
+                  bulk_calls=2, batch=500, sitrep_calls=15, sites=20, small=1000, large=5000, health_reports=1000),
     "full": dict(rounds=5, messages=20000, round_trips=1000, naive_ops=2000, sequential=500, sustained=2000,
-                 bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000),
+                 bulk_calls=10, batch=500, sitrep_calls=30, sites=100, small=1000, large=100000, health_reports=1000),
 }
 
 TARGETS = {
@@ -64,8 +65,8 @@ def main():
     scale = dict(SCALES[scale_name])
     scale["rounds"] = max(3, int(os.environ.get("BENCH_ROUNDS", scale["rounds"])))
     part = os.environ.get("BENCH_PART", "all")
-    if part not in ("all", "bulk_cost"):
-        say(f"BENCH_PART must be all or bulk_cost; got {part!r}")
+    if part not in ("all", "bulk_cost", "logistics"):
+        say(f"BENCH_PART must be all, bulk_cost or logistics; got {part!r}")
         return 2
     reuse = os.environ.get("BENCH_REUSE", "auto")
     tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -89,8 +90,12 @@ def main():
         if part == "all":
             run(scale, reuse, tag, servers, log_dir, result, cleanup)
         else:
-            result["mode"] = "bulk_cost only"
-        run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
+            result["mode"] = f"{part} only"
+        if part in ("all", "bulk_cost"):
+            run_bulk_cost(scale_name, scale, tag, servers, log_dir, result, cleanup)
+        if part in ("all", "logistics"):
+            say("Logistics: the ledger at two sizes, then bulk distribution next to bulk registration ...")
+            logistics.run_logistics(scale_name, tag, servers, log_dir, result, cleanup)
     except BaseException:
         result["error"] = traceback.format_exc()
         raise
@@ -129,7 +134,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         result["mode"] = "reused"
         gateway_url = gateway_cost.running()
     else:
-        say(f"Starting registration, shelter, reporting and protection on vhost {vhost.name} with fresh databases ...")
+        say(f"Starting {', '.join(infra.HAVEN_SERVICES)} on vhost {vhost.name} with fresh databases ...")
         urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
         processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
         for process in processes.values():
@@ -215,6 +220,8 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         cleanup.append(door.close)
     else:
         result["notes"].append("no gateway answered on port 8006 next to `make run`: its figures are missing")
+    health_client = haven.proxy(health.token(), timeout=600)
+    reports_sent = [health.reports_received(reader)]
     meter = CpuMeter({**processes, "naive_a": naive_a, "naive_b": naive_b}, f"haven_bench_{tag.lower()}")
     rounds = []
     rng = random.Random(1)
@@ -269,6 +276,12 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         r["cpu_bulk"] = per_household(CpuMeter.delta(before, meter.snapshot()), count)
         say(f"  bulk, calls of {scale['batch']}: {r['bulk_committed']:.1f} households/s committed, "
             f"{r['bulk_e2e']:.1f} end to end")
+
+        r["health_committed"], r["health_e2e"], sent = health.bulk_reports(
+            health_client, reader, site_ids, scale["health_reports"], reports_sent[0])
+        reports_sent[0] += sent
+        say(f"  health, {sent} weekly reports in one call: {r['health_committed']:.0f} reports/s committed, "
+            f"{r['health_e2e']:.0f} end to end")
         rounds.append(r)
 
     # -- the large set -----------------------------------------------------------------------------------------------
@@ -323,6 +336,11 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         "bulk_committed": summary(col("bulk_committed"), "households/s",
                                   label=f"bulk, calls of {scale['batch']}, committed"),
         "bulk_e2e": summary(col("bulk_e2e"), "households/s", label=f"bulk, calls of {scale['batch']}, end to end"),
+        "health_reports_committed": summary(col("health_committed"), "reports/s",
+                                            label=f"health: {scale['health_reports']:,} weekly reports in one call, "
+                                                  "committed"),
+        "health_reports_e2e": summary(col("health_e2e"), "reports/s",
+                                      label=f"health: {scale['health_reports']:,} weekly reports, end to end"),
         "projection_lag_p50": summary(col("lag_p50"), "s", label="projection lag p50 (sitrep lag_seconds, sustained)"),
         "projection_lag_p99": summary(col("lag_p99"), "s", label="projection lag p99 (sitrep lag_seconds, sustained)"),
         "sitrep_small": summary(sitrep_small, "ms", label=f"get_sitrep at {scale['small']:,} households",
@@ -376,7 +394,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
     if protection_cpu is not None:
         protection_cpu["target"] = f"<= {PROTECTION_CPU_LIMIT_MS}"
         protection_cpu["met"] = protection_cpu["median"] <= PROTECTION_CPU_LIMIT_MS
-    for name in ("registration", "shelter", "reporting"):
+    for name in infra.HAVEN_SERVICES:
         key = f"rss_peak_{name}"
         if key in f:
             f[key]["target"] = f"< {RSS_LIMIT_MB}"
@@ -387,7 +405,7 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
 def table(result):
     rows = [("figure", "median", "min", "max", "unit", "target")]
     for key, fig in result["figures"].items():
-        if key.startswith("cpu_ms_per_household_") or bulk_cost.PREFIX in key:
+        if key.startswith("cpu_ms_per_household_") or bulk_cost.PREFIX in key or key.startswith(logistics.PREFIX):
             continue
         target = ""
         if "target" in fig:
@@ -426,6 +444,9 @@ def table(result):
         lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "
                      "x base = over the first row, same run)")
         lines.append(bulk_cost.table(result["figures"]))
+    if logistics.table(result):
+        lines.append("")
+        lines.append(logistics.table(result))
     for note in result["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)

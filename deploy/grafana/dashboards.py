@@ -18,7 +18,7 @@ DATASOURCE = {"type": "prometheus", "uid": "haven-prometheus"}
 RATE = "$__rate_interval"
 
 # Services that exist; the planned ones (logistics 8003, health 8004, protection 8005) get a line when they land.
-SERVICES = ("registration", "shelter", "reporting", "protection", "gateway")
+SERVICES = ("registration", "shelter", "logistics", "health", "reporting", "protection", "gateway")
 
 # Business figures per service: (title, expression, legend, unit).
 BUSINESS = {
@@ -39,10 +39,19 @@ BUSINESS = {
          "allocated {{site_type}}", "short",
          'max by (site_type) (haven_shelter_waitlisted_households{job="haven"})', "waitlisted {{site_type}}"),
     ],
+    "logistics": [
+        ("Stock on hand by item", 'max by (item) (haven_logistics_stock_on_hand{job="haven"})', "{{item}}", "short"),
+        ("Warehouse x item pipelines by status", 'max by (status) (haven_logistics_positions{job="haven"})',
+         "{{status}}", "short"),
+    ],
     "protection": [
         ("Cases by type and status", 'max by (case_type, status) (haven_protection_cases{job="haven"})',
          "{{case_type}} {{status}}", "short"),
         ("Follow-ups by status", 'max by (status) (haven_protection_follow_ups{job="haven"})', "{{status}}", "short"),
+    ],
+    "health": [
+        ("Facilities by status", 'max by (status) (haven_health_facilities{job="haven"})', "{{status}}", "short"),
+        ("Alerts by status", 'max by (status) (haven_health_alerts{job="haven"})', "{{status}}", "short"),
     ],
     "reporting": [
         ("Projection lag", 'max(haven_reporting_projection_lag_seconds{job="haven"})', "lag", "s"),

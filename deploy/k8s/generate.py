@@ -27,6 +27,8 @@ QUEUE_TYPE = "quorum"
 SERVICES = {
     "registration": (8001, 4),
     "shelter": (8002, 4),
+    "logistics": (8003, 4),
+    "health": (8004, 2),
     "reporting": (8000, 4),
     "protection": (8005, 4),
     "gateway": (8006, 4),  # the partners' HTTPS/JSON door

@@ -19,18 +19,21 @@ FIGURES = (
     "event_lag_p99", "sitrep_small", "sitrep_large",
     "ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive", "ratio_bulk_vs_sustained",
     "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
-    "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting",
+    "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting", "rss_peak_health", "rss_peak_protection",
+    "health_reports_committed", "health_reports_e2e",
     "client_get_household_p50", "gateway_get_household_p50", "gateway_get_household_p99", "gateway_adds_p50",
     "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
     "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
+    "logistics_stock_on_hand_ratio", "logistics_stock_card_ratio", "logistics_distribution_over_registration",
+    "logistics_cpu_ms_per_household",
 )
 TARGETED = ("ratio_get_household_p50", "ratio_register_household_p50", "ratio_sustained_vs_naive",
             "ratio_bulk_vs_sustained", "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
-            "rss_peak_registration", "rss_peak_shelter",
-            "rss_peak_reporting")
+            "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting", "rss_peak_health",
+            "rss_peak_protection")
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)  # logistics' part (bench/logistics.py) included
 def test_the_bench_runs_at_tiny_scale_and_reports_every_figure(infrastructure, tmp_path):
     output = tmp_path / "bench.json"
     env = dict(os.environ, BENCH_SCALE="tiny", BENCH_REUSE="never", BENCH_OUTPUT=str(output),

@@ -2,6 +2,7 @@
 demo prints."""
 import time
 
+from .health_act import health_differences
 from .plan import ScenarioError
 
 SITE_FIELDS = ("name", "site_type", "adm1", "adm2", "lat", "lon", "status", "managing_agency", "code", "households",
@@ -27,6 +28,8 @@ def differences(sitrep, expected, only_sites=None, totals=True):
         for key in SITE_FIELDS:
             if have.get(key) != want[key]:
                 found.append(f"{want['name']}: {key} is {have.get(key)!r}, expected {want[key]!r}")
+    if "health" in expected:
+        found += health_differences(sitrep.get("health") or {"sites": []}, expected["health"], whole=totals)
     if totals:
         for key in TOTAL_FIELDS:
             if sitrep["totals"].get(key) != expected["totals"][key]:

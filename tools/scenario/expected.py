@@ -52,7 +52,12 @@ def expected_sitrep(scenario, threshold=5, targets=None):
                 totals["by_sex_age"][sex][band] += site["by_sex_age"][sex][band]
         totals["specific_needs"].update(site["exact_needs"])
     totals["specific_needs"] = dict(sorted(totals["specific_needs"].items()))
-    return {"totals": totals, "sites": sites, "three_w": _three_w(scenario, sites)}
+    three_w = _three_w(scenario, sites) + [row for act in scenario.acts for row in act.three_w(scenario)]
+    result = {"totals": totals, "sites": sites,
+              "three_w": sorted(three_w, key=lambda r: (r["org"], r["sector"], r["adm1"], r["adm2"], r["activity"]))}
+    for act in scenario.acts:  # each act's own section of the sitrep (e.g. "logistics")
+        result[act.section] = act.expected(scenario)
+    return result
 
 def _three_w(scenario, sites):
     rows = defaultdict(lambda: [set(), 0, 0])

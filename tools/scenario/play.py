@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from .expected import expected_sitrep
+from .health_act import HealthAct
 from .plan import (FULL_SITE_QUEUE, FULL_SITE_TENTS, M2_PER_PERSON, ORIGINS, PHASE_TIMEOUT, SITES, Household, Member,
                    ScenarioError, SitePlan, compose)
 
@@ -21,7 +22,8 @@ class CycloneScenario:
     ``connect(token)`` returns a context manager yielding the partner client (``haven_client.HavenClient``) with
     the token (the system test and the demo pass :func:`rpc_connector`)."""
 
-    def __init__(self, seed=2019, today=None, tag=None, protection=False):
+    def __init__(self, seed=2019, today=None, tag=None, health=False, protection=False, acts=()):
+        self.acts = list(acts)  # played after the phases (e.g. logistics_act.LogisticsAct()), each on its service
         self.rng = random.Random(seed)
         self.today = today or date.today()
         self.tag = tag or uuid.uuid4().hex[:4].upper()
@@ -43,6 +45,7 @@ class CycloneScenario:
         if protection:  # the protection act (tools/scenario/protection_act.py), played last
             from .protection_act import ProtectionAct
             self.protection = ProtectionAct(self)
+        self.health = HealthAct(self) if health else None  # the health act (tools/scenario/health_act.py)
 
     # -- what happens, decided up front so that capacity can be planned -------------------------------------------
     def _plan_moves(self):
@@ -146,6 +149,11 @@ class CycloneScenario:
         self._phase("Returns and onward movements", self._returns)
         self._phase("Births and newly identified specific needs", self._updates)
         self._phase("Site monitoring: latrines, water points, water supply", self._services)
+        for act in self.acts:
+            self._phase(act.title, lambda act=act: act.play(self))
+        if self.health is not None:
+            self._phase("Health: four weeks of facility reports, a cholera cluster, mortality over the threshold",
+                        self.health.play)
         if self.protection is not None:
             self._phase("Protection: two unaccompanied children, referrals, a GBV case", self.protection.play)
         say(f"Scenario played in {time.monotonic() - started:.1f}s")
@@ -164,7 +172,7 @@ class CycloneScenario:
             yield proxy
 
     def _create_site(self, site):
-        with self._as("IOM") as rpc:
+        with self._as(site.agency) as rpc:  # a site's managing agency creates and changes it (haven_kernel.sharing)
             created = rpc.shelter.create_site({
                 "name": site.name, "site_type": site.site_type, "adm1": site.adm1, "adm2": site.adm2,
                 "lat": site.lat, "lon": site.lon, "managing_agency": site.agency,
@@ -239,7 +247,7 @@ class CycloneScenario:
         self._relocate(self.school_moves)
         self._settle()
         school = self.by_key["BEI-1"]
-        with self._as("IOM") as rpc:
+        with self._as(school.agency) as rpc:
             rpc.shelter.close_site(school.site_id, "Classes resume; families moved to Mandruzi")
         school.status = "closed"
 
@@ -251,8 +259,9 @@ class CycloneScenario:
 
     def _returns(self):
         self._depart(self.returns)
-        with self._as("IOM") as rpc:
-            rpc.shelter.update_site(self.by_key["DON-1"].site_id, {"area_m2": 180000.0})
+        mandruzi = self.by_key["DON-1"]
+        with self._as(mandruzi.agency) as rpc:
+            rpc.shelter.update_site(mandruzi.site_id, {"area_m2": 180000.0})
 
     def _updates(self):
         for household in self.births:
@@ -274,7 +283,7 @@ class CycloneScenario:
         for site in self.sites:
             if site.services is None or site.status != "open":
                 continue
-            with self._as("IOM") as rpc:
+            with self._as(site.agency) as rpc:
                 rpc.shelter.record_site_services(site.site_id, {**site.services, "as_of": self.today.isoformat()})
 
     # -- waiting for shelter -----------------------------------------------------------------------------------------
@@ -321,7 +330,10 @@ class CycloneScenario:
     # -- the expected sitrep -------------------------------------------------------------------------------------------
     def expected(self, threshold=5, targets=None):
         """Every figure the sitrep must show (``expected.expected_sitrep``): ``{"totals", "sites", "three_w"}``."""
-        return expected_sitrep(self, threshold, targets)
+        expected = expected_sitrep(self, threshold, targets)
+        if self.health is not None:
+            expected["health"] = self.health.expected(threshold)
+        return expected
 
 
 PARTNERS = ("IOM", "CVM", "UNHCR", "WVI", "INGD")
@@ -330,7 +342,8 @@ PARTNERS = ("IOM", "CVM", "UNHCR", "WVI", "INGD")
 def scenario_tokens(ttl_seconds=4 * 3600):
     """A token per partner organisation: registration and shelter, read and write."""
     from haven_kernel.auth import issue_token
-    scopes = ("registration:write", "registration:read", "shelter:write", "shelter:read")
+    scopes = ("registration:write", "registration:read", "shelter:write", "shelter:read", "health:write",
+              "health:read")
     return {org: issue_token(org=org, scopes=scopes, ttl_seconds=ttl_seconds, sub=f"{org.lower()}-scenario")
             for org in PARTNERS}
 

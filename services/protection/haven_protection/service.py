@@ -18,6 +18,9 @@ from .settings import parse
 class ProtectionService(HavenService):
     name = "protection"
     catalogue = catalogue  # what it may emit: the events haven_contracts.protection lists
+    # A case is shared only case by case, by a referral or a transfer the person consented to (domain.py): the
+    # kernel's organisation-wide sharing agreements would go around consent, so protection does not offer them.
+    sharing_agreements = False
 
     settings = Settings(parse)  # the keyring: outside development a missing key refuses to start
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)

@@ -1,6 +1,7 @@
 """Changing a registered household: its details and members (``update_household``), its departure
-(``record_departure``) and its move to another site (``relocate_household``). Each locks the household, checks the
-change, writes it with a new version and emits one event, committed together by the entrypoint."""
+(``record_departure``) and its move to another site (``relocate_household``). Each locks the household, checks that
+the caller may change it (``haven_kernel.sharing``: else NotFound), checks the change, writes it with a new version
+and emits one event, committed together by the entrypoint. Each replies with an acknowledgement, not the record."""
 from haven_kernel.clock import aware, utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
@@ -48,7 +49,7 @@ class Changes(UseCase):
         duplicates = self._link_duplicates(household) if "members" in changed else []
         self.unit.emit("household_updated", {**self._event(household), "changed": changed})
         self._needs_changed(household, before, "updated")
-        return {**self._view(household), "new_possible_duplicates": duplicates}
+        return {**views.acknowledged(household), "new_possible_duplicates": duplicates}
 
     def depart(self, household_id, reason, on, expected_version=None):
         household = self._household(household_id, expected_version)
@@ -66,7 +67,7 @@ class Changes(UseCase):
         self.unit.emit("household_departed", {**self._event(household), "reason": data["reason"],
                                               "departure_date": data["date"].isoformat()})
         self._needs_changed(household, before, "departed")
-        return self._view(household)
+        return views.acknowledged(household)
 
     def relocate(self, household_id, to_site_id, expected_version=None):
         household = self._household(household_id, expected_version)
@@ -85,7 +86,7 @@ class Changes(UseCase):
         self.unit.emit("household_relocated", {**self._event(household), "from_site_id": from_site,
                                                "to_site_id": site.site_id})
         self._needs_changed(household, before, "relocated", from_site_id=from_site)
-        return self._view(household)
+        return {**views.acknowledged(household), "site_id": site.site_id}
 
     # -- internals -----------------------------------------------------------------------------------------------
     def _household(self, household_id, expected_version=None):
@@ -96,6 +97,7 @@ class Changes(UseCase):
         household = self.repository.household_for_update(household_id)
         if household is None:
             raise NotFound(f"household {household_id} does not exist")
+        self.sharing.require(household.org, household_id)
         domain.require_version(household, expected)
         return household
 
@@ -118,10 +120,6 @@ class Changes(UseCase):
 
     def _event(self, household):
         return views.household_event(household, household.members, self.today)
-
-    def _view(self, household):
-        links = self.repository.links_of([household.id]).get(household.id, [])
-        return views.household(household, household.members, links, self.today)
 
     def _change_members(self, household, changes):
         """Apply removals, updates and additions; returns the members added."""
@@ -155,7 +153,8 @@ class Changes(UseCase):
         key_set = keys(household.members)
         if not key_set[0]:
             return []
-        linker = Linker(self.repository.candidates([key_set], exclude=household.id), self.duplicate_threshold)
+        linker = Linker(self.repository.candidates([key_set], exclude=household.id), self.duplicate_threshold,
+                        shown=self.shown_candidate)
         found = linker.link(household.id, household.registration_number, household.phone, household.members,
                             already=self.repository.linked_pairs(household.id), remember=False)
         self.repository.insert_links(linker.rows)

@@ -49,9 +49,10 @@ class Linker:
     """Links for one call: ``link`` a household's members against the candidates found in the database and the
     members linked earlier in the call; ``rows`` are the links to insert (both directions of each pair)."""
 
-    def __init__(self, found: Candidates, threshold):
+    def __init__(self, found: Candidates, threshold, shown=None):
         self.found = found
         self.threshold = threshold
+        self.shown = shown  # shown(candidate): may the caller see the other household (else: only that one exists)
         self.recent = Candidates()  # members of households linked earlier in this call
         self.budget = domain.LinkBudget()
         self.linked = Counter()  # member id -> links this call gave it (either side)
@@ -78,7 +79,10 @@ class Linker:
                 self.linked[member["id"]] += 1
                 self.linked[other.id] += 1
                 self._add(household_id, member["id"], other, score)
-                reported.append(views.found_duplicate(member, other, score))
+                if other.org is None or self.shown is None or self.shown(other):
+                    reported.append(views.found_duplicate(member, other, score))
+                else:
+                    reported.append(views.hidden_duplicate(member["position"], member["id"]))
         if remember and not self.budget.spent:
             for member in map(facts, members):
                 if member["name_key"]:

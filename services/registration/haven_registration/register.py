@@ -90,7 +90,7 @@ class Registration(UseCase):
         if not households:
             return []
         key_sets = [keys(h.members) for h in households]
-        linker = Linker(self.repository.candidates(key_sets), self.duplicate_threshold)
+        linker = Linker(self.repository.candidates(key_sets), self.duplicate_threshold, shown=self.shown_candidate)
         unnumbered = self._number(households)
         self.repository.insert_members([m for h in households if h.id not in unnumbered for m in h.members])
         outcomes = []

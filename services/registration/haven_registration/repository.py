@@ -23,9 +23,9 @@ _households, _members, _links = Household.__table__, Member.__table__, PossibleD
 _CANDIDATES_BY_KEY = """
 SELECT '{kind}' AS kind, k.key, c.* FROM unnest(CAST(:{keys} AS text[])) AS k(key) CROSS JOIN LATERAL (
     SELECT m.id, m.household_id, m.name_key, m.phonetic_key, m.date_of_birth, m.date_of_birth_estimated,
-           h.phone, h.registration_number
+           h.phone, h.registration_number, h.org
     FROM members m CROSS JOIN LATERAL (
-        SELECT hh.phone, hh.registration_number FROM households hh
+        SELECT hh.phone, hh.registration_number, hh.org FROM households hh
         WHERE hh.id = m.household_id AND hh.status = 'active' AND hh.id <> :exclude OFFSET 0) h
     WHERE m.{column} = k.key LIMIT {limit}) c"""
 _PG_CANDIDATES = text("\nUNION ALL".join(
@@ -37,16 +37,18 @@ _PG_CANDIDATES = text("\nUNION ALL".join(
 class Candidate:
     """A member of another household that may be the same person as one being registered."""
 
-    __slots__ = ("id", "household_id", "registration_number", "person")
+    __slots__ = ("id", "household_id", "registration_number", "person", "org")
 
-    def __init__(self, id, household_id, registration_number, person):
+    def __init__(self, id, household_id, registration_number, person, org=None):
         self.id, self.household_id, self.registration_number, self.person = (id, household_id, registration_number,
                                                                              person)
+        self.org = org  # the household's owner (None: a household of this call, the caller's own)
 
     @classmethod
     def from_row(cls, row):
         return cls(row.id, row.household_id, row.registration_number,
-                   Person(row.name_key, row.phonetic_key, row.date_of_birth, row.date_of_birth_estimated, row.phone))
+                   Person(row.name_key, row.phonetic_key, row.date_of_birth, row.date_of_birth_estimated, row.phone),
+                   row.org)
 
 
 class Candidates:
@@ -81,9 +83,11 @@ class Repository:
             .where(_households.c.id == household_id).order_by(_members.c.position)
         ).all()
 
-    def search(self, site_id=None, registration_number=None, name_key=None, phonetic=None, limit=50, offset=0):
-        """(total, a page of households with their members loaded in one more statement)."""
-        query = select(Household)
+    def search(self, visible, site_id=None, registration_number=None, name_key=None, phonetic=None, limit=50,
+               offset=0):
+        """(total, a page of households with their members loaded in one more statement), among the households
+        ``visible`` (a clause: ``haven_kernel.sharing.Sharing.visible``) keeps."""
+        query = select(Household).where(visible)
         if site_id:
             query = query.where(Household.site_id == site_id)
         if registration_number:
@@ -152,7 +156,7 @@ class Repository:
     def _candidates_of(self, keys, phonetics, exclude, limit):
         query = (select(_members.c.id, _members.c.household_id, _members.c.name_key, _members.c.phonetic_key,
                         _members.c.date_of_birth, _members.c.date_of_birth_estimated, _households.c.phone,
-                        _households.c.registration_number)
+                        _households.c.registration_number, _households.c.org)
                  .join(_households, _households.c.id == _members.c.household_id)
                  .where(_households.c.status == "active",
                         or_(_members.c.name_key.in_(keys), _members.c.phonetic_key.in_(phonetics)))
@@ -195,7 +199,8 @@ class Repository:
         if household_ids:
             for link in self.session.execute(
                     select(_links.c.household_id, _links.c.member_id, _links.c.other_household_id,
-                           _links.c.other_member_id, _links.c.score, _households.c.registration_number)
+                           _links.c.other_member_id, _links.c.score, _households.c.registration_number,
+                           _households.c.org.label("other_org"))
                     .join(_households, _households.c.id == _links.c.other_household_id)
                     .where(_links.c.household_id.in_(household_ids))
                     .order_by(_links.c.created_at, _links.c.id)):  # oldest first; the same order every time

@@ -6,7 +6,7 @@ from haven_kernel.testing import ServiceHarness, publish_event, service_config, 
 
 class RegistrationHarness(ServiceHarness):
     tokens = {"writer": (("registration:write", "registration:read"), "IOM", None),
-              "reader": (("registration:read",), "UNHCR", None)}
+              "reader": (("registration:read",), "IOM", None)}  # IOM: the writer's records (haven_kernel.sharing)
 
     def open_site(self, **overrides):
         """Open a site as shelter would (its event), and wait until registration's replica has it."""

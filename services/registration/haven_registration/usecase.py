@@ -1,8 +1,10 @@
 """What every registration use case works with: the unit of work, the repository over its session, the site replica
-(with shelter as its fallback), the duplicate-score threshold and today's date."""
+(with shelter as its fallback), the caller's access to households (``haven_kernel.sharing``: a household belongs to
+the organisation that registered it), the duplicate-score threshold and today's date."""
 from datetime import date
 
 from haven_kernel.replica import Replica
+from haven_kernel.sharing import Sharing
 
 from .models import SiteReplica
 from .repository import Repository
@@ -13,5 +15,14 @@ class UseCase:
         self.unit = unit
         self.repository = Repository(unit.session)
         self.sites = Replica(SiteReplica, unit, fallback=site_lookup)
+        self.sharing = Sharing(unit, "household")
         self.duplicate_threshold = duplicate_threshold
         self.today = today or date.today()
+
+    def shown_link(self, link):
+        """Whether the caller may see the other household of a possible-duplicate link row."""
+        return self.sharing.allows(link.other_org, link.other_household_id)
+
+    def shown_candidate(self, candidate):
+        """Whether the caller may see the household of a possible-duplicate candidate."""
+        return self.sharing.allows(candidate.org, candidate.household_id)

@@ -34,8 +34,14 @@ def household_event(household, members, today):
 
 
 def registered(household, duplicates):
-    """The reply to a registration (and each result of a bulk one)."""
-    return {**_identity(household), "possible_duplicates": duplicates}
+    """The reply to a registration (and each result of a bulk one): an acknowledgement, and the possible duplicates
+    found (of households the caller may not see, only that one exists)."""
+    return {**_identity(household), "version": household.version, "possible_duplicates": duplicates}
+
+
+def acknowledged(household):
+    """The reply to a change: what was written, not the record (a write-only token reads nothing through it)."""
+    return {"household_id": household.id, "version": household.version, "status": household.status}
 
 
 def _identity(household):
@@ -45,10 +51,15 @@ def _identity(household):
 
 def found_duplicate(member, candidate, score):
     """One possible duplicate as a registration or a change reports it."""
-    return {"member_index": member["position"], "member_id": member["id"],
+    return {"member_index": member["position"], "member_id": member["id"], "visible": True,
             "other_household_id": candidate.household_id,
             "other_registration_number": candidate.registration_number,
             "other_member_id": candidate.id, "score": score}
+
+
+def hidden_duplicate(member_index, member_id):
+    """A possible duplicate in a household the caller may not see: only that one exists (no id, number or score)."""
+    return {"member_index": member_index, "member_id": member_id, "visible": False}
 
 
 def error(exc):
@@ -58,9 +69,10 @@ def error(exc):
     return {"error": {"type": type(exc).__name__, "message": str(exc), "errors": dict(getattr(exc, "errors", {}))}}
 
 
-def household(household, members, links, today):
-    """A household as get_household, search_households and the changes return it. ``members``: stored members in
-    order (``models.Member`` or :class:`MemberRow`); ``links``: its possible-duplicate link rows."""
+def household(household, members, links, today, shown):
+    """A household as get_household and search_households return it. ``members``: stored members in order
+    (``models.Member`` or :class:`MemberRow`); ``links``: its possible-duplicate link rows; ``shown(link)``: whether
+    the caller may see the other household of a link (if not, the link says only that one exists)."""
     return {
         "household_id": household.id,
         "registration_number": household.registration_number,
@@ -90,11 +102,12 @@ def household(household, members, links, today):
         } for m in members],
         "possible_duplicates": [{
             "member_id": link.member_id,
+            "visible": True,
             "other_household_id": link.other_household_id,
             "other_registration_number": link.registration_number,
             "other_member_id": link.other_member_id,
             "score": link.score,
-        } for link in links],
+        } if shown(link) else {"member_id": link.member_id, "visible": False} for link in links],
     }
 
 

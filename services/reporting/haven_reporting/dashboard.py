@@ -7,6 +7,8 @@ site table. Every value that came from a partner is escaped.
 from haven_contracts.reference import AGE_BANDS
 from haven_contracts.standards import INDICATORS
 
+from . import health_dashboard
+from .logistics_report import panel as logistics_panel
 from .pages import e, n, page
 from .protection import panel as protection_panel
 
@@ -232,7 +234,7 @@ def render(report, caller, nonce, csrf_token=None):
                         f'"&lt;{threshold}" to protect the people behind them.</p>' if threshold > 1 else "")
     body = f"""
 <header><h1>Haven · Situation report</h1><span class="meta" id="as-of">{as_of}</span>
-<nav><a href="/sitrep.csv">Sites (HXL CSV)</a><a href="/3w.csv">3W (HXL CSV)</a><a href="/sitrep.json">JSON</a>
+<nav><a href="/sitrep.csv">Sites (HXL CSV)</a><a href="/3w.csv">3W (HXL CSV)</a><a href="/health.csv">Health (HXL CSV)</a><a href="/sitrep.json">JSON</a>
 <span class="meta">{e(caller.org)}</span>
 {_sign_out(csrf_token)}</nav></header>
 <main>
@@ -256,10 +258,12 @@ latrines, taps, hand pumps, water (green met, red not met, grey no data).</span>
 <th>Specific needs (people)</th></tr></thead>
 <tbody>{_site_rows(sites)}</tbody></table></div>
 {suppression_note}</section>
+{health_dashboard.panel(report["health"]) if "health" in report else ""}
 <section class="panel"><h2>Who does what where (3W)</h2><div class="scroll"><table id="three-w-table"><thead><tr>
 <th>Organisation</th><th>Sector</th><th>Province</th><th>District</th><th>Activity</th><th class="num">Sites</th>
 <th class="num">Households</th><th class="num">Individuals</th></tr></thead>
 <tbody>{_three_w_rows(three_w)}</tbody></table></div></section>
 {protection_panel(report.get("protection"))}
+{logistics_panel(report.get("logistics"))}
 </main>"""
     return page("Haven · Situation report", body, nonce)

@@ -2,7 +2,7 @@
 rules are in ``domain.py``), through the transaction's :class:`~.repository.SqlStore`, so that a batch of events
 reads and writes each household, site and counter once; and the rebuild, which replays the archive.
 """
-from . import repository
+from . import logistics, repository
 
 
 def _store(unit):
@@ -21,8 +21,17 @@ def record(unit, event):
     return _store(unit).record(event)
 
 
+def record_logistics(unit, event):
+    """Archive one of logistics' events and, if it is new, apply it to the logistics projection."""
+    if _store(unit).record(event):
+        logistics.apply(unit.state(logistics.Pending), event)
+
+
 def rebuild(unit):
     """Drop the projections and replay the whole archive into them (``repository.rebuild``, then each source's own
-    projection: ``protection.rebuild``)."""
+    projection: ``protection.rebuild``, ``logistics.rebuild``)."""
     from . import protection
-    return {**repository.rebuild(unit.session), **protection.rebuild(unit.session)}
+    result = repository.rebuild(unit.session)
+    result.update(protection.rebuild(unit.session))
+    result.update(logistics.rebuild(unit.session, repository.default_catalogue))
+    return result

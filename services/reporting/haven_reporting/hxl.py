@@ -8,9 +8,11 @@ import io
 
 from haven_contracts.reference import AGE_BANDS, SEXES
 
+from .health_sitrep import HXL_COLUMNS as HEALTH_COLUMNS
+from .logistics_report import STOCK_COLUMNS
 from .sitrep import NEED_GROUPS
 
-TABLES = ("sites", "admin_areas", "3w")
+TABLES = ("sites", "admin_areas", "3w", "health", "stock")
 
 SEX_ATTRIBUTE = {"female": "f", "male": "m", "other": "i", "unknown": "unk"}
 SEX_LABEL = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Sex unknown"}
@@ -85,7 +87,8 @@ THREE_W_COLUMNS = [
     ("Individuals reached", "#reached+ind", _get("individuals")),
 ]
 
-COLUMNS = {"sites": SITE_COLUMNS, "admin_areas": AREA_COLUMNS, "3w": THREE_W_COLUMNS}
+COLUMNS = {"sites": SITE_COLUMNS, "admin_areas": AREA_COLUMNS, "3w": THREE_W_COLUMNS, "health": HEALTH_COLUMNS,
+           "stock": STOCK_COLUMNS}
 DATE_COLUMN = ("Date reported", "#date+reported")
 
 

@@ -8,7 +8,7 @@ from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
-from . import hxl, protection, repository, views
+from . import health_sitrep, hxl, logistics_report, protection, repository, views
 from .sitrep import DEFAULT_THRESHOLD, SitrepBuilder
 
 
@@ -33,7 +33,16 @@ def sitrep(unit, settings, adm1=None, adm2=None):
     adm1 = optional_text("adm1", adm1, 100)
     adm2 = optional_text("adm2", adm2, 100)
     report = _builder(unit, settings).sitrep(adm1=adm1, adm2=adm2, last_event=repository.last_event(unit.session))
-    return {**report, "protection": protection.section(unit.session, settings.threshold)}
+    report["health"] = health_sitrep.section(unit.session, settings.threshold, utcnow(), adm1=adm1, adm2=adm2)
+    report["protection"] = protection.section(unit.session, settings.threshold)
+    report["logistics"] = logistics_report.section(unit.session, settings.threshold, adm1=adm1, adm2=adm2)
+    return report
+
+
+def _three_w(unit, builder):
+    """The 3W: the builder's rows and logistics', in one order."""
+    rows = builder.three_w() + logistics_report.three_w(unit.session)
+    return sorted(rows, key=lambda r: tuple(r[k] or "" for k in ("org", "sector", "adm1", "adm2", "activity")))
 
 
 def site_profile(unit, settings, site_id):
@@ -45,7 +54,7 @@ def site_profile(unit, settings, site_id):
 
 
 def three_w(unit, settings):
-    return views.three_w(_builder(unit, settings).three_w(), utcnow())
+    return views.three_w(_three_w(unit, _builder(unit, settings)), utcnow())
 
 
 def export_hxl(unit, settings, table):
@@ -59,7 +68,11 @@ def export_hxl(unit, settings, table):
         return protection.export_hxl(unit.session, settings.threshold, table, now.date().isoformat())
     builder = _builder(unit, settings)
     if table == "3w":
-        rows = builder.three_w()
+        rows = _three_w(unit, builder)
+    elif table == "stock":
+        rows = logistics_report.stock_rows(unit.session)
+    elif table == "health":
+        rows = health_sitrep.hxl_rows(unit.session, settings.threshold, now)
     else:
         report = builder.sitrep(last_event=None, now=now)
         rows = report["sites"] if table == "sites" else report["admin_areas"]
@@ -69,5 +82,8 @@ def export_hxl(unit, settings, table):
 def dashboard(unit, settings):
     """What the dashboard shows: the whole sitrep and the 3W rows."""
     builder = _builder(unit, settings)
-    return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)), "three_w": builder.three_w(),
-            "protection": protection.section(unit.session, settings.threshold)}
+    return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)),
+            "three_w": _three_w(unit, builder),
+            "health": health_sitrep.section(unit.session, settings.threshold, utcnow()),
+            "protection": protection.section(unit.session, settings.threshold),
+            "logistics": logistics_report.section(unit.session, settings.threshold)}

@@ -11,7 +11,7 @@ from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
 from haven_kernel.web import Sessions, csv_response, http
 
-from . import api, handlers, protection, reports, repository, views, web
+from . import api, handlers, health, protection, reports, repository, views, web
 
 
 class ReportingService(HavenService):
@@ -40,7 +40,7 @@ class ReportingService(HavenService):
 
     @rpc(scope="admin", contract=api.REBUILD)
     def rebuild(self):
-        return handlers.rebuild(self.db)
+        return {**handlers.rebuild(self.db), **health.rebuild(self.db.session)}
 
     # -- events: each archived and applied to the projections ----------------------------------------------------
     def prepare_event_batch(self, events):
@@ -134,6 +134,57 @@ class ReportingService(HavenService):
     @event_handler("protection", "follow_up_closed")
     def on_protection_follow_up_closed(self, event):
         protection.record(self.db, event)
+    # health's events: archived and applied to reporting's health projection (haven_reporting.health)
+    @event_handler("health", "facility_registered")
+    def on_health_facility_registered(self, event):
+        health.record(self.db, event, handlers.record)
+
+    @event_handler("health", "facility_updated")
+    def on_health_facility_updated(self, event):
+        health.record(self.db, event, handlers.record)
+
+    @event_handler("health", "weekly_report_submitted")
+    def on_health_weekly_report_submitted(self, event):
+        health.record(self.db, event, handlers.record)
+
+    @event_handler("health", "place_week_assessed")
+    def on_health_place_week_assessed(self, event):
+        health.record(self.db, event, handlers.record)
+
+    @event_handler("health", "alert_raised")
+    def on_health_alert_raised(self, event):
+        health.record(self.db, event, handlers.record)
+
+    @event_handler("health", "alert_status_changed")
+    def on_health_alert_status_changed(self, event):
+        health.record(self.db, event, handlers.record)
+    @event_handler("logistics", "warehouse_opened")
+    def on_logistics_warehouse_opened(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "stock_received")
+    def on_logistics_stock_received(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "waybill_dispatched")
+    def on_logistics_waybill_dispatched(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "waybill_received")
+    def on_logistics_waybill_received(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "stock_adjusted")
+    def on_logistics_stock_adjusted(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "distribution_recorded")
+    def on_logistics_distribution_recorded(self, event):
+        handlers.record_logistics(self.db, event)
+
+    @event_handler("logistics", "pipeline_status_changed")
+    def on_logistics_pipeline_status_changed(self, event):
+        handlers.record_logistics(self.db, event)
 
     # -- HTTP: the dashboard for browsers (signed in with a session), JSON and HXL CSV for scripts too -------------
     @http("GET", "/", scope=web.READ_SCOPE, session=True, error_page=web.signin_page)
@@ -160,9 +211,17 @@ class ReportingService(HavenService):
     def admin_areas_csv(self, request):
         return csv_response(reports.export_hxl(self.db, self.settings, "admin_areas"), "haven-sitrep-admin-areas.csv")
 
+    @http("GET", "/health.csv", scope=web.READ_SCOPE, session=True)
+    def health_csv(self, request):
+        return csv_response(reports.export_hxl(self.db, self.settings, "health"), "haven-health.csv")
+
     @http("GET", "/3w.csv", scope=web.READ_SCOPE, session=True)
     def three_w_csv(self, request):
         return csv_response(reports.export_hxl(self.db, self.settings, "3w"), "haven-3w.csv")
+
+    @http("GET", "/stock.csv", scope=web.READ_SCOPE, session=True)
+    def stock_csv(self, request):
+        return csv_response(reports.export_hxl(self.db, self.settings, "stock"), "haven-stock.csv")
 
     # -- metrics -------------------------------------------------------------------------------------------------
     def business_metrics(self, session):

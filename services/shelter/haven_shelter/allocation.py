@@ -16,6 +16,7 @@ from haven_kernel.clock import utcnow
 from haven_kernel.db import TransactionState
 from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import parse_uuid
+from haven_kernel.sharing import Sharing
 
 from . import domain, views
 from .domain import ALLOCATED, RELEASED, UNALLOCATED, WAITLISTED
@@ -63,9 +64,10 @@ class Allocator:
         unit = repo.unit(unit_id)
         if unit is None:
             raise NotFound(f"shelter unit {unit_id} does not exist")
+        site = repo.site(unit.site_id, lock=True)
+        Sharing(self.work, "site").require_change(site.managing_agency, site.id)  # the site's agency allocates
         if repo.household(household_id) is None:
             raise NotFound(_unknown_household(household_id))
-        site = repo.site(unit.site_id, lock=True)
         household = repo.household(household_id, lock=True)
         repo.refresh(unit)  # as it is now that the site is locked
         if household.registration_status != "active":

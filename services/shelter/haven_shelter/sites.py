@@ -1,11 +1,17 @@
 """Sites, their shelter units and their services figures: use cases over a unit of work. Each validates its input
 first, changes the tables (through ``repository.py``) and writes its events to the outbox; the entrypoint commits
 both together. A change that may move the waitlist or fill a site (units added or back in service, a site closing or
-reopening) hands over to allocation through its three site-side functions, with the site locked."""
+reopening) hands over to allocation through its three site-side functions, with the site locked.
+
+Sites are reference data every ``shelter:read`` caller reads; only the managing agency (the site's owner in
+``haven_kernel.sharing``), an organisation it shares with, or a caller with ``shelter:lead`` (audited) creates a site
+for an agency, changes it, closes or reopens it, records its services or changes its units (Forbidden otherwise);
+only the agency itself or the lead hands the site over to another agency."""
 import uuid
 
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import Conflict, NotFound
+from haven_kernel.errors import Conflict, Forbidden, NotFound
+from haven_kernel.sharing import LEAD, OWNER, Sharing
 from haven_kernel.validation import load, parse_uuid
 
 from . import domain, views
@@ -25,32 +31,41 @@ class SiteRegistry:
         self.work = work  # the unit of work
         self.repo = Repository(work)
         self.targets = targets  # minimum-standards targets (haven_contracts.standards.targets_from_config)
+        self.sharing = Sharing(work, "site")
 
     # -- sites ---------------------------------------------------------------------------------------------------
     def create(self, payload):
         data = load(SiteSchema(), payload, field="site")
+        site_id = str(uuid.uuid4())
+        if not self.sharing.allows(data["managing_agency"], site_id):
+            raise Forbidden(f"a site managed by {data['managing_agency']} is created by that agency, an organisation "
+                            "it shares with, or a caller with 'shelter:lead'")
         now = utcnow()
-        site = Site(id=str(uuid.uuid4()), status="open", full=False, queue_counter=0, unit_counter=0,
+        site = Site(id=site_id, status="open", full=False, queue_counter=0, unit_counter=0,
                     created_at=now, updated_at=now, **data)
         self._save(site)
         self.work.emit("site_opened", site_event_data(site))
-        return self.view(site)
+        return self.written(site)
 
     def update(self, site_id, changes):
         site_id = parse_uuid(site_id, "site_id")
         data = load(SiteChangesSchema(), changes, field="changes")
-        site = self.repo.site(site_id, lock=True)
+        site = self._managed(site_id)
+        if data.get("managing_agency", site.managing_agency) != site.managing_agency \
+                and self.sharing.access(site.managing_agency) not in (OWNER, LEAD):
+            raise Forbidden(f"site {site_id} is handed over to another agency only by {site.managing_agency} or a "
+                            "caller with 'shelter:lead'")
         for key, value in data.items():
             setattr(site, key, value)
         site.updated_at = utcnow()
         self._save(site)
         self.work.emit("site_updated", site_event_data(site))
-        return self.view(site)
+        return self.written(site)
 
     def close(self, site_id, reason):
         site_id = parse_uuid(site_id, "site_id")
         reason = load(CloseSchema(), {"reason": reason})["reason"]
-        site = self.repo.site(site_id, lock=True)
+        site = self._managed(site_id)
         if site.status == "closed":
             raise Conflict(f"site {site_id} is already closed")
         allocated = self.repo.allocated_count(site.id)
@@ -62,18 +77,18 @@ class SiteRegistry:
         site.status, site.closed_reason, site.closed_at, site.full, site.updated_at = "closed", reason, now, False, now
         self.repo.flush()
         self.work.emit("site_closed", {**site_event_data(site), "reason": reason})
-        return self.view(site)
+        return self.written(site)
 
     def reopen(self, site_id):
         site_id = parse_uuid(site_id, "site_id")
-        site = self.repo.site(site_id, lock=True)
+        site = self._managed(site_id)
         if site.status == "open":
             raise Conflict(f"site {site_id} is open")
         site.status, site.closed_reason, site.closed_at, site.updated_at = "open", None, None, utcnow()
         self.repo.flush()
         self.work.emit("site_opened", site_event_data(site))
         site_reopened(self.work, site)
-        return self.view(site)
+        return self.written(site)
 
     def get(self, site_id):
         site_id = parse_uuid(site_id, "site_id")
@@ -90,7 +105,7 @@ class SiteRegistry:
     def add_units(self, site_id, units):
         site_id = parse_uuid(site_id, "site_id")
         specs = load(AddUnitsSchema(), {"units": units})["units"]
-        site = self.repo.site(site_id, lock=True)
+        site = self._managed(site_id)
         if site.status != "open":
             raise Conflict(f"site {site_id} is closed; reopen it before adding shelter units")
         now = utcnow()
@@ -110,7 +125,7 @@ class SiteRegistry:
                 added.append(unit)
         self.repo.flush()
         self._capacity_changed(site)
-        return {"units": [views.unit_view(u) for u in added], "site": self.view(site)}
+        return {"units": [views.unit_view(u) for u in added], "site": self.written(site)}
 
     def set_unit_status(self, unit_id, status):
         unit_id = parse_uuid(unit_id, "unit_id")
@@ -118,7 +133,7 @@ class SiteRegistry:
         unit = self.repo.unit(unit_id)
         if unit is None:
             raise NotFound(f"shelter unit {unit_id} does not exist")
-        site = self.repo.site(unit.site_id, lock=True)
+        site = self._managed(unit.site_id)
         self.repo.refresh(unit)
         if unit.status == status:
             return views.unit_view(unit)
@@ -143,6 +158,7 @@ class SiteRegistry:
         site_id = parse_uuid(site_id, "site_id")
         data = load(ServicesSchema(), services, field="services")
         site = self.repo.site(site_id)
+        self.sharing.require_change(site.managing_agency, site.id)
         caller = self.work.caller
         row = SiteServices(site_id=site.id, recorded_at=utcnow(), recorded_by=caller.org if caller else "HAVEN",
                            **{key: data.get(key) for key in SERVICE_FIELDS}, phase=data["phase"], as_of=data["as_of"])
@@ -151,9 +167,23 @@ class SiteRegistry:
         self.work.emit("site_services_updated", {
             "site_id": site.id, **{key: getattr(row, key) for key in SERVICE_FIELDS}, "phase": row.phase,
             "as_of": row.as_of.isoformat()})
-        return self.view(site)
+        return self.written(site)
 
     # -- helpers -------------------------------------------------------------------------------------------------
+    def written(self, site):
+        """The reply to a change: the site as ``get_site`` shows it to a caller who may read sites, else an
+        acknowledgement (a reply never returns more than the caller's scopes allow)."""
+        caller = self.work.caller
+        if caller is not None and caller.allows("shelter:read"):
+            return self.view(site)
+        return {"site_id": site.id, "status": site.status, "managing_agency": site.managing_agency}
+
+    def _managed(self, site_id):
+        """The site, locked, if the caller may change it (Forbidden otherwise; NotFound if unknown)."""
+        site = self.repo.site(site_id, lock=True)
+        self.sharing.require_change(site.managing_agency, site.id)
+        return site
+
     def view(self, site):
         figures = self.repo.site_figures([site.id]).get(site.id)
         services = self.repo.latest_services([site.id]).get(site.id)

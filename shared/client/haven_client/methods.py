@@ -5,6 +5,331 @@ from typing import Any, Optional
 from .base import ServiceClient
 
 
+class Gateway(ServiceClient):
+    """`gateway`'s methods (docs/rpc/gateway.md)."""
+
+    service = "gateway"
+
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `gateway:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `gateway:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `gateway:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
+
+class Health(ServiceClient):
+    """`health`'s methods (docs/rpc/health.md)."""
+
+    service = "health"
+
+    def register_facility(self, facility: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("register_facility", {"facility": facility}, timeout=timeout)
+
+    def update_facility(self, facility_id: Any, changes: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("update_facility", {"facility_id": facility_id, "changes": changes}, timeout=timeout)
+
+    def get_facility(self, facility_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_facility", {"facility_id": facility_id}, timeout=timeout)
+
+    def list_facilities(
+            self,
+            site_id: Optional[Any] = None,
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("list_facilities", {"site_id": site_id, "limit": limit, "offset": offset}, timeout=timeout)
+
+    def submit_weekly_report(self, report: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("submit_weekly_report", {"report": report}, timeout=timeout)
+
+    def submit_weekly_reports(self, reports: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("submit_weekly_reports", {"reports": reports}, timeout=timeout)
+
+    def get_weekly_report(self, facility_id: Any, week: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_weekly_report", {"facility_id": facility_id, "week": week}, timeout=timeout)
+
+    def get_completeness(self, week: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_completeness", {"week": week}, timeout=timeout)
+
+    def get_place_week(self, facility_id: Any, week: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_place_week", {"facility_id": facility_id, "week": week}, timeout=timeout)
+
+    def report_signal(self, signal: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("report_signal", {"signal": signal}, timeout=timeout)
+
+    def raise_alert(self, alert: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("raise_alert", {"alert": alert}, timeout=timeout)
+
+    def move_alert(self, step: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("move_alert", {"step": step}, timeout=timeout)
+
+    def get_alert(self, alert_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_alert", {"alert_id": alert_id}, timeout=timeout)
+
+    def list_alerts(
+            self,
+            status: Optional[Any] = None,
+            week: Optional[Any] = None,
+            limit: Optional[Any] = 50,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("list_alerts", {"status": status, "week": week, "limit": limit, "offset": offset},
+                          timeout=timeout)
+
+    def get_alert_kpis(self, week: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_alert_kpis", {"week": week}, timeout=timeout)
+
+    def get_rules(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_rules", {}, timeout=timeout)
+
+    def get_denominators(
+            self,
+            site_id: Optional[Any] = None,
+            adm1: Optional[Any] = None,
+            adm2: Optional[Any] = None,
+            week: Optional[Any] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_denominators", {"site_id": site_id, "adm1": adm1, "adm2": adm2, "week": week},
+                          timeout=timeout)
+
+    def refer(self, referral: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("refer", {"referral": referral}, timeout=timeout)
+
+    def move_referral(self, referral: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("move_referral", {"referral": referral}, timeout=timeout)
+
+    def get_referral_counts(self, facility_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("get_referral_counts", {"facility_id": facility_id}, timeout=timeout)
+
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
+
+class Logistics(ServiceClient):
+    """`logistics`'s methods (docs/rpc/logistics.md)."""
+
+    service = "logistics"
+
+    def list_items(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("list_items", {}, timeout=timeout)
+
+    def get_item(self, code: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("get_item", {"code": code}, timeout=timeout)
+
+    def put_item(self, item: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("put_item", {"item": item}, timeout=timeout)
+
+    def create_warehouse(self, warehouse: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("create_warehouse", {"warehouse": warehouse}, timeout=timeout)
+
+    def list_warehouses(self, site_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("list_warehouses", {"site_id": site_id}, timeout=timeout)
+
+    def get_warehouse(self, warehouse_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("get_warehouse", {"warehouse_id": warehouse_id}, timeout=timeout)
+
+    def set_stock_level(self, level: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("set_stock_level", {"level": level}, timeout=timeout)
+
+    def stock_on_hand(
+            self,
+            warehouse_id: Any,
+            item_code: Optional[Any] = None,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("stock_on_hand", {"warehouse_id": warehouse_id, "item_code": item_code}, timeout=timeout)
+
+    def stock_card(
+            self,
+            warehouse_id: Any,
+            item_code: Any,
+            limit: Optional[Any] = 100,
+            offset: Optional[Any] = 0,
+            *,
+            timeout: Optional[float] = None
+    ) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("stock_card", {"warehouse_id": warehouse_id, "item_code": item_code, "limit": limit, "offset": offset},
+                          timeout=timeout)
+
+    def pipeline(self, warehouse_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("pipeline", {"warehouse_id": warehouse_id}, timeout=timeout)
+
+    def receive_stock(self, receipt: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("receive_stock", {"receipt": receipt}, timeout=timeout)
+
+    def adjust_stock(self, adjustment: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("adjust_stock", {"adjustment": adjustment}, timeout=timeout)
+
+    def record_count(self, count: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("record_count", {"count": count}, timeout=timeout)
+
+    def create_waybill(self, waybill: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("create_waybill", {"waybill": waybill}, timeout=timeout)
+
+    def get_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("get_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+
+    def dispatch_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("dispatch_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+
+    def receive_waybill(self, waybill_id: Any, receipt: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt}, timeout=timeout)
+
+    def cancel_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("cancel_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+
+    def return_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("return_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+
+    def create_request(self, request: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("create_request", {"request": request}, timeout=timeout)
+
+    def get_request(self, request_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("get_request", {"request_id": request_id}, timeout=timeout)
+
+    def create_round(self, round: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("create_round", {"round": round}, timeout=timeout)
+
+    def get_round(self, round_id: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("get_round", {"round_id": round_id}, timeout=timeout)
+
+    def record_distribution(self, distribution: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("record_distribution", {"distribution": distribution}, timeout=timeout)
+
+    def record_distributions(self, distributions: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("record_distributions", {"distributions": distributions}, timeout=timeout)
+
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
+
 class Protection(ServiceClient):
     """`protection`'s methods (docs/rpc/protection.md)."""
 
@@ -361,6 +686,21 @@ class Registration(ServiceClient):
         return self._call("relocate_household", {"household_id": household_id, "to_site_id": to_site_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `registration:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `registration:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `registration:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
+
 class Reporting(ServiceClient):
     """`reporting`'s methods (docs/rpc/reporting.md)."""
 
@@ -403,6 +743,21 @@ class Reporting(ServiceClient):
         Scope `admin`. Errors: none of its own.
         """
         return self._call("rebuild", {}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `reporting:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `reporting:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `reporting:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
 
 class Shelter(ServiceClient):
     """`shelter`'s methods (docs/rpc/shelter.md)."""
@@ -559,5 +914,20 @@ class Shelter(ServiceClient):
         """
         return self._call("list_waitlist", {"site_id": site_id}, timeout=timeout)
 
+    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `shelter:write`. Errors: none of its own.
+        """
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
 
-SERVICES = {"protection": Protection, "registration": Registration, "reporting": Reporting, "shelter": Shelter}
+    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `shelter:write`. Errors: none of its own.
+        """
+        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+
+    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
+        """(No contract declared yet: arguments untyped.) Scope `shelter:read`. Errors: none of its own.
+        """
+        return self._call("list_sharing", {}, timeout=timeout)
+
+
+SERVICES = {"gateway": Gateway, "health": Health, "logistics": Logistics, "protection": Protection, "registration": Registration, "reporting": Reporting, "shelter": Shelter}

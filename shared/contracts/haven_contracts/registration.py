@@ -145,7 +145,7 @@ class SiteNeedsCounted(Schema):
                         required=True)
 
 
-HOUSEHOLD_CONSUMERS = ("shelter", "reporting")
+HOUSEHOLD_CONSUMERS = ("shelter", "reporting", "logistics", "health")
 
 EVENTS = (
     EventType(SOURCE, "household_registered", HouseholdRegisteredV1, version=1, consumers=HOUSEHOLD_CONSUMERS),

@@ -117,7 +117,7 @@ class SiteServicesUpdated(Schema):
     as_of = fields.Date(required=True)
 
 
-SITE_CONSUMERS = ("registration", "reporting", "protection")  # registration and protection keep a replica
+SITE_CONSUMERS = ("registration", "reporting", "logistics", "health", "protection")  # all but reporting keep a replica
 
 # What a service that needs shelter's sites keeps of them (haven_kernel.replica): fed by the three site events,
 # asked of shelter.get_site once when a site is not known yet. A new consumer adds itself to SITE_CONSUMERS.

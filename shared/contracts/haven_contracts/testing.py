@@ -182,3 +182,62 @@ class Events:
 
     def event(self, source, event_type, data, at=None, origin_org=None):
         return self.catalogue.parse(self.envelope(source, event_type, data, at=at), origin_org=origin_org)
+
+
+# -- health's events (aggregates and alerts only) -----------------------------------------------------------------------
+def health_facility_event(site_id, facility_id=None, *, version=1, status="functional", since="2026-10-01",
+                          **fields):
+    """facility_registered / facility_updated data: a health centre at ``site_id`` in Sofala / Buzi."""
+    from .health import FacilityRegistered
+    facility_id = facility_id or new_id()
+    data = {"facility_id": facility_id, "code": f"HC-{facility_id[:4]}", "name": "Health centre",
+            "facility_type": "health_centre_with_beds", "site_id": site_id, "serves_site_ids": [], "adm1": "Sofala",
+            "adm2": "Buzi", "status": status, "status_history": [{"since": since, "status": status}],
+            "beds_total": 10, "beds_available": 4, "org": "IOM", "version": version}
+    data.update(fields)
+    return checked(FacilityRegistered, data, "health facility event")
+
+
+def health_report_event(facility, week, *, version=1, late=False, cases=None, deaths=(0, 0),
+                        consultations=(10, 20, 10, 15), report_id=None, **fields):
+    """weekly_report_submitted data for ``facility`` (a facility event's data); ``cases`` {syndrome: (u5, 5+)}."""
+    from .health import WeeklyReportSubmitted
+
+    def by_age(under_five, five_and_over):
+        return {"under_five": under_five, "five_and_over": five_and_over}
+    data = {"report_id": report_id or new_id(), "facility_id": facility["facility_id"],
+            "site_id": facility["site_id"], "adm1": facility["adm1"], "adm2": facility["adm2"], "week": week,
+            "version": version, "late": late, "received_at": T0.isoformat(),
+            "consultations": {"female": by_age(*consultations[:2]), "male": by_age(*consultations[2:])},
+            "cases": {name: by_age(*counts) for name, counts in (cases or {}).items()}, "deaths": by_age(*deaths),
+            "org": facility["org"]}
+    data.update(fields)
+    return checked(WeeklyReportSubmitted, data, "weekly report event")
+
+
+def health_place_week_event(site_id, week, *, deaths=0, deaths_under_five=0, population=1000, under_five=400,
+                            assessed_at=None, **fields):
+    """place_week_assessed data for a site, the rates computed as the health service does (7-day week)."""
+    from .health import PlaceWeekAssessed
+    crude = round(deaths * 10000 / (population * 7), 4) if population else None
+    u5 = round(deaths_under_five * 10000 / (under_five * 7), 4) if under_five else None
+    data = {"place": f"site:{site_id}", "site_id": site_id, "week": week, "deaths": deaths,
+            "deaths_under_five": deaths_under_five, "population": population, "under_five": under_five,
+            "population_basis": "mid_week", "crude_mortality": crude, "under_five_mortality": u5, "crude_threshold": 1, "under_five_threshold": 2,
+            "crude_exceeded": crude is not None and crude > 1, "under_five_exceeded": u5 is not None and u5 > 2,
+            "assessed_at": (assessed_at or T0).isoformat()}
+    data.update(fields)
+    return checked(PlaceWeekAssessed, data, "place week event")
+
+
+def health_alert_event(facility, week, *, alert_id=None, status="raised", step=1, rule_id="cholera-cluster",
+                       raised_at=None, changed_at=None, **fields):
+    """alert_raised / alert_status_changed data at ``facility``'s site."""
+    from .health import AlertRaised
+    data = {"alert_id": alert_id or new_id(), "rule_id": rule_id, "level": "alert",
+            "syndrome": "acute_watery_diarrhoea", "place": f"site:{facility['site_id']}",
+            "site_id": facility["site_id"], "facility_id": facility["facility_id"], "adm1": facility["adm1"],
+            "adm2": facility["adm2"], "week": week, "status": status, "raised_at": (raised_at or T0).isoformat(),
+            "changed_at": (changed_at or raised_at or T0).isoformat(), "step": step}
+    data.update(fields)
+    return checked(AlertRaised, data, "alert event")

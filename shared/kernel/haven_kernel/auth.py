@@ -1,6 +1,7 @@
 """Partner authentication: HS256 JWTs with ``sub``, ``org``, ``scopes`` and ``exp``.
 
-Scopes are ``<service>:read`` / ``<service>:write``; ``admin`` grants everything.
+Scopes are ``<service>:read`` / ``<service>:write``, and ``<service>:lead`` for the lead agency (records of other
+organisations, audited: ``haven_kernel.sharing``); ``admin`` passes every scope check (it is not the lead scope).
 """
 import os
 import re
@@ -15,9 +16,9 @@ DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"  # 49 b
 MIN_SECRET_BYTES = 32  # HS256's key should be at least its hash's size
 DEFAULT_MAX_TOKEN_TTL = 12 * 3600
 SERVICE_SUBJECT_PREFIX = "service:"  # services' own tokens (service_token); they alone may name an origin_org
-# <service>:read / <service>:write, admin, or a role a service defines for itself (protection:caseworker): a service
-# checks its own roles, the kernel only the form.
-SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write|[a-z][a-z_]{2,30}))$")
+# <service>:read / <service>:write, <service>:lead (haven_kernel.sharing), admin, or a role a service defines for
+# itself (protection:caseworker): a service checks its own roles, the kernel only the form.
+SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]+:(read|write|lead|[a-z][a-z_]{2,30}))$")
 TTL_PATTERN = re.compile(r"^(\d+)([smhd]?)$")
 
 
@@ -83,7 +84,8 @@ def issue_token(org, scopes, ttl_seconds=8 * 3600, sub=None, secret=None, now=No
                          "(HAVEN_MAX_TOKEN_TTL)")
     for scope in scopes:
         if not SCOPE_PATTERN.match(scope):
-            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write, <service>:<role> or admin")
+            raise ValueError(f"bad scope {scope!r}: use <service>:read, <service>:write, <service>:lead, "
+                             f"<service>:<role> or admin")
     if not org or not isinstance(org, str):
         raise ValueError("org is required")
     now = int(now if now is not None else time.time())

@@ -224,7 +224,7 @@ def main(argv=None):
 
     token = sub.add_parser("token", help="issue a partner token")
     token.add_argument("--org", required=True)
-    token.add_argument("--scope", action="append", help="<service>:read, <service>:write or admin; repeatable")
+    token.add_argument("--scope", action="append", help="<service>:read, <service>:write, <service>:lead or admin; repeatable")
     token.add_argument("--ttl", default="8h")
     token.add_argument("--sub", default=None, help="client id (default: <org>-client)")
     token.set_defaults(func=cmd_token)

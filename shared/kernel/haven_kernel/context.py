@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 CALLER_CONTEXT_KEY = "haven.caller"
 ORIGIN_ORG_CONTEXT_KEY = "haven.origin_org"
+METHOD_CONTEXT_KEY = "haven.method"  # the RPC method a worker runs (what the lead's access audit names)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from .db.sharing_tables import INSERT_ONLY
 from .db.tables import KernelBase, WebSessionBase
 
 
@@ -59,20 +60,80 @@ def _create_tables(op, metadata):
 
 
 def _drop_tables(op, metadata):
+    """Drop the tables of ``metadata`` that exist (a revision after the first may have dropped some already, as
+    :func:`drop_sharing_tables` does)."""
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
     for table in reversed(metadata.sorted_tables):
+        if table.name not in existing:
+            continue
         for index in table.indexes:
             op.drop_index(index.name, table_name=table.name)
         op.drop_table(table.name)
 
 
 def create_kernel_tables(op):
-    """Create the outbox and inbox tables, with their indexes, as :mod:`.db.tables` defines them (call from a
-    service's first revision)."""
+    """Create the kernel's tables (outbox, inbox, and the data-sharing tables of :mod:`.db.sharing_tables` with
+    their insert-only triggers), with their indexes, as :mod:`.db` defines them (call from a service's first
+    revision)."""
     _create_tables(op, KernelBase.metadata)
+    _insert_only_triggers(op)
 
 
 def drop_kernel_tables(op):
+    _drop_insert_only_triggers(op)
     _drop_tables(op, KernelBase.metadata)
+
+
+_SHARING_TABLES = ("sharing_agreements", "sharing_log", "access_audit")
+
+
+def create_sharing_tables(op):
+    """Bring a database whose kernel tables were created before data sharing to them: create whichever of
+    ``sharing_agreements``, ``sharing_log`` and ``access_audit`` is missing (with its indexes) and, on PostgreSQL,
+    the triggers that make the log and the audit insert-only. Finds nothing to do on a database created since.
+    Each service calls it from a revision of its own."""
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    for table in KernelBase.metadata.sorted_tables:
+        if table.name in _SHARING_TABLES and table.name not in existing:
+            op.execute(sa.schema.CreateTable(table))
+            for index in sorted(table.indexes, key=lambda index: index.name):
+                op.execute(sa.schema.CreateIndex(index))
+    _insert_only_triggers(op)
+
+
+def drop_sharing_tables(op):
+    """The downgrade of :func:`create_sharing_tables`."""
+    _drop_insert_only_triggers(op)
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    for name in reversed(_SHARING_TABLES):
+        if name in existing:
+            op.drop_table(name)
+
+
+def _insert_only_triggers(op):
+    """On PostgreSQL, a trigger on each insert-only kernel table that refuses UPDATE and DELETE (idempotent)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("""
+        CREATE OR REPLACE FUNCTION haven_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '% is insert-only', TG_TABLE_NAME;
+        END
+        $$""")
+    for name in INSERT_ONLY:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}_insert_only ON {name}")
+        op.execute(f"CREATE TRIGGER {name}_insert_only BEFORE UPDATE OR DELETE ON {name} "
+                   "FOR EACH ROW EXECUTE FUNCTION haven_insert_only()")
+
+
+def _drop_insert_only_triggers(op):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    for name in INSERT_ONLY:
+        if name in existing:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}_insert_only ON {name}")
+    op.execute("DROP FUNCTION IF EXISTS haven_insert_only()")
 
 
 def create_web_sessions_table(op):

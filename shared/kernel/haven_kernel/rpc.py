@@ -13,7 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
 from .contract import contract_problems
-from .context import ORIGIN_ORG_CONTEXT_KEY, worker_context
+from .context import METHOD_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .errors import EXPECTED, HavenError, InternalError, ServiceUnavailable, ValidationError
 from .logs import set_correlation_id
@@ -79,9 +79,10 @@ class HavenRpc(Rpc):
         if caller.sub.startswith(SERVICE_SUBJECT_PREFIX) and isinstance(context_data.get("origin_org"), str):
             origin_org = context_data["origin_org"][:50]  # a Haven service calling on behalf of a partner
         handle_result = partial(self._handle_result, message, started)
+        context = {**worker_context(correlation_id, caller.as_context(), origin_org),
+                   METHOD_CONTEXT_KEY: self.method_name}
         try:
-            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result,
-                                        context_data=worker_context(correlation_id, caller.as_context(), origin_org))
+            self.container.spawn_worker(self, args, kwargs, handle_result=handle_result, context_data=context)
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 

@@ -1,7 +1,8 @@
 """What every Haven service has: its database (``self.db``), its outbox relay, the kernel's ``apply_events``
 entrypoint that applies the events its handlers receive, the monitor of its queues (``self.queues``),
 ``GET /health`` (readiness), ``GET /health/live`` (liveness) and ``GET /metrics`` (see :mod:`haven_kernel.health`
-and :mod:`haven_kernel.messaging.monitor`).
+and :mod:`haven_kernel.messaging.monitor`), and the data-sharing agreements' RPC methods ``grant_sharing``,
+``revoke_sharing`` (scope ``<service>:write``) and ``list_sharing`` (``<service>:read``) of :mod:`.sharing`.
 
 A service subclasses :class:`HavenService`, sets ``name`` and ``catalogue``, and may override
 ``prepare_event_batch`` and ``business_metrics``.
@@ -19,6 +20,8 @@ from .db import Database
 from .messaging import EventApplier, OutboxRelay, apply_batch
 from .messaging.monitor import CONSUMER, QueueMonitor
 from .metrics import metrics_for
+from .rpc import rpc
+from .sharing import Agreements
 from .web import http
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,10 @@ logs.quiet_payloads()  # no request or reply body in a log, whatever the level
 class HavenService:
     name = None
     catalogue = None  # the haven_kernel.events.Catalogue of the events this service emits and handles
+    # Whether the service offers the organisation-wide sharing agreements of haven_kernel.sharing as RPC methods
+    # (grant_sharing, revoke_sharing, list_sharing). A service whose records are shared otherwise (protection: case
+    # by case, with consent) sets it to False.
+    sharing_agreements = True
 
     db = Database()
     outbox = OutboxRelay()
@@ -69,6 +76,8 @@ class HavenService:
 
         apply_events.__qualname__ = f"{cls.__name__}.apply_events"
         cls.apply_events = EventApplier.decorator(apply_events)
+        if cls.name and cls.sharing_agreements:
+            _add_sharing_methods(cls)
         for attr, path in (("health", "/health"), ("health_live", "/health/live"), ("metrics", "/metrics")):
             if attr not in cls.__dict__:
                 base = getattr(HavenService, "_" + attr)
@@ -112,6 +121,30 @@ class HavenService:
 
     def config_value(self, key, default=None):
         return self.outbox.container.config.get(key, default)
+
+
+SHARING_METHODS = ("grant_sharing", "revoke_sharing", "list_sharing")
+
+
+def _add_sharing_methods(cls):
+    """The agreements of :mod:`.sharing` as RPC methods of ``cls``: the caller's organisation shares its records in
+    this service with another (``grant_sharing``), stops (``revoke_sharing``), lists what it granted and received."""
+    for attr in SHARING_METHODS:
+        if attr in cls.__dict__:
+            raise TypeError(f"{cls.__name__}.{attr}: the name belongs to the kernel's data-sharing agreements")
+
+    def grant_sharing(self, partner_org, note=None):
+        return Agreements(self.db).grant(partner_org, note)
+
+    def revoke_sharing(self, partner_org):
+        return Agreements(self.db).revoke(partner_org)
+
+    def list_sharing(self):
+        return Agreements(self.db).list()
+
+    for fn, scope in ((grant_sharing, "write"), (revoke_sharing, "write"), (list_sharing, "read")):
+        fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
+        setattr(cls, fn.__name__, rpc(scope=f"{cls.name}:{scope}")(fn))
 
 
 def _health_families(report):

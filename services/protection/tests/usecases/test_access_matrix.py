@@ -8,6 +8,7 @@ The expectations are written out here, not derived from domain.py: a rule that c
 import pytest
 
 from haven_kernel.errors import Forbidden, NotFound
+from haven_kernel.service import SHARING_METHODS
 from haven_kernel.testing.rpc_auth import rpc_methods
 
 from haven_protection import access, cases, follow_ups, sharing
@@ -227,3 +228,9 @@ COVERED = (set(CASE_METHODS) | {"list_cases", "answer_referral", "revoke_referra
 
 def test_the_matrix_covers_every_rpc_method_of_the_service():
     assert set(rpc_methods(ProtectionService)) == COVERED
+
+
+def test_no_organisation_wide_sharing_agreement_goes_around_consent():
+    """The kernel gives every service grant/revoke/list_sharing; protection withdraws them (cases are shared by
+    referral or transfer only)."""
+    assert not set(SHARING_METHODS) & set(rpc_methods(ProtectionService))

@@ -69,11 +69,14 @@ def test_household_can_be_read_searched_updated_relocated_and_departed(registrat
             "remove": [rosa_id],
             "update": [{"member_id": head_id, "specific_needs": ["SP", "PG"]}],
         }})
+        assert updated == {"household_id": household_id, "version": 2, "status": "active",
+                           "new_possible_duplicates": []}, "an acknowledgement, not the record"
+        updated = client.registration.get_household(household_id)
         assert updated["size"] == 4 and updated["version"] == 2
         assert [m["given_name"] for m in updated["members"]] == ["Amélia", "João", "Alberto", "Baby"]
 
         moved = client.registration.relocate_household(household_id, site_b)
-        assert moved["site_id"] == site_b
+        assert moved == {"household_id": household_id, "version": 3, "status": "active", "site_id": site_b}
         with pytest.raises(Conflict):
             client.registration.relocate_household(household_id, site_b)
 
@@ -82,6 +85,8 @@ def test_household_can_be_read_searched_updated_relocated_and_departed(registrat
             client.registration.record_departure(household_id, "returned_home", "2020-01-01")
         assert list(before_registration.value.errors) == ["date"]
         gone = client.registration.record_departure(household_id, "returned_home", today)
+        assert gone == {"household_id": household_id, "version": 4, "status": "departed"}
+        gone = client.registration.get_household(household_id)
         assert gone["status"] == "departed" and gone["departure"] == {"reason": "returned_home", "date": today}
         with pytest.raises(Conflict):
             client.registration.record_departure(household_id, "returned_home", today)

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from haven_contracts import catalogue
+from haven_reporting import logistics
 from haven_reporting.domain import HANDLERS, MemoryStore, Projector, household_cells
 from haven_reporting.sitrep import SitrepBuilder
 
@@ -31,7 +32,10 @@ def test_every_event_reporting_consumes_has_a_projection():
     from haven_reporting import protection  # a source projected by a module of its own
     consumed = {(e.source, e.name) for e in catalogue.consumed_by("reporting")}
     own = {(protection.SOURCE, event_type) for event_type in protection.EVENT_TYPES}
-    assert consumed == set(HANDLERS) | own, "a consumed event without a projection is archived but never counted"
+    own |= {(logistics.SOURCE, name) for name in logistics.EVENTS}
+    from haven_reporting import health
+    assert consumed == set(HANDLERS) | health.EVENT_TYPES | own, \
+        "a consumed event without a projection is archived but never counted"
 
 
 def test_a_registered_household_is_counted_at_its_site(events):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from haven_kernel.db import ProcessedEvent
 from haven_kernel.errors import Conflict, NotFound
-from haven_kernel.testing import wait_until
+from haven_kernel.testing import race, wait_until
 
 pytestmark = pytest.mark.service
 
@@ -217,15 +217,7 @@ def test_closing_a_site_empties_its_queue_and_reopening_takes_its_households_bac
 
 def _race(client, method, calls):
     """Fire every call before waiting for any reply; return the outcomes in call order."""
-    replies = [getattr(client.shelter, method).call_async(*args) for args in calls]
-    outcomes = []
-    for reply in replies:
-        try:
-            reply.result()
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
-    return outcomes
+    return race(getattr(client.shelter, method), calls)
 
 
 def test_allocations_racing_for_the_last_unit_exactly_one_wins(shelter):

@@ -32,6 +32,11 @@ def services(**changes):
 
 BAD_INPUTS = [
     # (method, args, kwargs, field named in the error)
+    ("grant_sharing", [""], {}, "partner_org"),
+    ("grant_sharing", ["IOM"], {}, "partner_org"),  # the caller's own organisation
+    ("grant_sharing", ["NRC", "x" * 600], {}, "note"),
+    ("revoke_sharing", [None], {}, "partner_org"),
+    ("list_sharing", ["all"], {}, "_arguments"),
     ("create_site", ["a camp"], {}, "site"),
     ("create_site", [site(name="")], {}, "site.name"),
     ("create_site", [site(name="   ")], {}, "site.name"),
@@ -143,13 +148,14 @@ def test_every_method_refuses_bad_input_naming_the_field_and_storing_nothing(she
 
 RPC_METHODS = {"create_site", "update_site", "close_site", "reopen_site", "get_site", "list_sites",
                "record_site_services", "add_shelter_units", "set_unit_status", "list_units", "allocate_shelter",
-               "get_allocation", "get_allocation_history", "list_waitlist"}
+               "get_allocation", "get_allocation_history", "list_waitlist",
+               "grant_sharing", "revoke_sharing", "list_sharing"}  # the kernel's data-sharing agreements
 
 
 def test_every_rpc_method_is_in_the_bad_input_table():
     from haven_shelter.service import ShelterService
     from nameko.rpc import Rpc
-    exposed = {name for name, member in vars(ShelterService).items()
+    exposed = {name for name in dir(ShelterService) for member in [getattr(ShelterService, name)]
                if any(isinstance(e, Rpc) for e in getattr(member, "nameko_entrypoints", ()))}
     assert exposed == RPC_METHODS
 

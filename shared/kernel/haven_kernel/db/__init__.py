@@ -1,7 +1,7 @@
 """Persistence: one database per service, a unit of work per worker, and the kernel's own tables.
 
 * :mod:`.tables`: the outbox and inbox tables and the browser sessions' (one definition, used by the migrations),
-  ``metadata()``, ``BigId``;
+  ``metadata()``, ``BigId``; :mod:`.sharing_tables`: the data-sharing agreements, their log and the lead's audit;
 * :mod:`.engine`: engines (eventlet-cooperative PostgreSQL, SQLite for a laptop);
 * :mod:`.unit`: :class:`UnitOfWork` (``self.db``) and :class:`TransactionState`;
 * :mod:`.provider`: :class:`Database`, the nameko dependency provider.
@@ -11,10 +11,11 @@ success for a change that was not committed.
 """
 from .engine import default_database_url, make_engine
 from .provider import Database
+from .sharing_tables import AccessAudit, SharingAgreement, SharingLogEntry
 from .tables import (NAMING_CONVENTION, BigId, KernelBase, OutboxEvent, ProcessedEvent, WebSession, WebSessionBase,
                      metadata)
 from .unit import TransactionState, UnitOfWork, in_unit_of_work
 
-__all__ = ["BigId", "Database", "KernelBase", "NAMING_CONVENTION", "OutboxEvent", "ProcessedEvent",
+__all__ = ["AccessAudit", "SharingAgreement", "SharingLogEntry", "BigId", "Database", "KernelBase", "NAMING_CONVENTION", "OutboxEvent", "ProcessedEvent",
            "TransactionState", "UnitOfWork", "WebSession", "WebSessionBase", "default_database_url",
            "in_unit_of_work", "make_engine", "metadata"]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import dialect
 from ..auth import Caller
 from ..clock import utcnow
-from ..context import CALLER_CONTEXT_KEY, EventContext, event_context_of
+from ..context import CALLER_CONTEXT_KEY, METHOD_CONTEXT_KEY, EventContext, event_context_of
 from ..logs import set_correlation_id
 from .tables import OutboxEvent, ProcessedEvent
 
@@ -64,6 +64,11 @@ class UnitOfWork:
     @property
     def correlation_id(self):
         return self._context_data.get("correlation_id")
+
+    @property
+    def method(self):
+        """The RPC method this work runs for (None for an event)."""
+        return self._context_data.get(METHOD_CONTEXT_KEY)
 
     @property
     def origin_org(self):

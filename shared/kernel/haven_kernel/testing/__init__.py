@@ -9,6 +9,7 @@ uses the helpers outside pytest (the bench) patches itself first.
 * :mod:`.harness`: service config, tokens, RPC client, publishing and recording events, :class:`ServiceHarness`;
 * :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``;
 * :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`);
+* :mod:`.sharing`: the rows of a service's data-sharing matrix (``RELATIONS``, ``relation``, ``make_agreement``);
 * :mod:`.usecases`: the middle tier, a service's unit of work on SQLite (:class:`UseCaseUnit`, fixture ``sqlite_unit``).
 
 The helpers are importable from here (``from haven_kernel.testing import publish_event``); they load on first use.
@@ -20,8 +21,9 @@ _HELPERS = {
     "infra": ("START_HINT", "DatabaseFactory", "admin_sql", "create_vhost", "delete_vhost", "drop_database",
               "find_servers", "temporary_broker_user", "with_database", "with_vhost"),
     "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
-                "publish_event", "queue_depth", "rpc_client", "service_config", "wait_until"),
+                "publish_event", "queue_depth", "race", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
+    "sharing": ("RELATIONS", "make_agreement", "relation"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
     "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
 }

@@ -215,3 +215,18 @@ class ServiceHarness:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+
+
+def race(method, calls):
+    """Race calls of one RPC method (a proxy's ``client.<service>.<method>``): every call is sent before any reply
+    is awaited; returns "ok" or "conflict" (a Conflict reply) per call, in call order. Any other error is raised."""
+    from ..errors import Conflict
+    replies = [method.call_async(*args) for args in calls]
+    outcomes = []
+    for reply in replies:
+        try:
+            reply.result()
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+    return outcomes

@@ -68,9 +68,11 @@ def harness(toys, cls):
 def test_methods_are_found_on_the_class_with_their_scopes(toys):
     found = rpc_methods(toys.Ledger)
     assert {"record", "record_each", "record_invalid_event"} <= set(found)
-    assert set(found.values()) == {"ledger:write"}
+    sharing = {"grant_sharing": "ledger:write", "list_sharing": "ledger:read", "revoke_sharing": "ledger:write"}
+    assert {scope for method, scope in found.items() if method not in sharing} == {"ledger:write"}
+    assert {method: found[method] for method in sharing} == sharing  # the kernel's, on every service
     assert rpc_methods(faulty(toys)) == {"reads_but_writes": "ledger:read", "sound": "ledger:write",
-                                         "unchecked": PLAIN, "unscoped": None}
+                                         "unchecked": PLAIN, "unscoped": None, **sharing}
     assert http_routes(faulty(toys)) == {"entry_page": ("GET", "/entries/<entry_id>", "ledger:read"),
                                          "tally_page": ("GET", "/tally", None),
                                          "touch_page": ("GET", "/touch", "ledger:read")}

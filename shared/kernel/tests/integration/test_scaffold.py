@@ -76,7 +76,7 @@ def test_its_own_tests_pass_as_generated(generated, infrastructure):
                             timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("12 passed"), summary  # unit 1, usecases 8, service 2, RPC auth 1
+    assert summary.startswith("13 passed"), summary  # unit 1, usecases 9, service 2, RPC auth 1
 
 
 def test_make_run_migrates_it_starts_it_and_reports_it_healthy(generated, infrastructure, amqp_uri):

@@ -1,0 +1,1 @@
+"""Haven logistics service: what it owns, in one sentence (to write)."""

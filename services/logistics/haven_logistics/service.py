@@ -1,0 +1,160 @@
+"""The logistics service: entrypoints only, each a visible method handing over to a use case (catalogue,
+warehouses, movements, waybills, distributions) or to the kernel's site replica and the household handlers."""
+from haven_contracts import catalogue
+from haven_contracts.shelter import SITE_REPLICA
+from haven_kernel.messaging import event_handler
+from haven_kernel.replica import Replica
+from haven_kernel.rpc import ServiceRpc, rpc
+from haven_kernel.service import HavenService
+
+from . import catalogue as items, handlers, movements, views, waybills, warehouses
+from .distributions import Distributions, create_round, get_round
+from .models import Site
+from .repository import Repository
+
+
+class LogisticsService(HavenService):
+    name = "logistics"
+    catalogue = catalogue  # what it may emit: the events haven_contracts.logistics lists
+
+    shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback
+
+    # -- items and kits --------------------------------------------------------------------------------------------
+    @rpc(scope="logistics:read")
+    def list_items(self):
+        return items.list_items(self.db)
+
+    @rpc(scope="logistics:read")
+    def get_item(self, code):
+        return items.get_item(self.db, code)
+
+    @rpc(scope="logistics:write")
+    def put_item(self, item):
+        return items.put_item(self.db, item)
+
+    # -- warehouses and stock --------------------------------------------------------------------------------------
+    @rpc(scope="logistics:write")
+    def create_warehouse(self, warehouse):
+        return warehouses.create_warehouse(self.db, warehouse, site_lookup=self.shelter)
+
+    @rpc(scope="logistics:read")
+    def list_warehouses(self, site_id=None):
+        return warehouses.list_warehouses(self.db, site_id)
+
+    @rpc(scope="logistics:read")
+    def get_warehouse(self, warehouse_id):
+        return warehouses.get_warehouse(self.db, warehouse_id)
+
+    @rpc(scope="logistics:write")
+    def set_stock_level(self, level):
+        return warehouses.set_stock_level(self.db, level)
+
+    @rpc(scope="logistics:read")
+    def stock_on_hand(self, warehouse_id, item_code=None):
+        return warehouses.stock_on_hand(self.db, warehouse_id, item_code)
+
+    @rpc(scope="logistics:read")
+    def stock_card(self, warehouse_id, item_code, limit=100, offset=0):
+        return warehouses.stock_card(self.db, warehouse_id, item_code, limit, offset)
+
+    @rpc(scope="logistics:read")
+    def pipeline(self, warehouse_id=None):
+        return warehouses.pipeline_view(self.db, warehouse_id)
+
+    # -- movements -------------------------------------------------------------------------------------------------
+    @rpc(scope="logistics:write")
+    def receive_stock(self, receipt):
+        return movements.receive_stock(self.db, receipt)
+
+    @rpc(scope="logistics:write")
+    def adjust_stock(self, adjustment):
+        return movements.adjust_stock(self.db, adjustment)
+
+    @rpc(scope="logistics:write")
+    def record_count(self, count):
+        return movements.record_count(self.db, count)
+
+    @rpc(scope="logistics:write")
+    def create_waybill(self, waybill):
+        return waybills.create_waybill(self.db, waybill)
+
+    @rpc(scope="logistics:read")
+    def get_waybill(self, waybill_id):
+        return waybills.get_waybill(self.db, waybill_id)
+
+    @rpc(scope="logistics:write")
+    def dispatch_waybill(self, waybill_id):
+        return waybills.dispatch_waybill(self.db, waybill_id)
+
+    @rpc(scope="logistics:write")
+    def receive_waybill(self, waybill_id, receipt):
+        return waybills.receive_waybill(self.db, waybill_id, receipt)
+
+    @rpc(scope="logistics:write")
+    def cancel_waybill(self, waybill_id):
+        return waybills.cancel_waybill(self.db, waybill_id)
+
+    @rpc(scope="logistics:write")
+    def return_waybill(self, waybill_id):
+        return waybills.return_waybill(self.db, waybill_id)
+
+    @rpc(scope="logistics:write")
+    def create_request(self, request):
+        return waybills.create_request(self.db, request, site_lookup=self.shelter)
+
+    @rpc(scope="logistics:read")
+    def get_request(self, request_id):
+        return waybills.get_request(self.db, request_id)
+
+    # -- distributions ---------------------------------------------------------------------------------------------
+    @rpc(scope="logistics:write")
+    def create_round(self, round):
+        return create_round(self.db, round, site_lookup=self.shelter)
+
+    @rpc(scope="logistics:read")
+    def get_round(self, round_id):
+        return get_round(self.db, round_id)
+
+    @rpc(scope="logistics:write")
+    def record_distribution(self, distribution):
+        return Distributions(self.db).record(distribution)
+
+    @rpc(scope="logistics:write")
+    def record_distributions(self, distributions):
+        return Distributions(self.db).record_many(distributions)
+
+    # -- the site replica and the households, from shelter's and registration's events -----------------------------
+    @event_handler("shelter", "site_opened")
+    def on_site_opened(self, event):
+        Replica(Site, self.db).apply(event)
+
+    @event_handler("shelter", "site_updated")
+    def on_site_updated(self, event):
+        Replica(Site, self.db).apply(event)
+
+    @event_handler("shelter", "site_closed")
+    def on_site_closed(self, event):
+        Replica(Site, self.db).apply(event)
+
+    def prepare_event_batch(self, events):
+        handlers.prepare(self.db, [e for e in events if e.source == "registration"])
+
+    @event_handler("registration", "household_registered")
+    def on_household_registered(self, event):
+        handlers.household_changed(self.db, event)
+
+    @event_handler("registration", "household_updated")
+    def on_household_updated(self, event):
+        handlers.household_changed(self.db, event)
+
+    @event_handler("registration", "household_departed")
+    def on_household_departed(self, event):
+        handlers.household_changed(self.db, event)
+
+    @event_handler("registration", "household_relocated")
+    def on_household_relocated(self, event):
+        handlers.household_changed(self.db, event)
+
+    # -- metrics ---------------------------------------------------------------------------------------------------
+    def business_metrics(self, session):
+        return views.metric_families(Repository(session).stock_rows())
