@@ -41,7 +41,7 @@ def play(client, wait):
         "name": "Mandruzi", "site_type": "planned_camp", "adm1": "Sofala", "adm2": "Dondo", "lat": -19.71,
         "lon": 34.79, "managing_agency": "IOM", "code": "MZ-DON-001"})
     other = client.shelter.create_site(site={"name": "Guara Guara", "site_type": "planned_camp", "adm1": "Sofala",
-                                             "adm2": "Buzi", "lat": -19.86, "lon": 34.53, "managing_agency": "UNHCR"})
+                                             "adm2": "Buzi", "lat": -19.86, "lon": 34.53, "managing_agency": "IOM"})
     spare = client.shelter.create_site(site={"name": "Escola 25 de Junho", "site_type": "collective_centre",
                                              "adm1": "Sofala", "adm2": "Beira", "lat": -19.83, "lon": 34.85,
                                              "managing_agency": "IOM"})
@@ -88,6 +88,10 @@ def play(client, wait):
     call("reporting", "get_3w")
     call("reporting", "export_hxl", table="sites")
     call("reporting", "rebuild")
+    # The kernel's sharing methods, the same in every service: played on registration (haven_kernel/examples.json).
+    call("registration", "grant_sharing", partner_org="NRC", note="joint registration at Mandruzi")
+    call("registration", "list_sharing")
+    call("registration", "revoke_sharing", partner_org="NRC")
     return call.calls
 
 
@@ -177,10 +181,24 @@ def _example_id(index):
     return str(Uuid(int=0x3F2B8C1E6D4A4E0B9A512C7D9E8F1A00 + index))
 
 
+KERNEL_METHODS = ("grant_sharing", "revoke_sharing", "list_sharing")  # haven_kernel.sharing_api
+
+
 def examples_path(root, service):
+    if service == "kernel":
+        return Path(root) / "shared" / "kernel" / "haven_kernel" / "examples.json"
     return Path(root) / "services" / service / f"haven_{service}" / "examples.json"
 
 
+def examples_package(service, method):
+    """The package whose examples.json documents ``service.method`` (the kernel's, for the sharing methods)."""
+    return "haven_kernel" if method in KERNEL_METHODS else f"haven_{service}"
+
+
 def write(root, calls):
+    files = {}
     for service, methods in normalised(calls).items():
-        examples_path(root, service).write_text(json.dumps(methods, indent=2, ensure_ascii=False) + "\n")
+        for name, found in methods.items():
+            files.setdefault("kernel" if name in KERNEL_METHODS else service, {})[name] = found
+    for owner, methods in files.items():
+        examples_path(root, owner).write_text(json.dumps(methods, indent=2, ensure_ascii=False) + "\n")

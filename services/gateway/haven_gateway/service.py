@@ -23,6 +23,7 @@ def openapi_document():
 class GatewayService(HavenService):
     name = "gateway"
     catalogue = catalogue  # it emits and handles no event
+    sharing_agreements = False  # it keeps no records: nothing to share (and no sharing tables)
 
     partners = ClientPool()
 

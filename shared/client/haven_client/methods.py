@@ -5,26 +5,6 @@ from typing import Any, Optional
 from .base import ServiceClient
 
 
-class Gateway(ServiceClient):
-    """`gateway`'s methods (docs/rpc/gateway.md)."""
-
-    service = "gateway"
-
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `gateway:write`. Errors: none of its own.
-        """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
-
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `gateway:write`. Errors: none of its own.
-        """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
-
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `gateway:read`. Errors: none of its own.
-        """
-        return self._call("list_sharing", {}, timeout=timeout)
-
 class Health(ServiceClient):
     """`health`'s methods (docs/rpc/health.md)."""
 
@@ -155,18 +135,38 @@ class Health(ServiceClient):
         """
         return self._call("get_referral_counts", {"facility_id": facility_id}, timeout=timeout)
 
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def grant_sharing(
+            self,
+            partner_org: str,
+            note: Optional[str] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Share all the caller's organisation's records in this service with another organisation, until revoked:
+        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
+        over). Granting again changes nothing; every grant is logged. Scope `health:write`. Errors:
+        ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def revoke_sharing(
+            self,
+            partner_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """End the caller's organisation's agreement with another: from now on it sees none of the organisation's
+        records in this service. Scope `health:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+        return self._call("revoke_sharing", {"partner_org": partner_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def list_sharing(self, *, timeout: Optional[float] = None) -> dict:
+        """The agreements the caller's organisation granted and received in this service, and their log (newest
+        first, 100 at most). Scope `health:read`. Errors: none of its own.
         """
         return self._call("list_sharing", {}, timeout=timeout)
 
@@ -315,18 +315,38 @@ class Logistics(ServiceClient):
         """
         return self._call("record_distributions", {"distributions": distributions}, timeout=timeout)
 
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def grant_sharing(
+            self,
+            partner_org: str,
+            note: Optional[str] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Share all the caller's organisation's records in this service with another organisation, until revoked:
+        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
+        over). Granting again changes nothing; every grant is logged. Scope `logistics:write`. Errors:
+        ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def revoke_sharing(
+            self,
+            partner_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """End the caller's organisation's agreement with another: from now on it sees none of the organisation's
+        records in this service. Scope `logistics:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+        return self._call("revoke_sharing", {"partner_org": partner_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def list_sharing(self, *, timeout: Optional[float] = None) -> dict:
+        """The agreements the caller's organisation granted and received in this service, and their log (newest
+        first, 100 at most). Scope `logistics:read`. Errors: none of its own.
         """
         return self._call("list_sharing", {}, timeout=timeout)
 
@@ -686,18 +706,38 @@ class Registration(ServiceClient):
         return self._call("relocate_household", {"household_id": household_id, "to_site_id": to_site_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `registration:write`. Errors: none of its own.
+    def grant_sharing(
+            self,
+            partner_org: str,
+            note: Optional[str] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Share all the caller's organisation's records in this service with another organisation, until revoked:
+        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
+        over). Granting again changes nothing; every grant is logged. Scope `registration:write`. Errors:
+        ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `registration:write`. Errors: none of its own.
+    def revoke_sharing(
+            self,
+            partner_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """End the caller's organisation's agreement with another: from now on it sees none of the organisation's
+        records in this service. Scope `registration:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+        return self._call("revoke_sharing", {"partner_org": partner_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `registration:read`. Errors: none of its own.
+    def list_sharing(self, *, timeout: Optional[float] = None) -> dict:
+        """The agreements the caller's organisation granted and received in this service, and their log (newest
+        first, 100 at most). Scope `registration:read`. Errors: none of its own.
         """
         return self._call("list_sharing", {}, timeout=timeout)
 
@@ -744,18 +784,38 @@ class Reporting(ServiceClient):
         """
         return self._call("rebuild", {}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `reporting:write`. Errors: none of its own.
+    def grant_sharing(
+            self,
+            partner_org: str,
+            note: Optional[str] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Share all the caller's organisation's records in this service with another organisation, until revoked:
+        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
+        over). Granting again changes nothing; every grant is logged. Scope `reporting:write`. Errors:
+        ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `reporting:write`. Errors: none of its own.
+    def revoke_sharing(
+            self,
+            partner_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """End the caller's organisation's agreement with another: from now on it sees none of the organisation's
+        records in this service. Scope `reporting:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+        return self._call("revoke_sharing", {"partner_org": partner_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `reporting:read`. Errors: none of its own.
+    def list_sharing(self, *, timeout: Optional[float] = None) -> dict:
+        """The agreements the caller's organisation granted and received in this service, and their log (newest
+        first, 100 at most). Scope `reporting:read`. Errors: none of its own.
         """
         return self._call("list_sharing", {}, timeout=timeout)
 
@@ -914,20 +974,40 @@ class Shelter(ServiceClient):
         """
         return self._call("list_waitlist", {"site_id": site_id}, timeout=timeout)
 
-    def grant_sharing(self, partner_org: Any, note: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `shelter:write`. Errors: none of its own.
+    def grant_sharing(
+            self,
+            partner_org: str,
+            note: Optional[str] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Share all the caller's organisation's records in this service with another organisation, until revoked:
+        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
+        over). Granting again changes nothing; every grant is logged. Scope `shelter:write`. Errors:
+        ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note}, timeout=timeout)
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def revoke_sharing(self, partner_org: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `shelter:write`. Errors: none of its own.
+    def revoke_sharing(
+            self,
+            partner_org: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """End the caller's organisation's agreement with another: from now on it sees none of the organisation's
+        records in this service. Scope `shelter:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("revoke_sharing", {"partner_org": partner_org}, timeout=timeout)
+        return self._call("revoke_sharing", {"partner_org": partner_org},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_sharing(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `shelter:read`. Errors: none of its own.
+    def list_sharing(self, *, timeout: Optional[float] = None) -> dict:
+        """The agreements the caller's organisation granted and received in this service, and their log (newest
+        first, 100 at most). Scope `shelter:read`. Errors: none of its own.
         """
         return self._call("list_sharing", {}, timeout=timeout)
 
 
-SERVICES = {"gateway": Gateway, "health": Health, "logistics": Logistics, "protection": Protection, "registration": Registration, "reporting": Reporting, "shelter": Shelter}
+SERVICES = {"health": Health, "logistics": Logistics, "protection": Protection, "registration": Registration, "reporting": Reporting, "shelter": Shelter}

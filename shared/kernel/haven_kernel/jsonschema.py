@@ -177,8 +177,11 @@ def example_value(field):
 
 
 def _validator_example(field):
-    """A value a function validator offers as its example (``validator.example = "SC-CH"``): what the schema's
-    limits alone cannot guess (a code from a list kept elsewhere)."""
+    """A value the field (``metadata={"example": "2026-W47"}``) or a function validator (``validator.example =
+    "SC-CH"``) offers as its example: what the schema's limits alone cannot guess (a pattern, a code from a list kept
+    elsewhere)."""
+    if (getattr(field, "metadata", None) or {}).get("example") is not None:
+        return field.metadata["example"]
     for validator in getattr(field, "validators", ()):
         if getattr(validator, "example", None) is not None:
             return validator.example

@@ -4,6 +4,7 @@ UnknownService). The partner flow through it is tests/system/test_gateway.py."""
 import json
 import urllib.error
 import urllib.request
+from collections import Counter
 
 import pytest
 
@@ -35,7 +36,10 @@ def test_it_forwards_exactly_the_partner_methods():
     assert ("registration", "register_household") in ROUTES and ROUTES[("registration", "register_household")]
     assert ROUTES[("shelter", "get_site")] is False
     assert ROUTES[("protection", "open_case")] and ROUTES[("protection", "get_case")] is False
-    assert len(ROUTES) == 26 + 18  # registration, shelter and reporting; protection's 18
+    per_service = Counter(service for service, _ in ROUTES)  # each service's methods, the kernel's 3 sharing ones too
+    assert per_service == {"registration": 7 + 3, "shelter": 14 + 3, "reporting": 5 + 3, "protection": 18,
+                           "logistics": 25 + 3, "health": 20 + 3}
+    assert ("registration", "grant_sharing") in ROUTES and ("protection", "grant_sharing") not in ROUTES
 
 
 def test_a_method_of_a_service_that_is_not_running_is_503_unknown_service(gateway):
