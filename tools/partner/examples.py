@@ -8,7 +8,7 @@ compares a fresh play's shapes with the stored examples, and writes them when ``
 """
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
@@ -140,6 +140,47 @@ def play_protection(iom, unhcr, site_id, wait):
     for service, methods in answer.calls.items():
         for name, found in methods.items():
             call.calls.setdefault(service, {}).setdefault(name, found)
+    return call.calls
+
+
+def play_health(client, site_id):
+    """Health's methods at ``site_id``: two facilities, last epi-week's reports, a signal, an alert, a referral."""
+    call = Recorder(client)
+    year, week, _ = (date.today() - timedelta(days=7)).isocalendar()
+    week = f"{year}-W{week:02d}"
+    post = call("health", "register_facility", facility={
+        "code": "HF-MDZ-01", "name": "Mandruzi health post", "facility_type": "health_centre_without_beds",
+        "site_id": site_id})["facility_id"]
+    hospital = client.health.register_facility(facility={
+        "code": "HF-MDZ-02", "name": "Mandruzi field hospital", "facility_type": "field_hospital",
+        "site_id": site_id})["facility_id"]
+    call("health", "update_facility", facility_id=hospital, changes={"beds_total": 40, "beds_available": 12})
+    call("health", "get_facility", facility_id=post)
+    call("health", "list_facilities", site_id=site_id)
+    by_age = {"under_five": 3, "five_and_over": 9}
+    report = {"facility_id": post, "week": week, "consultations": {"female": by_age, "male": by_age},
+              "cases": {"acute_watery_diarrhoea": {"under_five": 1, "five_and_over": 2}},
+              "deaths": {"under_five": 0, "five_and_over": 0}}
+    call("health", "submit_weekly_report", report=report)
+    call("health", "submit_weekly_reports", reports=[{**report, "facility_id": hospital}])
+    call("health", "get_weekly_report", facility_id=post, week=week)
+    call("health", "get_completeness", week=week)
+    call("health", "get_place_week", facility_id=post, week=week)
+    call("health", "report_signal", signal={
+        "facility_id": post, "syndrome": "acute_watery_diarrhoea", "onset_date": date.today().isoformat(),
+        "age_years": 30, "sex": "female", "outcome": "alive"})
+    alert_id = call("health", "raise_alert", alert={"facility_id": post, "week": week,
+                                                     "syndrome": "suspected_measles"})["alert_id"]
+    call("health", "move_alert", step={"alert_id": alert_id, "action": "verify", "outcome": "confirmed"})
+    call("health", "get_alert", alert_id=alert_id)
+    call("health", "list_alerts", week=week)
+    call("health", "get_alert_kpis", week=week)
+    call("health", "get_rules")
+    call("health", "get_denominators", site_id=site_id)
+    referral = call("health", "refer", referral={"from_facility_id": post, "to_facility_id": hospital,
+                                                 "reason": "medical", "urgency": "urgent"})
+    call("health", "move_referral", referral={"referral_id": referral["referral_id"], "status": "accepted"})
+    call("health", "get_referral_counts")
     return call.calls
 
 

@@ -10,128 +10,195 @@ class Health(ServiceClient):
 
     service = "health"
 
-    def register_facility(self, facility: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def register_facility(
+            self,
+            facility: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Register a health facility at a site, serving sites, or in an admin area (its admin areas default to its
+        site's). Scope `health:write`. Errors: ValidationError, Conflict.
         """
-        return self._call("register_facility", {"facility": facility}, timeout=timeout)
+        return self._call("register_facility", {"facility": facility},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def update_facility(self, facility_id: Any, changes: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def update_facility(
+            self,
+            facility_id: str,
+            changes: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Change a facility; only the fields given change; a status change is kept in its history from
+        `status_since`. Scope `health:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("update_facility", {"facility_id": facility_id, "changes": changes}, timeout=timeout)
+        return self._call("update_facility", {"facility_id": facility_id, "changes": changes},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_facility(self, facility_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_facility(self, facility_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One facility. Scope `health:read`. Errors: NotFound.
         """
         return self._call("get_facility", {"facility_id": facility_id}, timeout=timeout)
 
     def list_facilities(
             self,
-            site_id: Optional[Any] = None,
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            site_id: Optional[str] = None,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    ) -> dict:
+        """The facilities, of one site or all, a page at a time. Scope `health:read`. Errors: none of its own.
         """
         return self._call("list_facilities", {"site_id": site_id, "limit": limit, "offset": offset}, timeout=timeout)
 
-    def submit_weekly_report(self, report: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def submit_weekly_report(
+            self,
+            report: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """A facility's weekly report for an ISO epi-week (consultations, cases per syndrome and deaths by sex and
+        age); a report for a week already reported replaces it as a new version. Syndromes:
+        acute_watery_diarrhoea, suspected_cholera, bloody_diarrhoea, acute_respiratory_infection,
+        suspected_measles, acute_flaccid_paralysis, suspected_meningitis, acute_jaundice_syndrome,
+        malaria_confirmed, malaria_suspected, dengue, viral_haemorrhagic_fever, diphtheria, pertussis,
+        neonatal_tetanus, other. Scope `health:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("submit_weekly_report", {"report": report}, timeout=timeout)
+        return self._call("submit_weekly_report", {"report": report},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def submit_weekly_reports(self, reports: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def submit_weekly_reports(
+            self,
+            reports: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Up to 1,000 weekly reports in one call, each submitted or refused on its own. Scope `health:write`.
+        Errors: ValidationError.
         """
-        return self._call("submit_weekly_reports", {"reports": reports}, timeout=timeout)
+        return self._call("submit_weekly_reports", {"reports": reports},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_weekly_report(self, facility_id: Any, week: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_weekly_report(self, facility_id: str, week: str, *, timeout: Optional[float] = None) -> dict:
+        """A facility's report for a week (its latest version). Scope `health:read`. Errors: NotFound.
         """
         return self._call("get_weekly_report", {"facility_id": facility_id, "week": week}, timeout=timeout)
 
-    def get_completeness(self, week: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_completeness(self, week: str, *, timeout: Optional[float] = None) -> dict:
+        """Completeness and timeliness of a week's reports: the facilities expected to report, those that did, on
+        time. Scope `health:read`. Errors: none of its own.
         """
         return self._call("get_completeness", {"week": week}, timeout=timeout)
 
-    def get_place_week(self, facility_id: Any, week: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_place_week(self, facility_id: str, week: str, *, timeout: Optional[float] = None) -> dict:
+        """A facility's place (its site, or the facility) for a week: consultations, cases, deaths and the
+        mortality against the population of that week, with the threshold flag. Scope `health:read`. Errors:
+        NotFound.
         """
         return self._call("get_place_week", {"facility_id": facility_id, "week": week}, timeout=timeout)
 
-    def report_signal(self, signal: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def report_signal(
+            self,
+            signal: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """One suspected case reported at once (never a name); the alert rules run on it and may raise alerts.
+        Scope `health:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("report_signal", {"signal": signal}, timeout=timeout)
+        return self._call("report_signal", {"signal": signal},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def raise_alert(self, alert: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def raise_alert(
+            self,
+            alert: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Raise an alert by hand for a facility's week. Scope `health:write`. Errors: NotFound.
         """
-        return self._call("raise_alert", {"alert": alert}, timeout=timeout)
+        return self._call("raise_alert", {"alert": alert},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def move_alert(self, step: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def move_alert(self, step: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
+        """Move an alert along: verify (with an outcome), investigate, close. Scope `health:write`. Errors:
+        NotFound, Conflict.
         """
-        return self._call("move_alert", {"step": step}, timeout=timeout)
+        return self._call("move_alert", {"step": step}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_alert(self, alert_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_alert(self, alert_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One alert with its steps. Scope `health:read`. Errors: NotFound.
         """
         return self._call("get_alert", {"alert_id": alert_id}, timeout=timeout)
 
     def list_alerts(
             self,
-            status: Optional[Any] = None,
-            week: Optional[Any] = None,
-            limit: Optional[Any] = 50,
-            offset: Optional[Any] = 0,
+            status: Optional[str] = None,
+            week: Optional[str] = None,
+            limit: Optional[int] = 50,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    ) -> dict:
+        """The alerts, by status and week, a page at a time. Scope `health:read`. Errors: none of its own.
         """
         return self._call("list_alerts", {"status": status, "week": week, "limit": limit, "offset": offset},
                           timeout=timeout)
 
-    def get_alert_kpis(self, week: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_alert_kpis(self, week: str, *, timeout: Optional[float] = None) -> dict:
+        """How fast the week's alerts were verified and investigated. Scope `health:read`. Errors: none of its own.
         """
         return self._call("get_alert_kpis", {"week": week}, timeout=timeout)
 
-    def get_rules(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_rules(self, *, timeout: Optional[float] = None) -> dict:
+        """The alert rules in force (a data file) and their version. Scope `health:read`. Errors: none of its own.
         """
         return self._call("get_rules", {}, timeout=timeout)
 
     def get_denominators(
             self,
-            site_id: Optional[Any] = None,
-            adm1: Optional[Any] = None,
-            adm2: Optional[Any] = None,
-            week: Optional[Any] = None,
+            site_id: Optional[str] = None,
+            adm1: Optional[str] = None,
+            adm2: Optional[str] = None,
+            week: Optional[str] = None,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    ) -> dict:
+        """The population health counts against (from registration's households): of a site or an admin area, now
+        or at the middle of a week. Scope `health:read`. Errors: none of its own.
         """
         return self._call("get_denominators", {"site_id": site_id, "adm1": adm1, "adm2": adm2, "week": week},
                           timeout=timeout)
 
-    def refer(self, referral: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def refer(self, referral: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
+        """Refer a patient from one facility to another (reason and urgency only, no name). Scope `health:write`.
+        Errors: ValidationError, NotFound.
         """
-        return self._call("refer", {"referral": referral}, timeout=timeout)
+        return self._call("refer", {"referral": referral},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def move_referral(self, referral: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:write`. Errors: none of its own.
+    def move_referral(
+            self,
+            referral: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Accept, refuse or complete a referral. Scope `health:write`. Errors: NotFound, Conflict.
         """
-        return self._call("move_referral", {"referral": referral}, timeout=timeout)
+        return self._call("move_referral", {"referral": referral},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_referral_counts(self, facility_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `health:read`. Errors: none of its own.
+    def get_referral_counts(self, facility_id: Optional[str] = None, *, timeout: Optional[float] = None) -> dict:
+        """Referrals counted by status, reason and urgency, of one facility or all. Scope `health:read`. Errors:
+        none of its own.
         """
         return self._call("get_referral_counts", {"facility_id": facility_id}, timeout=timeout)
 
