@@ -1,5 +1,5 @@
 """What the partner-kit system tests share (tests/system/test_partner_kit.py, test_gateway.py): one Haven for the
-session, started on first use: registration, shelter, reporting, protection, health and the gateway as processes, on a vhost and
+session, started on first use: registration, shelter, reporting, protection, health, logistics and the gateway as processes, on a vhost and
 databases of their own."""
 import uuid
 
@@ -8,7 +8,7 @@ import pytest
 from haven_kernel.testing import (ServiceProcess, create_vhost, delete_vhost, free_port, service_process_env,
                                   with_vhost)
 
-PARTNER_SERVICES = ("registration", "shelter", "reporting", "protection", "health", "gateway")
+PARTNER_SERVICES = ("registration", "shelter", "reporting", "protection", "health", "logistics", "gateway")
 
 
 @pytest.fixture(scope="session")

@@ -72,14 +72,16 @@ def test_every_method_answers_with_the_shape_its_contract_documents(partner_have
         calls = examples.play(client, lambda predicate, what: wait_until(predicate, timeout=60, message=what))
         [site_id] = [s["site_id"] for s in client.shelter.list_sites(adm1="Sofala") if s["code"] == "MZ-DON-001"]
         calls.update(examples.play_health(client, site_id))
+        calls.update(examples.play_logistics(
+            client, site_id, lambda predicate, what: wait_until(predicate, timeout=60, message=what)))
     amqp_uri = partner_haven["amqp_uri"]
     with HavenClient(amqp_uri, token=token(*PROTECTION_IOM, sub="caseworker-1")) as iom, \
             HavenClient(amqp_uri, token=token(*PROTECTION_UNHCR, org="UNHCR", sub="manager-1")) as unhcr:
         calls.update(examples.play_protection(
             iom, unhcr, site_id, lambda predicate, what: wait_until(predicate, timeout=60, message=what)))
     played = {(service, method) for service, methods in calls.items() for method in methods}
-    # registration, shelter, reporting; the kernel's sharing methods; protection; health
-    assert len(played) == 26 + 3 + 18 + 20
+    # registration, shelter, reporting; the kernel's sharing methods; protection; health; logistics
+    assert len(played) == 26 + 3 + 18 + 20 + 25
     if os.environ.get("HAVEN_WRITE_EXAMPLES") == "1":
         examples.write(ROOT, calls)
     differences = []

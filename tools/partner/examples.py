@@ -184,6 +184,86 @@ def play_health(client, site_id):
     return call.calls
 
 
+def play_logistics(client, site_id, wait):
+    """Logistics' methods: a donation at a central warehouse, a request and waybills to Mandruzi's store (one
+    received short, one cancelled, one returned), an adjustment and a count, a kit round for its households."""
+    call = Recorder(client)
+    today, item = date.today().isoformat(), "KIT-SHELTER"
+    call("logistics", "list_items")
+    call("logistics", "get_item", code=item)
+    call("logistics", "put_item", item={
+        "code": "SOAP-BAR", "name": "Soap bar 250 g", "unit": "piece", "category": "WASH", "weight_kg": 0.25,
+        "volume_m3": 0.0003, "rule": "per_persons", "rule_quantity": 1, "rule_persons": 1})
+    central = call("logistics", "create_warehouse", warehouse={
+        "code": "BEIRA-CW", "name": "Central warehouse, Beira", "adm1": "Sofala", "adm2": "Beira", "lat": -19.83,
+        "lon": 34.84, "capacity_m3": 4000.0})["warehouse_id"]
+    store = client.logistics.create_warehouse(warehouse={
+        "code": "MZ-STORE", "name": "Mandruzi store", "adm1": "Sofala", "adm2": "Dondo", "site_id": site_id,
+        "capacity_m3": 60.0})["warehouse_id"]
+    call("logistics", "list_warehouses", site_id=site_id)
+    call("logistics", "get_warehouse", warehouse_id=store)
+    call("logistics", "set_stock_level", level={"warehouse_id": store, "item_code": item, "reorder_level": 5,
+                                                "lead_time_weeks": 2.0})
+    call("logistics", "receive_stock", receipt={
+        "warehouse_id": central, "kind": "donation", "from_org": "ECHO", "reference": "ECHO-001",
+        "received_on": today, "lines": [{"item_code": item, "quantity": 60, "lot": "ECHO-1"}]})
+    request_id = call("logistics", "create_request", request={
+        "site_id": site_id, "warehouse_id": store, "priority": "urgent", "needed_by": today,
+        "lines": [{"item_code": item, "quantity": 20}]})["request_id"]
+    lines = [{"item_code": item, "quantity": 20}]
+    waybill = {"from_warehouse_id": central, "to_warehouse_id": store, "transporter": "WFP", "vehicle": "MZ-TRUCK-1"}
+    sent = call("logistics", "create_waybill", waybill={**waybill, "request_id": request_id, "lines": lines})
+    call("logistics", "get_waybill", waybill_id=sent["waybill_id"])
+    call("logistics", "dispatch_waybill", waybill_id=sent["waybill_id"])
+    call("logistics", "receive_waybill", waybill_id=sent["waybill_id"],
+         receipt={"lines": [{"item_code": item, "quantity": 19}]})
+    call("logistics", "get_request", request_id=request_id)
+    draft = client.logistics.create_waybill(waybill={**waybill, "lines": lines})["waybill_id"]
+    call("logistics", "cancel_waybill", waybill_id=draft)
+    back = client.logistics.create_waybill(waybill={**waybill, "lines": lines})["waybill_id"]
+    client.logistics.dispatch_waybill(waybill_id=back)
+    call("logistics", "return_waybill", waybill_id=back)
+    lot = call("logistics", "stock_on_hand", warehouse_id=store, item_code=item)["items"][0]["lots"][0]
+    call("logistics", "adjust_stock", adjustment={"warehouse_id": store, "item_code": item, "reason": "damaged",
+                                                  "quantity": 1, "line_id": lot["line_id"],
+                                                  "note": "torn in the rain"})
+    lot = client.logistics.stock_on_hand(warehouse_id=store, item_code=item)["items"][0]["lots"][0]
+    call("logistics", "record_count", count={"warehouse_id": store, "counted_on": today,
+                                             "lines": [{"line_id": lot["line_id"], "counted": lot["quantity"] - 1}]})
+    call("logistics", "stock_card", warehouse_id=store, item_code=item)
+    call("logistics", "pipeline", warehouse_id=store)
+    round_id = call("logistics", "create_round", round={
+        "site_id": site_id, "warehouse_id": store, "item_code": item, "rule": "per_household", "rule_quantity": 1,
+        "starts_on": today, "ends_on": today})["round_id"]
+    households = [client.registration.register_household(household={"site_id": site_id, "consent": True, "members": [
+        member("Example", f"Household {n}", "female", "head", age_years=40)]})["household_id"] for n in (1, 2)]
+    batch = [{"round_id": round_id, "household_id": households[0], "distributed_on": today}]
+    wait(lambda: "distribution_id" in _distributed(client, batch), "logistics has heard of the household")
+    call.calls["logistics"]["record_distributions"] = {"call": {"distributions": batch}, "reply": _last[0]}
+    wait(lambda: _recorded(call, round_id, households[1], today), "logistics has heard of the second household")
+    call("logistics", "get_round", round_id=round_id)
+    return call.calls
+
+
+_last = [None]
+
+
+def _distributed(client, batch):
+    """The first result of ``record_distributions(batch)`` (kept in ``_last``: the example's reply)."""
+    _last[0] = client.logistics.record_distributions(distributions=batch)
+    return _last[0][0]
+
+
+def _recorded(call, round_id, household_id, today):
+    from haven_client import ServiceUnavailable
+    try:
+        call("logistics", "record_distribution", distribution={"round_id": round_id, "household_id": household_id,
+                                                               "distributed_on": today})
+        return True
+    except ServiceUnavailable:  # logistics has not heard of the household yet: the same call succeeds later
+        return False
+
+
 def _known(client, household_id):
     from haven_client import NotFound
     try:

@@ -242,145 +242,261 @@ class Logistics(ServiceClient):
 
     service = "logistics"
 
-    def list_items(self, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def list_items(self, *, timeout: Optional[float] = None) -> list:
+        """The item catalogue (items and kits with their distribution rule). Scope `logistics:read`. Errors: none
+        of its own.
         """
         return self._call("list_items", {}, timeout=timeout)
 
-    def get_item(self, code: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def get_item(self, code: str, *, timeout: Optional[float] = None) -> dict:
+        """One item or kit. Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("get_item", {"code": code}, timeout=timeout)
 
-    def put_item(self, item: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def put_item(self, item: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
+        """Add an item or kit to the catalogue, or change it (by its code). Scope `logistics:write`. Errors:
+        ValidationError.
         """
-        return self._call("put_item", {"item": item}, timeout=timeout)
+        return self._call("put_item", {"item": item}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def create_warehouse(self, warehouse: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def create_warehouse(
+            self,
+            warehouse: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Open a warehouse (a central one, or a site's store). Scope `logistics:write`. Errors: ValidationError,
+        Conflict.
         """
-        return self._call("create_warehouse", {"warehouse": warehouse}, timeout=timeout)
+        return self._call("create_warehouse", {"warehouse": warehouse},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def list_warehouses(self, site_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def list_warehouses(self, site_id: Optional[str] = None, *, timeout: Optional[float] = None) -> list:
+        """The warehouses, of a site or all. Scope `logistics:read`. Errors: none of its own.
         """
         return self._call("list_warehouses", {"site_id": site_id}, timeout=timeout)
 
-    def get_warehouse(self, warehouse_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def get_warehouse(self, warehouse_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One warehouse. Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("get_warehouse", {"warehouse_id": warehouse_id}, timeout=timeout)
 
-    def set_stock_level(self, level: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def set_stock_level(
+            self,
+            level: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Set an item's reorder level and lead time at a warehouse (what its pipeline status is judged by). Scope
+        `logistics:write`. Errors: NotFound.
         """
-        return self._call("set_stock_level", {"level": level}, timeout=timeout)
+        return self._call("set_stock_level", {"level": level},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def stock_on_hand(
             self,
-            warehouse_id: Any,
-            item_code: Optional[Any] = None,
+            warehouse_id: str,
+            item_code: Optional[str] = None,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    ) -> dict:
+        """A warehouse's stock on hand, of one item or all. Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("stock_on_hand", {"warehouse_id": warehouse_id, "item_code": item_code}, timeout=timeout)
 
     def stock_card(
             self,
-            warehouse_id: Any,
-            item_code: Any,
-            limit: Optional[Any] = 100,
-            offset: Optional[Any] = 0,
+            warehouse_id: str,
+            item_code: str,
+            limit: Optional[int] = 100,
+            offset: Optional[int] = 0,
             *,
             timeout: Optional[float] = None
-    ) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    ) -> dict:
+        """An item's stock card at a warehouse: its ledger rows, newest first, a page at a time. Scope
+        `logistics:read`. Errors: NotFound.
         """
         return self._call("stock_card", {"warehouse_id": warehouse_id, "item_code": item_code, "limit": limit, "offset": offset},
                           timeout=timeout)
 
-    def pipeline(self, warehouse_id: Optional[Any] = None, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def pipeline(self, warehouse_id: Optional[str] = None, *, timeout: Optional[float] = None) -> list:
+        """The pipeline: per warehouse and item, stock, in transit, weekly consumption, weeks of cover and status
+        (ok, at_risk, broken). Scope `logistics:read`. Errors: none of its own.
         """
         return self._call("pipeline", {"warehouse_id": warehouse_id}, timeout=timeout)
 
-    def receive_stock(self, receipt: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def receive_stock(
+            self,
+            receipt: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Receive stock at a warehouse (a donation, a purchase, a transfer in), by lot. Scope `logistics:write`.
+        Errors: ValidationError, NotFound.
         """
-        return self._call("receive_stock", {"receipt": receipt}, timeout=timeout)
+        return self._call("receive_stock", {"receipt": receipt},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def adjust_stock(self, adjustment: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def adjust_stock(
+            self,
+            adjustment: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record stock lost, found, damaged, expired or distributed without a record. Scope `logistics:write`.
+        Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("adjust_stock", {"adjustment": adjustment}, timeout=timeout)
+        return self._call("adjust_stock", {"adjustment": adjustment},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def record_count(self, count: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def record_count(
+            self,
+            count: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """A physical count of lots: each difference is booked as a count correction. Scope `logistics:write`.
+        Errors: NotFound.
         """
-        return self._call("record_count", {"count": count}, timeout=timeout)
+        return self._call("record_count", {"count": count},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def create_waybill(self, waybill: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def create_waybill(
+            self,
+            waybill: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Draft a waybill from one warehouse to another (optionally for a request). Scope `logistics:write`.
+        Errors: ValidationError, NotFound.
         """
-        return self._call("create_waybill", {"waybill": waybill}, timeout=timeout)
+        return self._call("create_waybill", {"waybill": waybill},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def get_waybill(self, waybill_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One waybill. Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("get_waybill", {"waybill_id": waybill_id}, timeout=timeout)
 
-    def dispatch_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def dispatch_waybill(
+            self,
+            waybill_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Dispatch a draft waybill: its stock leaves the sending warehouse (first expiring first out) and is in
+        transit. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("dispatch_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+        return self._call("dispatch_waybill", {"waybill_id": waybill_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def receive_waybill(self, waybill_id: Any, receipt: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def receive_waybill(
+            self,
+            waybill_id: str,
+            receipt: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Receive a dispatched waybill: what arrived enters the receiving warehouse, the rest is booked lost in
+        transit. Scope `logistics:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt}, timeout=timeout)
+        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def cancel_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def cancel_waybill(
+            self,
+            waybill_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Cancel a draft waybill. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("cancel_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+        return self._call("cancel_waybill", {"waybill_id": waybill_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def return_waybill(self, waybill_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def return_waybill(
+            self,
+            waybill_id: str,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Return a dispatched waybill: its stock goes back to the sending warehouse. Scope `logistics:write`.
+        Errors: NotFound, Conflict.
         """
-        return self._call("return_waybill", {"waybill_id": waybill_id}, timeout=timeout)
+        return self._call("return_waybill", {"waybill_id": waybill_id},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def create_request(self, request: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def create_request(
+            self,
+            request: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Request items for a site's warehouse; waybills for it roll its fulfilment up (none, partial, complete).
+        Scope `logistics:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("create_request", {"request": request}, timeout=timeout)
+        return self._call("create_request", {"request": request},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_request(self, request_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def get_request(self, request_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One request with its fulfilment. Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("get_request", {"request_id": request_id}, timeout=timeout)
 
-    def create_round(self, round: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def create_round(
+            self,
+            round: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Open a distribution round of an item at a site from a warehouse, between two dates (the item's rule
+        unless given). Scope `logistics:write`. Errors: ValidationError, NotFound.
         """
-        return self._call("create_round", {"round": round}, timeout=timeout)
+        return self._call("create_round", {"round": round},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def get_round(self, round_id: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:read`. Errors: none of its own.
+    def get_round(self, round_id: str, *, timeout: Optional[float] = None) -> dict:
+        """One round with its figures (households reached, quantities). Scope `logistics:read`. Errors: NotFound.
         """
         return self._call("get_round", {"round_id": round_id}, timeout=timeout)
 
-    def record_distribution(self, distribution: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def record_distribution(
+            self,
+            distribution: dict,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Record that a household received the round's item (once per round); the quantity follows the rule and
+        the household's size. Scope `logistics:write`. Errors: NotFound, ServiceUnavailable, Conflict.
         """
-        return self._call("record_distribution", {"distribution": distribution}, timeout=timeout)
+        return self._call("record_distribution", {"distribution": distribution},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def record_distributions(self, distributions: Any, *, timeout: Optional[float] = None) -> Any:
-        """(No contract declared yet: arguments untyped.) Scope `logistics:write`. Errors: none of its own.
+    def record_distributions(
+            self,
+            distributions: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Up to 1,000 distributions in one call, each recorded or refused on its own. Scope `logistics:write`.
+        Errors: ValidationError.
         """
-        return self._call("record_distributions", {"distributions": distributions}, timeout=timeout)
+        return self._call("record_distributions", {"distributions": distributions},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def grant_sharing(
             self,
