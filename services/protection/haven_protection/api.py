@@ -106,14 +106,18 @@ REFER_CASE = RpcContract(
             "NotFound": NO_CASE, "Forbidden": "the caller may not refer the case, or a consent is missing and there "
                                               "is no override"})
 
-ANSWER_REFERRAL = RpcContract(
-    "A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a referral; "
-    "while it is accepted, that organisation sees the case.",
-    args={"referral_id": UUIDString(required=True), **AnswerSchema().fields}, reply="The referral.", writes=True,
-    example=EXAMPLES.get("answer_referral"),
-    errors={"NotFound": "no referral has this id for the caller's organisation",
-            "Forbidden": "the caller is not a manager of the receiving organisation",
-            "Conflict": "the referral is no longer pending"})
+def _answer(what, more=""):
+    """The contract of answering a referral or a transfer (``what``): the receiving organisation's manager's."""
+    return RpcContract(
+        f"A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a {what}"
+        f"{more}.", args={f"{what}_id": UUIDString(required=True), **AnswerSchema().fields},
+        reply=f"The {what}.", writes=True, example=EXAMPLES.get(f"answer_{what}"),
+        errors={"NotFound": f"no {what} has this id for the caller's organisation",
+                "Forbidden": "the caller is not a manager of the receiving organisation",
+                "Conflict": f"the {what} is no longer pending"})
+
+
+ANSWER_REFERRAL = _answer("referral", "; while it is accepted, that organisation sees the case")
 
 REVOKE_REFERRAL = RpcContract(
     "The referring organisation withdraws a referral: the other organisation no longer sees the case.",
@@ -132,13 +136,7 @@ TRANSFER_CASE = RpcContract(
             "Forbidden": "the caller may not transfer the case, or its sharing consent is missing",
             "Conflict": "the case already has a transfer waiting for an answer"})
 
-ANSWER_TRANSFER = RpcContract(
-    "A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a transfer.",
-    args={"transfer_id": UUIDString(required=True), **AnswerSchema().fields}, reply="The transfer.", writes=True,
-    example=EXAMPLES.get("answer_transfer"),
-    errors={"NotFound": "no transfer has this id for the caller's organisation",
-            "Forbidden": "the caller is not a manager of the receiving organisation",
-            "Conflict": "the transfer is no longer pending"})
+ANSWER_TRANSFER = _answer("transfer")
 
 LIST_INCOMING = RpcContract(
     "Referrals and transfers to the caller's organisation waiting for an answer (type and risk only, no names).",
