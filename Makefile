@@ -41,7 +41,7 @@ help:
 	@echo "make bench      throughput and latency next to same-run baselines (BENCH_SCALE=short|full; see bench/)"
 	@echo "make install    (re)install the shared packages ($(SHARED)) and every service into $(VENV), editable"
 	@echo "make migrate    bring every service's database to its latest revision"
-	@echo "make docs       regenerate docs/events.md from the event contracts (shared/contracts)"
+	@echo "make docs       regenerate docs/ (rpc/<service>.md, events.md, asyncapi.json, openapi.json) and the client's methods"
 	@echo "make venv       create $(VENV) with $(PYTHON)"
 	@echo "make clean      remove caches, build metadata and logs; 'make distclean' also removes $(VENV) and var/"
 
@@ -85,11 +85,9 @@ faults: $(STAMP)
 bench: $(STAMP)
 	$(VENV_PY) -m bench
 
+# The partner references, generated from the code (a test fails when what is committed is stale).
 docs: $(STAMP)
-	@mkdir -p docs
-	$(BIN)/haven events-doc > docs/events.md.tmp
-	@mv docs/events.md.tmp docs/events.md
-	@echo "docs/events.md regenerated"
+	$(BIN)/haven docs
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .pytest_cache \) -prune -exec rm -rf {} +

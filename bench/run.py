@@ -26,7 +26,7 @@ from pathlib import Path
 import eventlet
 import sqlalchemy as sa
 
-from . import baselines, bulk_cost, health, infra, logistics, workload
+from . import baselines, bulk_cost, gateway_cost, health, infra, logistics, workload
 from .cpu import CpuMeter
 from .stats import fmt, percentile, summary
 
@@ -132,6 +132,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         haven_amqp = os.environ.get("AMQP_URI") or "amqp://guest:guest@localhost:5672/"
         processes = infra.reused_haven(ports)
         result["mode"] = "reused"
+        gateway_url = gateway_cost.running()
     else:
         say(f"Starting {', '.join(infra.HAVEN_SERVICES)} on vhost {vhost.name} with fresh databases ...")
         urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
@@ -139,6 +140,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         for process in processes.values():
             cleanup.append(process.stop)
         haven_amqp = vhost.amqp_uri
+        gateway_url = gateway_cost.start(vhost.amqp_uri, databases, log_dir, cleanup).base_url
         reporting_engine = _engine(urls["reporting"])
         cleanup.append(reporting_engine.dispose)
         result["mode"] = "fresh"
@@ -213,6 +215,11 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
 
     # -- rounds: baselines, then Haven's figures, so each ratio compares numbers taken minutes apart ------------------
     clients = [haven.proxy(token) for token in haven.partners]
+    door = gateway_cost.Pair(haven_amqp, gateway_url, haven.partners[0]) if gateway_url else None
+    if door is not None:
+        cleanup.append(door.close)
+    else:
+        result["notes"].append("no gateway answered on port 8006 next to `make run`: its figures are missing")
     health_client = haven.proxy(health.token(), timeout=600)
     reports_sent = [health.reports_received(reader)]
     meter = CpuMeter({**processes, "naive_a": naive_a, "naive_b": naive_b}, f"haven_bench_{tag.lower()}")
@@ -241,6 +248,12 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
         r["register_p50"], r["register_p99"] = workload.p50_p99(reg_ms)
         say(f"  get_household p50 {r['get_p50']:.1f} ms p99 {r['get_p99']:.1f} ms; register_household p50 "
             f"{r['register_p50']:.1f} ms p99 {r['register_p99']:.1f} ms")
+        if door is not None:
+            direct, through = gateway_cost.latencies(door, some_ids, scale["sequential"], rng)
+            r["client_get_p50"], r["client_get_p99"] = workload.p50_p99(direct)
+            r["gateway_get_p50"], r["gateway_get_p99"] = workload.p50_p99(through)
+            say(f"  get_household through the client p50 {r['client_get_p50']:.1f} ms, through the gateway (HTTP) "
+                f"p50 {r['gateway_get_p50']:.1f} ms p99 {r['gateway_get_p99']:.1f} ms")
         haven.wait_reflected(base + registered[0])
 
         registered[0] += scale["sustained"]
@@ -335,6 +348,16 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         "sitrep_large": summary(sitrep_large, "ms", label=f"get_sitrep at {registered:,} households",
                                 households=registered),
     }
+    if col("gateway_get_p50"):
+        f["client_get_household_p50"] = summary(col("client_get_p50"), "ms",
+                                                label="get_household p50, haven-client over AMQP")
+        f["gateway_get_household_p50"] = summary(col("gateway_get_p50"), "ms",
+                                                 label="get_household p50, through the HTTPS/JSON gateway")
+        f["gateway_get_household_p99"] = summary(col("gateway_get_p99"), "ms",
+                                                 label="get_household p99, through the HTTPS/JSON gateway")
+        f["gateway_adds_p50"] = summary([r["gateway_get_p50"] - r["client_get_p50"] for r in rounds
+                                         if "gateway_get_p50" in r], "ms",
+                                        label="what the gateway adds per call (p50, paired in each round)")
     if col("event_lag_p50"):
         f["event_lag_p50"] = summary(col("event_lag_p50"), "s", label="per-event lag p50 (archive received - occurred)")
         f["event_lag_p99"] = summary(col("event_lag_p99"), "s", label="per-event lag p99 (archive received - occurred)")

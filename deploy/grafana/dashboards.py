@@ -18,7 +18,7 @@ DATASOURCE = {"type": "prometheus", "uid": "haven-prometheus"}
 RATE = "$__rate_interval"
 
 # Services that exist; the planned ones (logistics 8003, health 8004, protection 8005) get a line when they land.
-SERVICES = ("registration", "shelter", "logistics", "health", "reporting", "protection")
+SERVICES = ("registration", "shelter", "logistics", "health", "reporting", "protection", "gateway")
 
 # Business figures per service: (title, expression, legend, unit).
 BUSINESS = {

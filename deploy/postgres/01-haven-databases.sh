@@ -8,7 +8,7 @@
 # The script runs only when the volume is empty: to change a password later, ALTER ROLE haven_<service> PASSWORD ...
 set -eu
 
-for service in registration shelter logistics health protection reporting; do
+for service in registration shelter logistics health protection reporting gateway; do
     var="HAVEN_DB_PASSWORD_$(echo "$service" | tr '[:lower:]' '[:upper:]')"
     eval "password=\${$var:-}"
     if [ -n "$password" ]; then

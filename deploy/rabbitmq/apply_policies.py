@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-SERVICES = ("registration", "shelter", "logistics", "health", "protection", "reporting")
+SERVICES = ("registration", "shelter", "logistics", "health", "protection", "reporting", "gateway")
 
 
 def policies(definitions, services):

@@ -61,7 +61,7 @@ def test_the_healthcheck_finds_each_service_where_its_config_says(service):
     spec.loader.exec_module(healthcheck)
     config = ROOT / "services" / service / "config.yml"
     host, port = healthcheck.service_address(config, environ={})
-    assert host == "0.0.0.0" and 8000 <= port <= 8005
+    assert host == "0.0.0.0" and 8000 <= port <= 8006  # gateway 8006
     moved = healthcheck.service_address(config, environ={f"{service.upper()}_HTTP": "0.0.0.0:18123"})
     assert moved == ("0.0.0.0", 18123)
 

@@ -21,6 +21,7 @@ FIGURES = (
     "ratio_sitrep_large_vs_small", "ratio_get_case_vs_get_household_p50",
     "rss_peak_registration", "rss_peak_shelter", "rss_peak_reporting", "rss_peak_health", "rss_peak_protection",
     "health_reports_committed", "health_reports_e2e",
+    "client_get_household_p50", "gateway_get_household_p50", "gateway_get_household_p99", "gateway_adds_p50",
     "bulk_cost_x4_realistic_seconds", "bulk_cost_x30_realistic_seconds", "bulk_cost_x30_adversarial_seconds",
     "rss_peak_bulk_cost_x4_realistic", "rss_peak_bulk_cost_x30_realistic", "rss_peak_bulk_cost_x30_adversarial",
     "logistics_stock_on_hand_ratio", "logistics_stock_card_ratio", "logistics_distribution_over_registration",

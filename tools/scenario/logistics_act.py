@@ -41,7 +41,7 @@ class LogisticsAct:
     def play(self, scenario):
         import time
 
-        from haven_kernel.errors import Conflict
+        from haven_client import Conflict  # the scenario drives Haven through haven-client
         tokens = _tokens()
         camp = scenario.by_key[CAMP]
         today = scenario.today.isoformat()

@@ -19,8 +19,8 @@ from .plan import (FULL_SITE_QUEUE, FULL_SITE_TENTS, M2_PER_PERSON, ORIGINS, PHA
 class CycloneScenario:
     """Plays the response through the partner RPC API and knows the sitrep it must produce.
 
-    ``connect(token)`` returns a context manager yielding a nameko ``ClusterRpcProxy`` that sends the token (the
-    system test and the demo pass :func:`rpc_connector`)."""
+    ``connect(token)`` returns a context manager yielding the partner client (``haven_client.HavenClient``) with
+    the token (the system test and the demo pass :func:`rpc_connector`)."""
 
     def __init__(self, seed=2019, today=None, tag=None, health=False, protection=False, acts=()):
         self.acts = list(acts)  # played after the phases (e.g. logistics_act.LogisticsAct()), each on its service
@@ -221,7 +221,7 @@ class CycloneScenario:
         self.say(f"    {len(self.grudja_queue)} more households registered, one at a time: all queued")
 
     def _allocation(self, household):
-        from haven_kernel.errors import NotFound
+        from haven_client import NotFound
         with self._as("IOM") as rpc:
             try:
                 return rpc.shelter.get_allocation(household.household_id)
@@ -349,13 +349,13 @@ def scenario_tokens(ttl_seconds=4 * 3600):
 
 
 def rpc_connector(amqp_uri, timeout=30):
-    """``connect(token)`` for :meth:`CycloneScenario.play`: a ClusterRpcProxy that sends the token."""
-    from nameko.standalone.rpc import ClusterRpcProxy
+    """``connect(token)`` for :meth:`CycloneScenario.play`: the partner client (``haven_client``) with the token, as
+    a partner drives Haven. No automatic retries: the scenario's figures must come from exactly its own calls."""
+    from haven_client import HavenClient
 
     @contextmanager
     def connect(token):
-        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout,
-                             context_data={"authorization": f"Bearer {token}"}) as proxy:
-            yield proxy
+        with HavenClient(amqp_uri, token=token, timeout=timeout, retries=0) as client:
+            yield client
 
     return connect

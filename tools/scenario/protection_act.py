@@ -114,7 +114,7 @@ class ProtectionAct:
         self.referrals.append(("family_tracing", "accepted"))
 
     def _refer_without_consent(self, case_id):
-        from haven_kernel.errors import Forbidden
+        from haven_client import Forbidden  # the scenario drives Haven through haven-client
         referral = {"to_org": "UNICEF", "service_type": "alternative_care"}
         with self._as("caseworker") as rpc:
             try:

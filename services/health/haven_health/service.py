@@ -7,7 +7,7 @@ from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
 from haven_kernel.service import HavenService, Settings
 
-from . import alerts, facilities, population, referrals, repository, signals, views, weekly
+from . import alerts, api, facilities, population, referrals, repository, signals, views, weekly
 from .alerts import parse_week
 from .models import Site
 from .settings import from_config
@@ -20,88 +20,88 @@ class HealthService(HavenService):
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback lookup
 
     # facilities
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.REGISTER_FACILITY)
     def register_facility(self, facility):
         return facilities.register(self.db, facility, site_lookup=self.shelter)
 
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.UPDATE_FACILITY)
     def update_facility(self, facility_id, changes):
         return facilities.update(self.db, facility_id, changes, site_lookup=self.shelter)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_FACILITY)
     def get_facility(self, facility_id):
         return facilities.get(self.db, facility_id)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.LIST_FACILITIES)
     def list_facilities(self, site_id=None, limit=50, offset=0):
         return facilities.listing(self.db, site_id, {"limit": limit, "offset": offset})
 
     # weekly reports
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.SUBMIT_WEEKLY_REPORT)
     def submit_weekly_report(self, report):
         return weekly.submit(self.db, self.settings, report)
 
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.SUBMIT_WEEKLY_REPORTS)
     def submit_weekly_reports(self, reports):
         return weekly.submit_many(self.db, self.settings, reports)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_WEEKLY_REPORT)
     def get_weekly_report(self, facility_id, week):
         return weekly.get(self.db, facility_id, week)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_COMPLETENESS)
     def get_completeness(self, week):
         return weekly.completeness(self.db, self.settings, week)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_PLACE_WEEK)
     def get_place_week(self, facility_id, week):
         return weekly.place_summary(self.db, self.settings, facility_id, week)
 
     # signals and alerts
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.REPORT_SIGNAL)
     def report_signal(self, signal):
         return signals.report(self.db, self.settings, signal)
 
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.RAISE_ALERT)
     def raise_alert(self, alert):
         return alerts.raise_manual(self.db, self.settings, alert)
 
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.MOVE_ALERT)
     def move_alert(self, step):
         return alerts.step(self.db, step)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_ALERT)
     def get_alert(self, alert_id):
         return alerts.get(self.db, alert_id)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.LIST_ALERTS)
     def list_alerts(self, status=None, week=None, limit=50, offset=0):
         return alerts.listing(self.db, status, week, {"limit": limit, "offset": offset})
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_ALERT_KPIS)
     def get_alert_kpis(self, week):
         return alerts.kpis(self.db, week)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_RULES)
     def get_rules(self):
         return {"version": self.settings.rules.version, "rules": list(self.settings.rules.rules)}
 
     # denominators
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_DENOMINATORS)
     def get_denominators(self, site_id=None, adm1=None, adm2=None, week=None):
         moment = utcnow() if week is None else parse_week(week, "week").middle
         return population.denominators(self.db, moment, site_id=site_id, adm1=adm1, adm2=adm2)
 
     # referrals
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.REFER)
     def refer(self, referral):
         return referrals.refer(self.db, referral)
 
-    @rpc(scope="health:write")
+    @rpc(scope="health:write", contract=api.MOVE_REFERRAL)
     def move_referral(self, referral):
         return referrals.move(self.db, referral)
 
-    @rpc(scope="health:read")
+    @rpc(scope="health:read", contract=api.GET_REFERRAL_COUNTS)
     def get_referral_counts(self, facility_id=None):
         return referrals.counts(self.db, facility_id)
 

@@ -10,7 +10,7 @@ from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
 from haven_kernel.service import HavenService, Settings
 
-from . import access, cases, follow_ups, repository, sharing, views
+from . import access, api, cases, follow_ups, repository, sharing, views
 from .models import Site
 from .settings import parse
 
@@ -29,82 +29,82 @@ class ProtectionService(HavenService):
         return cases.Desk(self.db, self.settings.keys, site_lookup=self.shelter)
 
     # -- cases ---------------------------------------------------------------------------------------------------
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.OPEN_CASE)
     def open_case(self, case):
         return cases.open_case(self._desk(), case)
 
-    @rpc(scope="protection:read")
+    @rpc(scope="protection:read", contract=api.GET_CASE)
     def get_case(self, case_id):
         return cases.get_case(self._desk(), case_id)
 
-    @rpc(scope="protection:read")
+    @rpc(scope="protection:read", contract=api.LIST_CASES)
     def list_cases(self, site_id=None, case_type=None, status=None, risk=None, limit=50, offset=0):
         return cases.list_cases(self._desk(), {"site_id": site_id, "case_type": case_type, "status": status,
                                                "risk": risk, "limit": limit, "offset": offset})
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.UPDATE_CASE)
     def update_case(self, case_id, changes):
         return cases.update_case(self._desk(), case_id, changes)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.CHANGE_STATUS)
     def change_status(self, case_id, status, date=None):
         payload = {"status": status} if date is None else {"status": status, "date": date}
         return cases.change_status(self._desk(), case_id, payload)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.RECORD_CONSENT)
     def record_consent(self, case_id, consent):
         return cases.record_consent(self._desk(), case_id, consent)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.RECORD_ACTION)
     def record_action(self, case_id, action):
         return cases.record_action(self._desk(), case_id, action)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.ASSIGN_CASE)
     def assign_case(self, case_id, caseworker):
         return cases.assign_case(self._desk(), case_id, {"caseworker": caseworker})
 
     # -- referral and transfer -----------------------------------------------------------------------------------
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.REFER_CASE)
     def refer_case(self, case_id, referral):
         return sharing.refer_case(self._desk(), case_id, referral)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.ANSWER_REFERRAL)
     def answer_referral(self, referral_id, accept, caseworker=None):
         answer = {"accept": accept} if caseworker is None else {"accept": accept, "caseworker": caseworker}
         return sharing.answer_referral(self._desk(), referral_id, answer)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.REVOKE_REFERRAL)
     def revoke_referral(self, referral_id):
         return sharing.revoke_referral(self._desk(), referral_id)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.TRANSFER_CASE)
     def transfer_case(self, case_id, to_org):
         return sharing.transfer_case(self._desk(), case_id, to_org)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.ANSWER_TRANSFER)
     def answer_transfer(self, transfer_id, accept, caseworker=None):
         answer = {"accept": accept} if caseworker is None else {"accept": accept, "caseworker": caseworker}
         return sharing.answer_transfer(self._desk(), transfer_id, answer)
 
-    @rpc(scope="protection:read")
+    @rpc(scope="protection:read", contract=api.LIST_INCOMING)
     def list_incoming(self, limit=50, offset=0):
         return sharing.incoming(self._desk(), limit, offset)
 
     # -- the access log ------------------------------------------------------------------------------------------
-    @rpc(scope="protection:read")
+    @rpc(scope="protection:read", contract=api.READ_ACCESS_LOG)
     def read_access_log(self, case_id=None, limit=50, offset=0):
         return access.read_log(self.db, case_id, limit, offset)
 
     # -- follow-ups from registration ----------------------------------------------------------------------------
-    @rpc(scope="protection:read")
+    @rpc(scope="protection:read", contract=api.LIST_FOLLOW_UPS)
     def list_follow_ups(self, site_id=None, status="open", limit=50, offset=0):
         return follow_ups.list_follow_ups(self._desk(), site_id, status, limit, offset)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.CONVERT_FOLLOW_UP)
     def convert_follow_up(self, follow_up_id, case):
         return follow_ups.convert(self._desk(), follow_up_id, case)
 
-    @rpc(scope="protection:write")
+    @rpc(scope="protection:write", contract=api.CLOSE_FOLLOW_UP)
     def close_follow_up(self, follow_up_id, reason):
         return follow_ups.close(self._desk(), follow_up_id, reason)
 

@@ -15,8 +15,8 @@ from .usecase import UseCase
 
 class Changes(UseCase):
 
-    def update(self, household_id, changes):
-        household = self._household(household_id)
+    def update(self, household_id, changes, expected_version=None):
+        household = self._household(household_id, expected_version)
         data = load(HouseholdChangesSchema(), changes, field="changes")
         if not data:
             raise ValidationError({"changes": ["Nothing to change."]})
@@ -51,8 +51,8 @@ class Changes(UseCase):
         self._needs_changed(household, before, "updated")
         return {**views.acknowledged(household), "new_possible_duplicates": duplicates}
 
-    def depart(self, household_id, reason, on):
-        household = self._household(household_id)
+    def depart(self, household_id, reason, on, expected_version=None):
+        household = self._household(household_id, expected_version)
         data = load(DepartureSchema(), {"reason": reason, "date": on})
         domain.require_active(household)
         before = self._needs_before(household)
@@ -69,8 +69,8 @@ class Changes(UseCase):
         self._needs_changed(household, before, "departed")
         return views.acknowledged(household)
 
-    def relocate(self, household_id, to_site_id):
-        household = self._household(household_id)
+    def relocate(self, household_id, to_site_id, expected_version=None):
+        household = self._household(household_id, expected_version)
         to_site_id = parse_uuid(to_site_id, "to_site_id")
         domain.require_active(household)
         before = self._needs_before(household)
@@ -89,12 +89,16 @@ class Changes(UseCase):
         return {**views.acknowledged(household), "site_id": site.site_id}
 
     # -- internals -----------------------------------------------------------------------------------------------
-    def _household(self, household_id):
+    def _household(self, household_id, expected_version=None):
+        """The household, locked; Conflict when ``expected_version`` is given and the household has changed since
+        (optimistic concurrency: a partner that read version 3 changes version 3 or nothing)."""
         household_id = parse_uuid(household_id, "household_id")
+        expected = domain.expected_version(expected_version)
         household = self.repository.household_for_update(household_id)
         if household is None:
             raise NotFound(f"household {household_id} does not exist")
         self.sharing.require(household.org, household_id)
+        domain.require_version(household, expected)
         return household
 
     @staticmethod

@@ -43,7 +43,7 @@ class Registration(UseCase):
         for index, payload in enumerate(households):
             _cooperate(index)
             try:
-                prepared.append(self._prepare(payload))
+                prepared.append(self._prepare(payload, field="household"))  # the single call's field names
                 positions.append(index)
             except (ValidationError, NotFound, Conflict) as exc:
                 results[index] = views.error(exc)

@@ -9,6 +9,7 @@ RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "other_relative
 
 
 def _specific_need(code):
+    """A UNHCR specific-needs code such as 'SC-CH' or 'DS-PM' (docs/domain.md)."""
     if not is_specific_need(code):
         raise ValidationError(f"Unknown specific-needs code {code!r}; use UNHCR codes such as 'SC-CH' or 'DS-PM'."
                               if isinstance(code, str) and len(code) < 20 else "Unknown specific-needs code.")

@@ -7,7 +7,7 @@ from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
 from haven_kernel.service import HavenService
 
-from . import views
+from . import api, views
 from .changes import Changes
 from .models import SiteReplica
 from .register import Registration
@@ -26,34 +26,34 @@ class RegistrationService(HavenService):
                 "duplicate_threshold": int(self.config_value("DUPLICATE_SCORE_THRESHOLD", 3))}
 
     # -- partner API ---------------------------------------------------------------------------------------------
-    @rpc(scope="registration:write", idempotent=True)
+    @rpc(scope="registration:write", idempotent=True, contract=api.REGISTER_HOUSEHOLD)
     def register_household(self, household):
         return Registration(self.db, **self._options()).register(household, field="household")
 
-    @rpc(scope="registration:write", idempotent=True)
+    @rpc(scope="registration:write", idempotent=True, contract=api.REGISTER_HOUSEHOLDS)
     def register_households(self, households):
         return Registration(self.db, **self._options()).register_many(households)
 
-    @rpc(scope="registration:read")
+    @rpc(scope="registration:read", contract=api.GET_HOUSEHOLD)
     def get_household(self, household_id):
         return Households(self.db).get(household_id)
 
-    @rpc(scope="registration:read")
+    @rpc(scope="registration:read", contract=api.SEARCH_HOUSEHOLDS)
     def search_households(self, site_id=None, name=None, registration_number=None, limit=50, offset=0):
         return Households(self.db).search(site_id=site_id, name=name, registration_number=registration_number,
                                           limit=limit, offset=offset)
 
-    @rpc(scope="registration:write", idempotent=True)
-    def update_household(self, household_id, changes):
-        return Changes(self.db, **self._options()).update(household_id, changes)
+    @rpc(scope="registration:write", idempotent=True, contract=api.UPDATE_HOUSEHOLD)
+    def update_household(self, household_id, changes, expected_version=None):
+        return Changes(self.db, **self._options()).update(household_id, changes, expected_version)
 
-    @rpc(scope="registration:write", idempotent=True)
-    def record_departure(self, household_id, reason, date):
-        return Changes(self.db, **self._options()).depart(household_id, reason, date)
+    @rpc(scope="registration:write", idempotent=True, contract=api.RECORD_DEPARTURE)
+    def record_departure(self, household_id, reason, date, expected_version=None):
+        return Changes(self.db, **self._options()).depart(household_id, reason, date, expected_version)
 
-    @rpc(scope="registration:write", idempotent=True)
-    def relocate_household(self, household_id, to_site_id):
-        return Changes(self.db, **self._options()).relocate(household_id, to_site_id)
+    @rpc(scope="registration:write", idempotent=True, contract=api.RELOCATE_HOUSEHOLD)
+    def relocate_household(self, household_id, to_site_id, expected_version=None):
+        return Changes(self.db, **self._options()).relocate(household_id, to_site_id, expected_version)
 
     # -- the site replica, from shelter's events (haven_contracts.shelter.SITE_REPLICA) ------------------------------
     @event_handler("shelter", "site_opened")

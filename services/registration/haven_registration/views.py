@@ -63,8 +63,10 @@ def hidden_duplicate(member_index, member_id):
 
 
 def error(exc):
-    """A refused household in a bulk reply."""
-    return {"error": {"type": type(exc).__name__, "message": str(exc)}}
+    """A refused household in a bulk reply: the type, message and field map (``errors``, a dict: the same field
+    names, ``household.``-prefixed, as ``register_household`` gives for that household; {} for other errors) that
+    the single call would raise."""
+    return {"error": {"type": type(exc).__name__, "message": str(exc), "errors": dict(getattr(exc, "errors", {}))}}
 
 
 def household(household, members, links, today, shown):

@@ -11,7 +11,7 @@ from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService, Settings
 from haven_kernel.web import Sessions, csv_response, http
 
-from . import handlers, health, protection, reports, repository, views, web
+from . import api, handlers, health, protection, reports, repository, views, web
 
 
 class ReportingService(HavenService):
@@ -22,23 +22,23 @@ class ReportingService(HavenService):
     sessions = Sessions()  # the dashboard's signed-in browsers, kept in reporting's database
 
     # -- partner API ---------------------------------------------------------------------------------------------
-    @rpc(scope="reporting:read")
+    @rpc(scope="reporting:read", contract=api.GET_SITREP)
     def get_sitrep(self, adm1=None, adm2=None):
         return reports.sitrep(self.db, self.settings, adm1=adm1, adm2=adm2)
 
-    @rpc(scope="reporting:read")
+    @rpc(scope="reporting:read", contract=api.GET_SITE_PROFILE)
     def get_site_profile(self, site_id):
         return reports.site_profile(self.db, self.settings, site_id)
 
-    @rpc(scope="reporting:read")
+    @rpc(scope="reporting:read", contract=api.GET_3W)
     def get_3w(self):
         return reports.three_w(self.db, self.settings)
 
-    @rpc(scope="reporting:read")
+    @rpc(scope="reporting:read", contract=api.EXPORT_HXL)
     def export_hxl(self, table):
         return reports.export_hxl(self.db, self.settings, table)
 
-    @rpc(scope="admin")
+    @rpc(scope="admin", contract=api.REBUILD)
     def rebuild(self):
         return {**handlers.rebuild(self.db), **health.rebuild(self.db.session)}
 

@@ -20,7 +20,7 @@ ALERT_LEVELS = ("alert", "epidemic", "emergency")
 
 _count = fields.Integer(strict=True, validate=validate.Range(min=0))
 _name = fields.String(validate=validate.Length(max=200))
-_week = fields.String(required=True, validate=validate.Regexp(r"\A\d{4}-W\d{2}\Z"))
+_week = fields.String(required=True, validate=validate.Regexp(r"\A\d{4}-W\d{2}\Z"), metadata={"example": "2026-W47"})
 
 
 class ByAge(Schema):

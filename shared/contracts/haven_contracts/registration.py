@@ -98,8 +98,12 @@ PROTECTION_NEEDS_CAUSES = ("registered", "updated", "departed", "relocated")
 
 
 def _protection_code(code):
+    """A specific-needs code of a protection group (reference.PROTECTION_GROUPS: SC, CR, SV, TR, LP)."""
     if not is_protection_need(code):
         raise ValidationError("Not a specific-needs code of a protection group (reference.PROTECTION_GROUPS).")
+
+
+_protection_code.example = "SC-CH"  # what the references show (haven_kernel.jsonschema.example_of)
 
 
 class MemberProtectionNeeds(Schema):

@@ -6,6 +6,7 @@
     haven dead-letters replay <service> [--limit N]
     haven wait-broker [--timeout 30]
     haven events-doc > docs/events.md
+    haven docs [--out docs] [--check]     the partner references: docs/rpc/, events.md, asyncapi.json, openapi.json
     haven new-service <name> --port N [--keep-existing]
     haven broker setup | add-partner <name> | remove-partner <name> | permissions [<name>]
 """
@@ -170,21 +171,30 @@ def load_catalogue(spec=None):
 
 
 def cmd_events_doc(args):
+    from .references.markdown import events_page
     where, catalogue = load_catalogue(args.catalogue)
-    lines = ["# Haven events", "", f"Generated from `{where}` by `haven events-doc`; do not edit.", "",
-             "Every event travels in the envelope `{event_id, event_type, schema_version, occurred_at, source, "
-             "correlation_id, data}` on the exchange `<source>.events` with the event type as routing key; a "
-             "confidential event goes only to its consumers' queues (default exchange, routing key = queue name).", ""]
-    for entry in catalogue.all():
-        lines += [f"## `{entry.source}.{entry.name}` v{entry.version}", "", entry.description, "",
-                  f"Schema: `{entry.schema.__module__}.{entry.schema.__name__}`. "
-                  f"Consumed by: {', '.join(entry.consumers) or 'nobody yet'}"
-                  + (" (confidential: delivered to these consumers' queues only)" if entry.confidential else ""), "",
-                  "| field | type | required |", "| --- | --- | --- |"]
-        for name, field in entry.schema().fields.items():
-            lines.append(f"| `{name}` | {type(field).__name__} | {'yes' if field.required else 'no'} |")
-        lines.append("")
-    print("\n".join(lines))
+    print(events_page(catalogue, where))
+    return 0
+
+
+def cmd_docs(args):
+    """Write (or with --check, compare) every generated reference under --out."""
+    from .references import generate, stale, write
+    from .scaffold import find_root
+    where, catalogue = load_catalogue(args.catalogue)
+    root = find_root(args.root or os.getcwd())
+    files = generate(root, catalogue, where)
+    out = args.out or root
+    if args.check:
+        found = stale(out, files)
+        for relative in found:
+            print(f"stale: {os.path.join(out, relative)}", file=sys.stderr)
+        if found:
+            print("run 'make docs' and commit what it writes", file=sys.stderr)
+        return 1 if found else 0
+    write(out, files)
+    for relative in files:
+        print(f"wrote {os.path.join(out, relative)}")
     return 0
 
 
@@ -239,6 +249,13 @@ def main(argv=None):
     doc = sub.add_parser("events-doc", help="print the event catalogue as Markdown")
     doc.add_argument("--catalogue", default=None, help="module:attribute (default: the installed contracts)")
     doc.set_defaults(func=cmd_events_doc)
+
+    docs = sub.add_parser("docs", help="write the partner references (RPC pages, events, AsyncAPI, OpenAPI)")
+    docs.add_argument("--out", default=None, help="write under this folder instead of the repository")
+    docs.add_argument("--root", default=None, help="the repository (default: found from the current folder)")
+    docs.add_argument("--catalogue", default=None, help="module:attribute (default: the installed contracts)")
+    docs.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale file")
+    docs.set_defaults(func=cmd_docs)
 
     new = sub.add_parser("new-service", help="write a new service's skeleton (services/<name>, its contracts module)")
     new.add_argument("name", help="lowercase letters and single underscores, e.g. logistics")

@@ -14,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
 from . import idempotency
+from .contract import contract_problems
 from .context import METHOD_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, worker_context
 from .db import Database, in_unit_of_work
 from .db.faults import is_transient
@@ -29,9 +30,10 @@ class HavenRpc(Rpc):
     rpc_consumer = HavenRpcConsumer()  # a request no reply can go to is refused; nothing kills the container
     inbox_purge = idempotency.RpcInboxPurge()
 
-    def __init__(self, scope=None, idempotent=False, **kwargs):
+    def __init__(self, scope=None, idempotent=False, contract=None, **kwargs):
         self.scope = scope
         self.idempotent = idempotent
+        self.contract = contract
         kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(**kwargs)
 
@@ -41,6 +43,11 @@ class HavenRpc(Rpc):
         self.metrics = metrics_for(self.container)
         method = getattr(self.container.service_cls, self.method_name)
         self.signature = inspect.signature(getattr(method, "__wrapped__", method))
+        if self.contract is not None:
+            problems = contract_problems(self.method_name, getattr(method, "__wrapped__", method), self.contract)
+            if problems:
+                raise RuntimeError(f"{self.container.service_name}: the RPC contract does not describe the method: "
+                                   + "; ".join(problems))
         super().setup()
 
     def check_arguments(self, args, kwargs):
@@ -114,17 +121,20 @@ class HavenRpc(Rpc):
 Rpc.rpc_consumer = HavenRpc.rpc_consumer
 
 
-def rpc(scope=None, idempotent=False):
+def rpc(scope=None, idempotent=False, contract=None):
     """Decorate a partner-facing method of a ``HavenService``. ``scope`` is required of the caller's token (``admin``
     passes). The service's unit of work (``self.db``) is committed before the reply, rolled back on an error.
 
     ``idempotent=True`` (every write method): the method's effect is applied once per request, a request being the
     caller's ``idempotency_key`` context header or else the AMQP message itself; a repeated request is answered
-    with the reply stored in the same transaction as the effect (:mod:`haven_kernel.idempotency`)."""
+    with the reply stored in the same transaction as the effect (:mod:`haven_kernel.idempotency`).
+    ``contract`` (:class:`haven_kernel.contract.RpcContract`) is what the references say of the method; the service
+    refuses to start when it does not match the method's parameters."""
 
     def decorate(fn):
-        body = in_rpc_inbox(fn) if idempotent else in_unit_of_work(fn)
-        return HavenRpc.decorator(scope=scope, idempotent=idempotent)(body)
+        wrapped = in_rpc_inbox(fn) if idempotent else in_unit_of_work(fn)
+        wrapped.haven_rpc = (scope, contract, fn)
+        return HavenRpc.decorator(scope=scope, idempotent=idempotent, contract=contract)(wrapped)
 
     return decorate
 

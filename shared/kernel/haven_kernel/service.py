@@ -15,7 +15,7 @@ from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from werkzeug.wrappers import Response
 
-from . import health, logs
+from . import health, logs, sharing_api
 from .db import Database
 from .messaging import EventApplier, OutboxRelay, apply_batch
 from .messaging.batching import EventBatcher
@@ -153,7 +153,8 @@ def _add_sharing_methods(cls):
 
     for fn, scope in ((grant_sharing, "write"), (revoke_sharing, "write"), (list_sharing, "read")):
         fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
-        setattr(cls, fn.__name__, rpc(scope=f"{cls.name}:{scope}")(fn))
+        contract = sharing_api.CONTRACTS[fn.__name__]
+        setattr(cls, fn.__name__, rpc(scope=f"{cls.name}:{scope}", contract=contract)(fn))
 
 
 def _health_families(report):

@@ -95,7 +95,9 @@ class UUIDString(fields.String):
 
 
 def not_in_future(value):
-    """A marshmallow validator for a date (or datetime) field: today at the latest."""
+    """Must not be in the future (today at the latest).
+
+    A marshmallow validator for a date (or datetime) field; the first line is what the references say of it."""
     day = value.date() if hasattr(value, "date") else value
     if day > date.today():
         raise MarshmallowError("Must not be in the future.")

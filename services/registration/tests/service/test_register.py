@@ -137,8 +137,13 @@ def test_bulk_registration_commits_valid_households_and_reports_each_error(regis
     with registration.client() as client:
         results = client.registration.register_households(batch)
         assert [("error" in r) for r in results] == [False, True, True, False]
-        assert results[1]["error"]["type"] == "ValidationError" and "members" in results[1]["error"]["message"]
-        assert results[2]["error"]["type"] == "NotFound"
+        assert results[2]["error"]["type"] == "NotFound" and results[2]["error"]["errors"] == {}
+        # An item's error is what the single call raises for that household: type and field map, as a dict.
+        with pytest.raises(ValidationError) as single:
+            client.registration.register_household(bad)
+        assert results[1]["error"]["type"] == "ValidationError"
+        assert results[1]["error"]["errors"] == single.value.errors
+        assert all(field.startswith("household.") for field in single.value.errors)
         assert client.registration.search_households(site_id=site_id)["total"] == 2
         with pytest.raises(ValidationError) as too_many:
             client.registration.register_households([make_household(site_id)] * 1001)

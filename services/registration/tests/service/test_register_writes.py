@@ -102,7 +102,8 @@ def test_no_number_after_five_draws_is_a_conflict_for_that_household_only(regist
         results = client.registration.register_households([make_household(site_id), make_household(site_id)])
         assert results[0]["registration_number"] == "HV-FRSH-0001"
         assert results[1] == {"error": {"type": "Conflict",
-                                        "message": "could not allocate a unique registration number; try again"}}
+                                        "message": "could not allocate a unique registration number; try again",
+                                        "errors": {}}}
     assert registration.count(Household) == 2 and registration.count(Member) == 8
     recorder.wait_for("household_registered", count=2)
     recorder.drain(1.0)

@@ -81,7 +81,7 @@ def test_what_it_writes_is_complete_and_parses(repo):
             compile(text, path, "exec")
     service = files["services/child_protection/haven_child_protection/service.py"]
     assert 'class ChildProtectionService(HavenService):\n    name = "child_protection"' in service
-    assert '@rpc(scope="child_protection:read")' in service
+    assert '@rpc(scope="child_protection:read", contract=api.LIST_EXAMPLES)' in service
     config = yaml.safe_load(files["services/child_protection/config.yml"])
     assert config["WEB_SERVER_ADDRESS"] == "${CHILD_PROTECTION_HTTP:0.0.0.0:8006}"
     assert config["DATABASE_URL"] == "${CHILD_PROTECTION_DATABASE_URL:}"

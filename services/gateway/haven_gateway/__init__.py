@@ -1,0 +1,1 @@
+"""Haven gateway service: what it owns, in one sentence (to write)."""

@@ -1,0 +1,166 @@
+"""Logistics' RPC contracts: what a partner must know of each method (haven_kernel.contract). Arguments come from
+the schemas the methods validate with; example calls and replies from real calls (examples.json). Quantities are
+whole units of the item's unit of measure; stock moves only through receipts, waybills, adjustments, counts and
+distributions, each a row of the insert-only ledger."""
+from marshmallow import fields, validate
+
+from haven_kernel.contract import RpcContract, load_examples
+from haven_kernel.validation import UUIDString
+
+from .domain import MAX_BATCH, MAX_PAGE
+from .schemas import (CODE, AdjustmentSchema, CountSchema, DistributionSchema, ItemSchema, ReceiptSchema,
+                      RequestSchema, RoundSchema, StockLevelSchema, WarehouseSchema, WaybillReceiptSchema,
+                      WaybillSchema)
+
+EXAMPLES = load_examples(__name__.rpartition(".")[0])
+NO_WAREHOUSE = "no warehouse has this `warehouse_id`"
+NO_WAYBILL = "no waybill has this `waybill_id`"
+NO_ITEM = "no item has this code"
+STOCK = "The warehouse's stock on hand per item (lots, quantities, cover, pipeline `status`)."
+WAYBILL = ("The waybill: `waybill_id`, `status` (draft, dispatched, received, cancelled, returned), its warehouses, "
+           "`lines` (sent and received), its request.")
+
+
+def _item_code(required=True, **kwargs):
+    return fields.String(required=required, validate=CODE, metadata={"example": "KIT-SHELTER"}, **kwargs)
+
+
+def _id():
+    return UUIDString(required=True)
+
+
+LIST_ITEMS = RpcContract("The item catalogue (items and kits with their distribution rule).",
+                         reply="A list of items.", example=EXAMPLES.get("list_items"))
+
+GET_ITEM = RpcContract("One item or kit.", args={"code": _item_code()}, reply="The item.",
+                       example=EXAMPLES.get("get_item"), errors={"NotFound": NO_ITEM})
+
+PUT_ITEM = RpcContract(
+    "Add an item or kit to the catalogue, or change it (by its code).", args={"item": ItemSchema},
+    reply="The item.", writes=True, example=EXAMPLES.get("put_item"),
+    errors={"ValidationError": "a field of `item` is wrong (`item.rule_persons` missing for per_persons, a component "
+                               "not in the catalogue...)"})
+
+CREATE_WAREHOUSE = RpcContract(
+    "Open a warehouse (a central one, or a site's store).", args={"warehouse": WarehouseSchema},
+    reply="The warehouse.", writes=True, example=EXAMPLES.get("create_warehouse"),
+    errors={"ValidationError": "a field of `warehouse` is wrong, or its site is unknown",
+            "Conflict": "the warehouse `code` is taken"})
+
+LIST_WAREHOUSES = RpcContract("The warehouses, of a site or all.",
+                              args={"site_id": UUIDString(allow_none=True, load_default=None)},
+                              reply="A list of warehouses.", example=EXAMPLES.get("list_warehouses"))
+
+GET_WAREHOUSE = RpcContract("One warehouse.", args={"warehouse_id": _id()}, reply="The warehouse.",
+                            example=EXAMPLES.get("get_warehouse"), errors={"NotFound": NO_WAREHOUSE})
+
+SET_STOCK_LEVEL = RpcContract(
+    "Set an item's reorder level and lead time at a warehouse (what its pipeline status is judged by).",
+    args={"level": StockLevelSchema}, reply="The stock level and the item's pipeline there.", writes=True,
+    example=EXAMPLES.get("set_stock_level"), errors={"NotFound": NO_WAREHOUSE + ", or " + NO_ITEM})
+
+STOCK_ON_HAND = RpcContract(
+    "A warehouse's stock on hand, of one item or all.",
+    args={"warehouse_id": _id(), "item_code": _item_code(False, allow_none=True, load_default=None)}, reply=STOCK,
+    example=EXAMPLES.get("stock_on_hand"), errors={"NotFound": NO_WAREHOUSE})
+
+STOCK_CARD = RpcContract(
+    "An item's stock card at a warehouse: its ledger rows, newest first, a page at a time.",
+    args={"warehouse_id": _id(), "item_code": _item_code(),
+          "limit": fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1, max=MAX_PAGE)),
+          "offset": fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))},
+    reply="The ledger rows (`at`, `kind`, `quantity`, `balance`, `reference`...) and `next_offset`.",
+    example=EXAMPLES.get("stock_card"), errors={"NotFound": NO_WAREHOUSE})
+
+PIPELINE = RpcContract(
+    "The pipeline: per warehouse and item, stock, in transit, weekly consumption, weeks of cover and status (ok, "
+    "at_risk, broken).", args={"warehouse_id": UUIDString(allow_none=True, load_default=None)},
+    reply="A list of positions.", example=EXAMPLES.get("pipeline"))
+
+RECEIVE_STOCK = RpcContract(
+    "Receive stock at a warehouse (a donation, a purchase, a transfer in), by lot.", args={"receipt": ReceiptSchema},
+    reply="The receipt and the warehouse's stock of the items received.", writes=True,
+    example=EXAMPLES.get("receive_stock"),
+    errors={"ValidationError": "a field of `receipt` is wrong (`receipt.lines.0.item_code` not in the catalogue...)",
+            "NotFound": NO_WAREHOUSE})
+
+ADJUST_STOCK = RpcContract(
+    "Record stock lost, found, damaged, expired or distributed without a record.",
+    args={"adjustment": AdjustmentSchema}, reply="The adjustment and the item's stock.", writes=True,
+    example=EXAMPLES.get("adjust_stock"),
+    errors={"ValidationError": "`adjustment.line_id` (the lot) is missing for units going out, or a field is wrong",
+            "NotFound": NO_WAREHOUSE + ", or the lot", "Conflict": "more than the stock on hand"})
+
+RECORD_COUNT = RpcContract(
+    "A physical count of lots: each difference is booked as a count correction.", args={"count": CountSchema},
+    reply="The corrections booked.", writes=True, example=EXAMPLES.get("record_count"),
+    errors={"NotFound": NO_WAREHOUSE + ", or a lot"})
+
+CREATE_WAYBILL = RpcContract(
+    "Draft a waybill from one warehouse to another (optionally for a request).", args={"waybill": WaybillSchema},
+    reply=WAYBILL, writes=True, example=EXAMPLES.get("create_waybill"),
+    errors={"ValidationError": "a field of `waybill` is wrong, or both warehouses are the same",
+            "NotFound": "a warehouse, an item or the request is unknown"})
+
+GET_WAYBILL = RpcContract("One waybill.", args={"waybill_id": _id()}, reply=WAYBILL,
+                          example=EXAMPLES.get("get_waybill"), errors={"NotFound": NO_WAYBILL})
+
+DISPATCH_WAYBILL = RpcContract(
+    "Dispatch a draft waybill: its stock leaves the sending warehouse (first expiring first out) and is in transit.",
+    args={"waybill_id": _id()}, reply=WAYBILL, writes=True, example=EXAMPLES.get("dispatch_waybill"),
+    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft, or the stock is short"})
+
+RECEIVE_WAYBILL = RpcContract(
+    "Receive a dispatched waybill: what arrived enters the receiving warehouse, the rest is booked lost in transit.",
+    args={"waybill_id": _id(), "receipt": WaybillReceiptSchema}, reply=WAYBILL, writes=True,
+    example=EXAMPLES.get("receive_waybill"),
+    errors={"ValidationError": "a line is not on the waybill or more than was sent", "NotFound": NO_WAYBILL,
+            "Conflict": "the waybill is not dispatched"})
+
+CANCEL_WAYBILL = RpcContract("Cancel a draft waybill.", args={"waybill_id": _id()}, reply=WAYBILL, writes=True,
+                             example=EXAMPLES.get("cancel_waybill"),
+                             errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft"})
+
+RETURN_WAYBILL = RpcContract(
+    "Return a dispatched waybill: its stock goes back to the sending warehouse.", args={"waybill_id": _id()},
+    reply=WAYBILL, writes=True, example=EXAMPLES.get("return_waybill"),
+    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not dispatched"})
+
+CREATE_REQUEST = RpcContract(
+    "Request items for a site's warehouse; waybills for it roll its fulfilment up (none, partial, complete).",
+    args={"request": RequestSchema}, reply="The request with its `fulfilment`.", writes=True,
+    example=EXAMPLES.get("create_request"),
+    errors={"ValidationError": "a field of `request` is wrong, or the site is unknown",
+            "NotFound": NO_WAREHOUSE + ", or an item"})
+
+GET_REQUEST = RpcContract("One request with its fulfilment.", args={"request_id": _id()},
+                          reply="The request.", example=EXAMPLES.get("get_request"),
+                          errors={"NotFound": "no request has this `request_id`"})
+
+CREATE_ROUND = RpcContract(
+    "Open a distribution round of an item at a site from a warehouse, between two dates (the item's rule unless "
+    "given).", args={"round": RoundSchema}, reply="The round.", writes=True, example=EXAMPLES.get("create_round"),
+    errors={"ValidationError": "a field of `round` is wrong, or the site is unknown",
+            "NotFound": NO_WAREHOUSE + ", or " + NO_ITEM})
+
+GET_ROUND = RpcContract("One round with its figures (households reached, quantities).", args={"round_id": _id()},
+                        reply="The round.", example=EXAMPLES.get("get_round"),
+                        errors={"NotFound": "no round has this `round_id`"})
+
+RECORD_DISTRIBUTION = RpcContract(
+    "Record that a household received the round's item (once per round); the quantity follows the rule and the "
+    "household's size.", args={"distribution": DistributionSchema}, reply="The distribution.", writes=True,
+    example=EXAMPLES.get("record_distribution"),
+    errors={"NotFound": "the round is unknown",
+            "ServiceUnavailable": "logistics has not heard of the household yet (registration's event): retry shortly",
+            "Conflict": "the household already received this round's item, the round is closed, or the stock is "
+                        "short"})
+
+RECORD_DISTRIBUTIONS = RpcContract(
+    "Up to 1,000 distributions in one call, each recorded or refused on its own.",
+    args={"distributions": fields.List(fields.Nested(DistributionSchema), required=True,
+                                       validate=validate.Length(min=1, max=MAX_BATCH))},
+    reply="One result per distribution, in order: the distribution, or `error` (its type, message, field map and "
+          "`retry` when the household is not known yet).", writes=True,
+    example=EXAMPLES.get("record_distributions"),
+    errors={"ValidationError": "`distributions` is not a list of at most 1,000"})
