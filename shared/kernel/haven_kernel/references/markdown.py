@@ -101,7 +101,7 @@ def _json_block(value):
 def rpc_index(services):
     lines = ["# Haven RPC reference", "", GENERATED, "",
              "Partners call `<service>.<method>` with keyword arguments, with the Python client (`haven-client`, "
-             "[tutorial](../../shared/client/README.md)), over AMQP in any language ([asyncapi.json](../asyncapi.json)"
+             "its five-minute tutorial is `shared/client/README.md` in this repository), over AMQP in any language ([asyncapi.json](../asyncapi.json)"
              ") or through the HTTPS gateway ([openapi.json](../openapi.json)). Every call carries a token; each "
              "method needs the scope it names (`admin` passes everywhere).", ""]
     for cls in services:
