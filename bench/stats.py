@@ -13,10 +13,14 @@ def percentile(values, p):
 
 
 def summary(values, unit, **extra):
+    """Median, min and max of ``values``; a ``target`` such as ``"<= 1.5"`` among ``extra`` also gives ``met``."""
     values = [v for v in values if v is not None]
     result = {"median": statistics.median(values), "min": min(values), "max": max(values), "unit": unit,
               "reps": [round(v, 4) for v in values]}
     result.update(extra)
+    if "target" in extra and "met" not in extra:
+        op, limit = extra["target"].split()
+        result["met"] = result["median"] <= float(limit) if op == "<=" else result["median"] >= float(limit)
     return result
 
 
