@@ -4,6 +4,7 @@ reads reporting's queues, never sees a household's code; reporting's per-site co
 import json
 import urllib.parse
 import uuid
+from datetime import datetime, timezone
 
 import amqp.exceptions
 import pytest
@@ -11,6 +12,11 @@ from kombu import Connection, Exchange, Queue
 
 from haven_kernel.events import consumer_queue_name
 from haven_kernel.testing import infra, wait_until
+
+def today():
+    """A departure dated the day the test runs (never before the household was registered, whatever the date)."""
+    return datetime.now(timezone.utc).date().isoformat()
+
 
 SENSITIVE = ("SV", "SC-UC", "CR-CP", "TR-PI", "LP-VA")
 
@@ -74,7 +80,7 @@ def test_protection_codes_reach_protection_alone(registration, eavesdropper, mak
             "update": [{"member_id": members[2]["member_id"], "specific_needs": ["DS-PM", "TR-PI"]}]}})
         client.registration.update_household(created["household_id"], {"phone": "+258 84 555 1212"})
         client.registration.relocate_household(created["household_id"], site_b)
-        client.registration.record_departure(created["household_id"], "returned_home", "2026-12-01")
+        client.registration.record_departure(created["household_id"], "returned_home", today())
 
     protection_queue = consumer_queue_name("protection", "registration", "household_protection_needs")
     found = {}
@@ -131,7 +137,7 @@ def test_a_household_without_protection_needs_sends_protection_nothing(registrat
     recorder = record_events(registration.amqp_uri, "registration")
     with registration.client() as client:
         created = client.registration.register_household(make_household(site))
-        client.registration.record_departure(created["household_id"], "returned_home", "2026-12-01")
+        client.registration.record_departure(created["household_id"], "returned_home", today())
     recorder.wait_for("household_departed")
     counted = recorder.wait_for("site_needs_counted", count=2)
     assert [e["data"]["needs"] for e in counted] == [{"DS": 1, "SM": 1, "ER": 1, "SP": 1}, {}]
