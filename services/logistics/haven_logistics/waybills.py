@@ -15,12 +15,12 @@ from .movements import known_items, lost_in_transit
 from .repository import Repository
 from .schemas import RequestSchema, WaybillReceiptSchema, WaybillSchema
 from .stock import Stock
-from .warehouses import any_warehouse, owned_warehouse
+from .warehouses import any_warehouse, warehouse_to_change
 
 
 def create_waybill(unit, payload):
     data = load(WaybillSchema(), payload, field="waybill")
-    origin = owned_warehouse(unit, data["from_warehouse_id"], "waybill.from_warehouse_id")
+    origin = warehouse_to_change(unit, data["from_warehouse_id"], "waybill.from_warehouse_id")
     destination = any_warehouse(unit, data["to_warehouse_id"], "waybill.to_warehouse_id")
     if origin.id == destination.id:
         raise ValidationError({"waybill.to_warehouse_id": ["Must differ from from_warehouse_id."]})
@@ -51,7 +51,7 @@ def _refuse(waybill, doing):
 
 def dispatch_waybill(unit, waybill_id, today=None):
     waybill_id, waybill = _locked(unit, waybill_id)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     if waybill.state != "draft":
         _refuse(waybill, "dispatch")
     stock = Stock(unit)
@@ -75,7 +75,7 @@ def dispatch_waybill(unit, waybill_id, today=None):
 def receive_waybill(unit, waybill_id, payload):
     waybill_id, waybill = _locked(unit, waybill_id)
     destination = Repository(unit.session).warehouse(waybill.to_warehouse_id) if waybill else None
-    access.receiving(unit, waybill, destination)
+    access.waybill(unit, waybill, destination, waybill_id, write=True)
     data = load(WaybillReceiptSchema(), payload, field="receipt")
     if waybill.state != "dispatched":
         _refuse(waybill, "receive")
@@ -133,7 +133,7 @@ def _received(waybill, lines):
 
 def cancel_waybill(unit, waybill_id):
     waybill_id, waybill = _locked(unit, waybill_id)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     if waybill.state != "draft":
         _refuse(waybill, "cancel")
     waybill.state, waybill.closed_at = "cancelled", utcnow()
@@ -143,7 +143,7 @@ def cancel_waybill(unit, waybill_id):
 def return_waybill(unit, waybill_id):
     """A dispatched waybill that came back: its lots go back into the warehouse they left."""
     waybill_id, waybill = _locked(unit, waybill_id)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     if waybill.state != "dispatched":
         _refuse(waybill, "return")
     stock = Stock(unit)
@@ -165,7 +165,7 @@ def get_waybill(unit, waybill_id):
     waybill_id = parse_uuid(waybill_id, "waybill_id")
     waybill = Repository(unit.session).waybill(waybill_id)
     destination = Repository(unit.session).warehouse(waybill.to_warehouse_id) if waybill else None
-    return views.waybill(access.receiving(unit, waybill, destination))
+    return views.waybill(access.waybill(unit, waybill, destination, waybill_id))
 
 
 def _event(waybill):
