@@ -7,7 +7,7 @@ from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import repository, views
-from .access import owned
+from .access import to_change
 from .models import Facility, FacilityStatus, Site
 from .schemas import FacilityChangesSchema, FacilitySchema, PageQuery
 
@@ -46,7 +46,7 @@ def register(unit, payload, site_lookup=None):
 def update(unit, facility_id, changes, site_lookup=None):
     facility_id = parse_uuid(facility_id, "facility_id")
     data = load(FacilityChangesSchema(), changes, field="changes")
-    facility = owned(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
+    facility = to_change(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
     _known_sites(unit, data.get("serves_site_ids", []), site_lookup)
     now = utcnow()
     since = data.pop("status_since", None) or now.date()

@@ -9,17 +9,13 @@ audited).
 * Waybills and rounds: another organisation's is NotFound (to a partner that may only read it, a change is
   Forbidden). The receiving warehouse's side reads the waybills coming to it and receives them.
 """
-from haven_kernel.errors import NotFound
 from haven_kernel.sharing import OWNER, SHARED, Sharing
 
 
 def record(unit, row, kind, key, write=False):
     """``row`` (a waybill, a round) if the caller may read it (``write``: change it); NotFound (naming ``kind`` and
     ``key``) otherwise, Forbidden for a change a read agreement does not allow."""
-    if row is None:
-        raise NotFound(f"{kind} {key} does not exist")
-    Sharing(unit, kind).require(row.org, row.id, write=write)
-    return row
+    return Sharing(unit, kind).record(row, key, write)
 
 
 def warehouse_to_change(unit, warehouse):

@@ -20,6 +20,7 @@ The pure decision is :func:`decide`; a use case works through :class:`Sharing`::
     sharing = Sharing(self.db, "household")
     sharing.require(household.org, household.id)          # NotFound unless the caller may read; a lead's use audited
     sharing.require(household.org, household.id, write=True)  # a change: also Forbidden to a read-only partner
+    household = sharing.record(session.get(Household, key), key)  # None or not the caller's to see: NotFound
     sharing.require_change(site.managing_agency, site.id) # reference data all readers see: Forbidden to change
     query = query.where(sharing.visible(Household.org))   # a search: only what the caller may see
     sharing.reached((h.org, h.id) for h in page)          # audits the lead's use of what the search returned
@@ -109,6 +110,16 @@ class Sharing:
             raise Forbidden(f"{owner} shares its {self.kind} records with {self.org} for reading only: a change needs "
                             f"a write agreement (grant_sharing with access 'write') or {lead_scope(self.service)!r}")
         raise NotFound(f"{self.kind} {record_id} does not exist")
+
+    def record(self, row, key=None, write=False):
+        """``row`` (a record with its ``id`` and owner ``org``, or None) if the caller may read it (``write``: change
+        it). NotFound naming ``key`` (default: its id) for None or a record the caller may not see, as if it did not
+        exist; Forbidden for a change a read agreement does not allow. A lead's reach is audited."""
+        key = row.id if key is None and row is not None else key
+        if row is None or self.access(row.org) is None:
+            raise NotFound(f"{self.kind} {key} does not exist")
+        self.require(row.org, row.id, write)
+        return row
 
     def require_change(self, owner, record_id):
         """For a record every reader may see (reference data, such as a site): raise Forbidden, naming the owner,
