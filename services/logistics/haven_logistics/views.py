@@ -28,7 +28,7 @@ def item(row):
     return {"code": row.code, "name": row.name, "unit": row.unit, "category": row.category,
             "weight_kg": row.weight_kg, "volume_m3": row.volume_m3, "rule": row.rule,
             "rule_quantity": row.rule_quantity, "rule_persons": row.rule_persons,
-            "components": list(row.components or []), "updated_at": iso(row.updated_at)}
+            "components": list(row.components or []), "updated_at": iso(row.updated_at), "version": row.version}
 
 
 def warehouse(row):
@@ -52,7 +52,7 @@ def pipeline(position, figures):
             "in_transit": figures.in_transit, "weekly_consumption": figures.weekly_consumption,
             "weeks_of_cover": figures.weeks_of_cover, "lead_time_weeks": position.lead_time_weeks,
             "reorder_level": position.reorder_level, "status": figures.status,
-            "below_reorder_level": position.on_hand < position.reorder_level}
+            "below_reorder_level": position.on_hand < position.reorder_level, "version": position.version}
 
 
 def position(row, figures, lines):
@@ -84,7 +84,7 @@ def waybill(row):
             "to_warehouse_id": row.to_warehouse_id, "request_id": row.request_id, "state": row.state,
             "transporter": row.transporter, "vehicle": row.vehicle, "lines": row.lines, "picks": row.picks,
             "received": row.received, "org": row.org, "created_at": iso(row.created_at),
-            "dispatched_at": iso(row.dispatched_at), "closed_at": iso(row.closed_at)}
+            "dispatched_at": iso(row.dispatched_at), "closed_at": iso(row.closed_at), "version": row.version}
 
 
 def adjustment(row):

@@ -253,11 +253,20 @@ class Logistics(ServiceClient):
         """
         return self._call("get_item", {"code": code}, timeout=timeout)
 
-    def put_item(self, item: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
-        """Add an item or kit to the catalogue, or change it (by its code). Scope `logistics:write`. Errors:
-        ValidationError.
+    def put_item(
+            self,
+            item: dict,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Add an item or kit to the catalogue, or change it (by its code). Give `expected_version` (the item's
+        `version` as you read it) so that a change made since by someone else is not overwritten. Scope
+        `logistics:write`. Errors: ValidationError, Conflict.
         """
-        return self._call("put_item", {"item": item}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+        return self._call("put_item", {"item": item, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def create_warehouse(
             self,
@@ -285,14 +294,15 @@ class Logistics(ServiceClient):
     def set_stock_level(
             self,
             level: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Set an item's reorder level and lead time at a warehouse (what its pipeline status is judged by). Scope
-        `logistics:write`. Errors: NotFound.
+        `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("set_stock_level", {"level": level},
+        return self._call("set_stock_level", {"level": level, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def stock_on_hand(
@@ -387,6 +397,7 @@ class Logistics(ServiceClient):
     def dispatch_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -394,13 +405,14 @@ class Logistics(ServiceClient):
         """Dispatch a draft waybill: its stock leaves the sending warehouse (first expiring first out) and is in
         transit. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("dispatch_waybill", {"waybill_id": waybill_id},
+        return self._call("dispatch_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def receive_waybill(
             self,
             waybill_id: str,
             receipt: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -408,24 +420,26 @@ class Logistics(ServiceClient):
         """Receive a dispatched waybill: what arrived enters the receiving warehouse, the rest is booked lost in
         transit. Scope `logistics:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt},
+        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def cancel_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Cancel a draft waybill. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("cancel_waybill", {"waybill_id": waybill_id},
+        return self._call("cancel_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def return_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -433,7 +447,7 @@ class Logistics(ServiceClient):
         """Return a dispatched waybill: its stock goes back to the sending warehouse. Scope `logistics:write`.
         Errors: NotFound, Conflict.
         """
-        return self._call("return_waybill", {"waybill_id": waybill_id},
+        return self._call("return_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def create_request(
