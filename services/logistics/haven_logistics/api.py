@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from haven_kernel import versions
 from haven_kernel.contract import RpcContract, load_examples
+from haven_kernel.fieldsync import sync_items
 from haven_kernel.validation import UUIDString
 
 from .domain import MAX_BATCH, MAX_PAGE
@@ -166,11 +167,20 @@ GET_ROUND = RpcContract("One round with its figures (households reached, quantit
                         reply="The round.", example=EXAMPLES.get("get_round"),
                         errors={"NotFound": "no round has this `round_id`"})
 
+DISTRIBUTION = ("The distribution: `distribution_id`, `round_id`, `household_id`, `item_code`, `quantity`, "
+                "`distributed_on` (the day it was made), `org`, `recorded_at` (when logistics recorded it) and "
+                "`provenance` (null when recorded on the spot).")
+
 RECORD_DISTRIBUTION = RpcContract(
     "Record that a household received the round's item (once per round); the quantity follows the rule and the "
-    "household's size.", args={"distribution": DistributionSchema}, reply="The distribution.", writes=True,
+    "household's size. Recorded offline in the field, it may carry its `provenance` (`collected_at` with its time "
+    "zone, not in the future nor older than the sync window; `place`; `enumerator_id`, `device_id`): "
+    "`distributed_on` is then the day of `collected_at` unless given.",
+    args={"distribution": DistributionSchema}, reply=DISTRIBUTION, writes=True,
     example=EXAMPLES.get("record_distribution"),
-    errors={"NotFound": "the round is unknown",
+    errors={"ValidationError": "a field of `distribution` is wrong (`distribution.provenance.collected_at` in the "
+                               "future or older than the sync window, `distribution.distributed_on` after it...)",
+            "NotFound": "the round is unknown",
             "ServiceUnavailable": "logistics has not heard of the household yet (registration's event): retry shortly",
             "Conflict": "the household already received this round's item, the round is closed, or the stock is "
                         "short"})
@@ -183,3 +193,17 @@ RECORD_DISTRIBUTIONS = RpcContract(
           "`retry` when the household is not known yet).", writes=True,
     example=EXAMPLES.get("record_distributions"),
     errors={"ValidationError": "`distributions` is not a list of at most 1,000"})
+
+SYNC_DISTRIBUTIONS = RpcContract(
+    "Offline field sync: a device's batch of distributions recorded in the field, each with the key the device "
+    "chose for it (the form's instance id). Each is recorded as `record_distribution` would, once per key: send the "
+    "whole batch again after any failure, nothing is recorded nor taken from stock twice.",
+    args={"items": sync_items(DistributionSchema)},
+    reply="One answer per item, in order, with its `key` and `outcome`: `created` (the distribution), "
+          "`already_synced` (this key was synced with the same record: the distribution as it is), `conflict` (this "
+          "key was synced with another record: the distribution recorded for it, and a `message`), `invalid` "
+          "(`error`: the type, message and field map `record_distribution` would raise, e.g. a Conflict naming the "
+          "household's earlier distribution of the round, or `provenance.collected_at` out of the window; nothing "
+          "kept, a corrected record may be sent with the key) or `unavailable` (logistics has not heard of the "
+          "household yet: send it again later).", writes=True, example=EXAMPLES.get("sync_distributions"),
+    errors={"ValidationError": "`items` is not a list of 1 to 500"})

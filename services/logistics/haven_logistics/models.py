@@ -228,5 +228,10 @@ class Distribution(Base):
     persons: Mapped[int] = mapped_column(Integer)
     distributed_on: Mapped[date] = mapped_column(Date)
     org: Mapped[str] = mapped_column(String(50))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # when logistics recorded it
+    # Field provenance of a distribution recorded offline (haven_kernel.fieldsync): kept here, never published.
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    place: Mapped[dict | None] = mapped_column(JSON)
+    enumerator_id: Mapped[str | None] = mapped_column(String(100))
+    device_id: Mapped[str | None] = mapped_column(String(100))
 

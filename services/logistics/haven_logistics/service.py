@@ -5,7 +5,8 @@ from haven_contracts.shelter import SITE_REPLICA
 from haven_kernel.messaging import event_handler
 from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
-from haven_kernel.service import HavenService
+from haven_kernel.fieldsync import FieldSync
+from haven_kernel.service import HavenService, Settings
 
 from . import api, catalogue as items, handlers, movements, views, waybills, warehouses
 from .distributions import Distributions, create_round, get_round
@@ -18,6 +19,7 @@ class LogisticsService(HavenService):
     catalogue = catalogue  # what it may emit: the events haven_contracts.logistics lists
 
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback
+    field_sync = Settings(FieldSync.from_config)  # FIELD_SYNC_WINDOW_DAYS and _MAX_BATCH; a bad value stops the start
 
     # -- items and kits --------------------------------------------------------------------------------------------
     @rpc(scope="logistics:read", contract=api.LIST_ITEMS)
@@ -117,11 +119,15 @@ class LogisticsService(HavenService):
 
     @rpc(scope="logistics:write", idempotent=True, contract=api.RECORD_DISTRIBUTION)
     def record_distribution(self, distribution):
-        return Distributions(self.db).record(distribution)
+        return Distributions(self.db, self.field_sync).record(distribution)
 
     @rpc(scope="logistics:write", idempotent=True, contract=api.RECORD_DISTRIBUTIONS)
     def record_distributions(self, distributions):
-        return Distributions(self.db).record_many(distributions)
+        return Distributions(self.db, self.field_sync).record_many(distributions)
+
+    @rpc(scope="logistics:write", idempotent=True, contract=api.SYNC_DISTRIBUTIONS)
+    def sync_distributions(self, items):
+        return Distributions(self.db, self.field_sync).sync(items)
 
     # -- the site replica and the households, from shelter's and registration's events -----------------------------
     @event_handler("shelter", "site_opened")

@@ -3,13 +3,17 @@ service's own gauges."""
 from prometheus_client.core import GaugeMetricFamily
 
 from haven_kernel.clock import iso
+from haven_kernel.errors import ServiceUnavailable
+from haven_kernel.fieldsync import item_error
 
 
 def error(exc):
-    """A refused item in a bulk reply (as registration's); ``retry`` when the same call may succeed later."""
-    return {"error": {"type": type(exc).__name__, "message": str(exc),
-                      **({"errors": exc.errors} if getattr(exc, "errors", None) else {}),
-                      **({"retry": True} if type(exc).__name__ == "ServiceUnavailable" else {})}}
+    """A refused item in a bulk reply: the type, message and field map (a dict, the single call's field names) the
+    single call raises (haven_kernel.fieldsync.item_error), and ``retry`` when the same call may succeed later."""
+    refused = item_error(exc)
+    if isinstance(exc, ServiceUnavailable):
+        refused["error"]["retry"] = True
+    return refused
 
 
 def json_line(line):
@@ -109,7 +113,15 @@ def round(row, households, quantity):
 def distribution(row):
     return {"distribution_id": row.id, "round_id": row.round_id, "household_id": row.household_id,
             "item_code": row.item_code, "quantity": row.quantity, "distributed_on": iso(row.distributed_on),
-            "org": row.org}
+            "org": row.org, "recorded_at": iso(row.at), "provenance": provenance(row)}
+
+
+def provenance(row):
+    """Where a distribution recorded offline came from (None when recorded on the spot)."""
+    if row.collected_at is None:
+        return None
+    return {"collected_at": iso(row.collected_at), "place": row.place, "enumerator_id": row.enumerator_id,
+            "device_id": row.device_id}
 
 
 def distribution_event(row, one, category, balances):

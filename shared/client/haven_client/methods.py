@@ -494,7 +494,10 @@ class Logistics(ServiceClient):
             timeout: Optional[float] = None
     ) -> dict:
         """Record that a household received the round's item (once per round); the quantity follows the rule and
-        the household's size. Scope `logistics:write`. Errors: NotFound, ServiceUnavailable, Conflict.
+        the household's size. Recorded offline in the field, it may carry its `provenance` (`collected_at` with
+        its time zone, not in the future nor older than the sync window; `place`; `enumerator_id`, `device_id`):
+        `distributed_on` is then the day of `collected_at` unless given. Scope `logistics:write`. Errors:
+        ValidationError, NotFound, ServiceUnavailable, Conflict.
         """
         return self._call("record_distribution", {"distribution": distribution},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
@@ -510,6 +513,21 @@ class Logistics(ServiceClient):
         Errors: ValidationError.
         """
         return self._call("record_distributions", {"distributions": distributions},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def sync_distributions(
+            self,
+            items: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Offline field sync: a device's batch of distributions recorded in the field, each with the key the
+        device chose for it (the form's instance id). Each is recorded as `record_distribution` would, once per
+        key: send the whole batch again after any failure, nothing is recorded nor taken from stock twice. Scope
+        `logistics:write`. Errors: ValidationError.
+        """
+        return self._call("sync_distributions", {"items": items},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def grant_sharing(
