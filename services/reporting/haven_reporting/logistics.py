@@ -3,7 +3,8 @@ others (``handlers.record_logistics``: an event archived before is not applied a
 :class:`Pending` state and written once, before the commit, a few statements for a whole batch. Order does not
 matter: a warehouse x item keeps the balance of the highest ledger id seen and the pipeline figures of the newest
 event (both compared in SQL too, so concurrent transactions cannot step back); rounds, their days (the day each
-distribution was made) and activities only add up, once per event. ``rebuild`` replays logistics' archived events through the same state."""
+distribution was made) and activities only add up, once per event. ``rebuild`` replays logistics' archived events
+through the same state."""
 from dataclasses import dataclass, field
 from datetime import date
 

@@ -1,7 +1,8 @@
 """Logistics in reporting's products: the sitrep's ``logistics`` section (per site, households reached per round
-and items distributed, in total and per day the distributions were made (``by_day``); per warehouse x item, stock on hand, cover and pipeline status), the 3W's logistics rows,
-the ``stock`` HXL table and the dashboard's logistics panel. Households reached per round are small-cell suppressed
-as the sitrep suppresses specific needs."""
+and items distributed, in total and per day the distributions were made, ``by_day``; per warehouse x item, stock
+on hand, cover and pipeline status), the 3W's logistics rows, the ``stock`` HXL table and the dashboard's logistics
+panel. Households reached per round (and per day) are small-cell suppressed as the sitrep suppresses specific
+needs."""
 from sqlalchemy import select
 
 from haven_contracts.disclosure import suppress
