@@ -233,10 +233,9 @@ class FieldSync:
     @staticmethod
     def _known(key, earlier, digest, current, id_field):
         now = current(earlier.record_id) or {}
-        reply = {"key": key, id_field: earlier.record_id, **now}
         if earlier.payload_hash == digest:
-            return {**reply, "outcome": "already_synced"}
-        return {**reply, "outcome": "conflict",
+            return {"key": key, "outcome": "already_synced", id_field: earlier.record_id, **now}
+        return {"key": key, "outcome": "conflict", id_field: earlier.record_id, **now,
                 "message": "this key was synced before with another record; read the record and change it with "
                            "its version (expected_version)"}
 
