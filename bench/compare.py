@@ -13,6 +13,13 @@ def load(path):
         return json.load(handle)
 
 
+def _verdict(figure):
+    """'met', 'missed', or '?' for a result written before figures said whether their target was met."""
+    if "met" not in figure:
+        return "?"
+    return "met" if figure["met"] else "missed"
+
+
 def main(argv=None):
     argv = argv if argv is not None else sys.argv[1:]
     if len(argv) != 2:
@@ -26,7 +33,7 @@ def main(argv=None):
         b = before["figures"].get(key, {})
         verdict = ""
         if "target" in a:
-            verdict = f"{a['target']}: {'met' if b.get('met') else 'missed'} -> {'met' if a['met'] else 'missed'}"
+            verdict = f"{a['target']}: {_verdict(b)} -> {_verdict(a)}"
         rows.append((a.get("label", key), fmt(b.get("median")), fmt(a["median"]), a["unit"], verdict))
     for phase in ("sustained", "bulk"):
         cpu_b = before["figures"].get(f"cpu_ms_per_household_{phase}", {})

@@ -61,3 +61,5 @@ def test_event_committed_before_a_hard_kill_is_published_after_restart(amqp_uri,
         second.stop()
     log = (tmp_path / "registration-2.log").read_text()
     assert "Ana" not in log and "Mabote" not in log, "no names in the service's logs"
+    if not os.environ.get("HAVEN_AUTH_SECRET"):  # the suite runs on the development secret: the service says so
+        assert log.count("PUBLIC development secret") == 1, "a service on the development secret warns once at start"

@@ -118,33 +118,40 @@ def play_protection(iom, unhcr, site_id, wait):
                        "identifying_details": "(placeholder identifying details)"},
             "concerns": ["family_separation"], "specific_needs": ["SC-UC"], "caseworker": "caseworker-1",
             "narrative": "(placeholder narrative)"}
-    case_id = call("protection", "open_case", case=case)["case_id"]
-    call("protection", "get_case", case_id=case_id)
+    case_id = call("protection", "open_case", case=case)["case_id"]  # writes reply with acknowledgements
+    version = call("protection", "get_case", case_id=case_id)["version"]
     call("protection", "list_cases", site_id=site_id, case_type="child_protection")
-    call("protection", "update_case", case_id=case_id, changes={"risk": "medium"})
-    call("protection", "change_status", case_id=case_id, status="assessment", date=today)
+    version = call("protection", "update_case", case_id=case_id, changes={"risk": "medium"},
+                   expected_version=version)["version"]
+    version = call("protection", "change_status", case_id=case_id, status="assessment", date=today,
+                   expected_version=version)["version"]
     for kind in ("services", "share"):
-        call("protection", "record_consent", case_id=case_id, consent={"kind": kind, "given": True, "date": today})
-    call("protection", "record_action", case_id=case_id, action={
+        version = call("protection", "record_consent", case_id=case_id, expected_version=version,
+                       consent={"kind": kind, "given": True, "date": today})["version"]
+    version = call("protection", "record_action", case_id=case_id, expected_version=version, action={
         "kind": "service", "service_type": "mental_health_psychosocial", "provider_org": "UNICEF",
-        "due_on": today, "note": "(placeholder note)"})
-    call("protection", "assign_case", case_id=case_id, caseworker="caseworker-1")
+        "due_on": today, "note": "(placeholder note)"})["version"]
+    version = call("protection", "assign_case", case_id=case_id, caseworker="caseworker-1",
+                   expected_version=version)["version"]
     referral = call("protection", "refer_case", case_id=case_id, referral={"to_org": "UNHCR",
-                                                                           "service_type": "legal"})
+                                                                           "service_type": "legal"},
+                    expected_version=version)
     answer("protection", "list_incoming")
-    answer("protection", "answer_referral", referral_id=referral["referral_id"], accept=True,
-           caseworker="caseworker-2")
-    call("protection", "revoke_referral", referral_id=referral["referral_id"])
-    transfer = call("protection", "transfer_case", case_id=case_id, to_org="UNHCR")
-    answer("protection", "answer_transfer", transfer_id=transfer["transfer_id"], accept=False)
+    accepted = answer("protection", "answer_referral", referral_id=referral["referral_id"], accept=True,
+                      caseworker="caseworker-2", expected_version=referral["version"])
+    call("protection", "revoke_referral", referral_id=referral["referral_id"], expected_version=accepted["version"])
+    transfer = call("protection", "transfer_case", case_id=case_id, to_org="UNHCR", expected_version=version)
+    answer("protection", "answer_transfer", transfer_id=transfer["transfer_id"], accept=False,
+           expected_version=transfer["version"])
     call("protection", "read_access_log", case_id=case_id)
     wait(lambda: len(iom.protection.list_follow_ups(site_id=site_id)["items"]) >= 2,
          "protection has the household's follow-ups")
     first, second = call("protection", "list_follow_ups", site_id=site_id)["items"][:2]
     call("protection", "convert_follow_up", follow_up_id=first["follow_up_id"], case={
         **case, "person": {"name": "Example Person", "sex": "female", "age_years": 30}, "specific_needs": [],
-        "uasc_status": None, "concerns": []})
-    call("protection", "close_follow_up", follow_up_id=second["follow_up_id"], reason="(placeholder reason)")
+        "uasc_status": None, "concerns": []}, expected_version=first["version"])
+    call("protection", "close_follow_up", follow_up_id=second["follow_up_id"], reason="(placeholder reason)",
+         expected_version=second["version"])
     for service, methods in answer.calls.items():
         for name, found in methods.items():
             call.calls.setdefault(service, {}).setdefault(name, found)
@@ -162,7 +169,8 @@ def play_health(client, site_id):
     hospital = client.health.register_facility(facility={
         "code": "HF-MDZ-02", "name": "Mandruzi field hospital", "facility_type": "field_hospital",
         "site_id": site_id})["facility_id"]
-    call("health", "update_facility", facility_id=hospital, changes={"beds_total": 40, "beds_available": 12})
+    call("health", "update_facility", facility_id=hospital, changes={"beds_total": 40, "beds_available": 12},
+         expected_version=1)
     call("health", "get_facility", facility_id=post)
     call("health", "list_facilities", site_id=site_id)
     by_age = {"under_five": 3, "five_and_over": 9}
@@ -179,7 +187,8 @@ def play_health(client, site_id):
         "age_years": 30, "sex": "female", "outcome": "alive"})
     alert_id = call("health", "raise_alert", alert={"facility_id": post, "week": week,
                                                      "syndrome": "suspected_measles"})["alert_id"]
-    call("health", "move_alert", step={"alert_id": alert_id, "action": "verify", "outcome": "confirmed"})
+    call("health", "move_alert", step={"alert_id": alert_id, "action": "verify", "outcome": "confirmed"},
+         expected_version=1)
     call("health", "get_alert", alert_id=alert_id)
     call("health", "list_alerts", week=week)
     call("health", "get_alert_kpis", week=week)
@@ -187,7 +196,8 @@ def play_health(client, site_id):
     call("health", "get_denominators", site_id=site_id)
     referral = call("health", "refer", referral={"from_facility_id": post, "to_facility_id": hospital,
                                                  "reason": "medical", "urgency": "urgent"})
-    call("health", "move_referral", referral={"referral_id": referral["referral_id"], "status": "accepted"})
+    call("health", "move_referral", referral={"referral_id": referral["referral_id"], "status": "accepted"},
+         expected_version=referral["version"])
     call("health", "get_referral_counts")
     return call.calls
 

@@ -3,6 +3,7 @@ hand, then verified (confirmed or discarded), investigated, closed or monitored,
 Sphere KPIs of a week."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
@@ -46,10 +47,13 @@ def raise_manual(unit, settings, payload):
     return views.alert(alert)
 
 
-def step(unit, payload):
-    """Move an alert on (verify, investigate, close), recording who and when."""
+def step(unit, payload, expected_version=None):
+    """Move an alert on (verify, investigate, close), recording who and when. An alert's version is its ``step``
+    (1 when raised, one more at each move): Conflict when ``expected_version`` is given and it moved since."""
+    expected = versions.expected_version(expected_version, "alert")
     data = load(AlertStepSchema(), payload, field="step")
     alert = owned(unit, repository.alert(unit.session, data["alert_id"], lock=True), "alert", data["alert_id"])
+    versions.require_version("alert", alert.id, alert.step, expected)
     status = domain.next_status(alert.status, data["action"], data["outcome"])
     now = utcnow()
     who = unit.caller.sub

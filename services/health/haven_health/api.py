@@ -1,9 +1,14 @@
 """Health's RPC contracts: what a partner must know of each method (haven_kernel.contract). Arguments come from the
 schemas the methods validate with; example calls and replies from real calls (examples.json). Health keeps
-aggregates and case signals without names; its denominators come from registration's household events."""
+aggregates and case signals without names; its denominators come from registration's household events.
+
+Every write is applied once per idempotency key (a retry is answered with the first reply); a change to a facility,
+a week's report, an alert or a referral may name the `version` its caller read as `expected_version` (Conflict,
+naming the current version, when it changed since)."""
 from marshmallow import fields, validate
 
 from haven_contracts.health import SYNDROMES
+from haven_kernel import versions
 from haven_kernel.contract import RpcContract, load_examples
 from haven_kernel.validation import Text, UUIDString, choice
 
@@ -16,6 +21,10 @@ FACILITY_REPLY = ("The facility: `facility_id`, `code`, `name`, `facility_type`,
                   "`status` and its status history, `version`.")
 NO_FACILITY = "no facility has this `facility_id`"
 ALERT_STATUSES = ("open", "verified", "investigating", "closed")
+
+
+def _stale(what):
+    return f"`expected_version` is given and the {what}'s `version` differs (it changed since it was read)"
 
 
 def _week(required=True):
@@ -37,9 +46,11 @@ REGISTER_FACILITY = RpcContract(
 
 UPDATE_FACILITY = RpcContract(
     "Change a facility; only the fields given change; a status change is kept in its history from `status_since`.",
-    args={"facility_id": UUIDString(required=True), "changes": FacilityChangesSchema}, reply=FACILITY_REPLY,
+    args={"facility_id": UUIDString(required=True), "changes": FacilityChangesSchema,
+          "expected_version": versions.expected_version_field("facility")}, reply=FACILITY_REPLY,
     writes=True, example=EXAMPLES.get("update_facility"),
-    errors={"ValidationError": "`changes` is empty or a field is wrong (`changes.<field>`)", "NotFound": NO_FACILITY})
+    errors={"ValidationError": "`changes` is empty or a field is wrong (`changes.<field>`)", "NotFound": NO_FACILITY,
+            "Conflict": _stale("facility")})
 
 GET_FACILITY = RpcContract("One facility.", args={"facility_id": UUIDString(required=True)}, reply=FACILITY_REPLY,
                            example=EXAMPLES.get("get_facility"), errors={"NotFound": NO_FACILITY})
@@ -52,10 +63,12 @@ LIST_FACILITIES = RpcContract(
 SUBMIT_WEEKLY_REPORT = RpcContract(
     "A facility's weekly report for an ISO epi-week (consultations, cases per syndrome and deaths by sex and age); "
     "a report for a week already reported replaces it as a new version. Syndromes: " + ", ".join(SYNDROMES) + ".",
-    args={"report": WeeklyReportSchema}, reply="The report as stored, with its `version` and whether it was late.",
+    args={"report": WeeklyReportSchema, "expected_version": versions.expected_version_field("week's report")},
+    reply="The report as stored, with its `version` and whether it was late.",
     writes=True, example=EXAMPLES.get("submit_weekly_report"),
     errors={"ValidationError": "a field of `report` is wrong (`report.cases.<syndrome>` not a configured syndrome, "
-                               "a week in the future...)", "NotFound": NO_FACILITY})
+                               "a week in the future...)", "NotFound": NO_FACILITY,
+            "Conflict": _stale("week's report") + ", or the week has no report yet"})
 
 SUBMIT_WEEKLY_REPORTS = RpcContract(
     "Up to 1,000 weekly reports in one call, each submitted or refused on its own.",
@@ -93,9 +106,12 @@ RAISE_ALERT = RpcContract(
     writes=True, example=EXAMPLES.get("raise_alert"), errors={"NotFound": NO_FACILITY})
 
 MOVE_ALERT = RpcContract(
-    "Move an alert along: verify (with an outcome), investigate, close.", args={"step": AlertStepSchema},
+    "Move an alert along: verify (with an outcome), investigate, close. An alert's `version` is its `step` (1 when "
+    "raised, one more at each move).",
+    args={"step": AlertStepSchema, "expected_version": versions.expected_version_field("alert")},
     reply="The alert.", writes=True, example=EXAMPLES.get("move_alert"),
-    errors={"NotFound": "no alert has this `alert_id`", "Conflict": "the alert's status does not allow this step"})
+    errors={"NotFound": "no alert has this `alert_id`",
+            "Conflict": "the alert's status does not allow this step; or " + _stale("alert")})
 
 GET_ALERT = RpcContract("One alert with its steps.", args={"alert_id": UUIDString(required=True)},
                         reply="The alert.", example=EXAMPLES.get("get_alert"),
@@ -127,9 +143,11 @@ REFER = RpcContract(
             "NotFound": "a facility is unknown"})
 
 MOVE_REFERRAL = RpcContract(
-    "Accept, refuse or complete a referral.", args={"referral": ReferralStepSchema}, reply="The referral.",
-    writes=True, example=EXAMPLES.get("move_referral"),
-    errors={"NotFound": "no referral has this `referral_id`", "Conflict": "the referral's status does not allow it"})
+    "Accept, refuse or complete a referral.",
+    args={"referral": ReferralStepSchema, "expected_version": versions.expected_version_field("referral")},
+    reply="The referral, with its `version`.", writes=True, example=EXAMPLES.get("move_referral"),
+    errors={"NotFound": "no referral has this `referral_id`",
+            "Conflict": "the referral's status does not allow it; or " + _stale("referral")})
 
 GET_REFERRAL_COUNTS = RpcContract(
     "Referrals counted by status, reason and urgency, of one facility or all.",

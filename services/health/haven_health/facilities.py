@@ -1,6 +1,7 @@
 """Facilities: register, change (status changes kept in the status history), read."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.replica import Replica
 from haven_kernel.errors import Conflict, NotFound, ValidationError
@@ -43,10 +44,13 @@ def register(unit, payload, site_lookup=None):
     return views.facility(facility)
 
 
-def update(unit, facility_id, changes, site_lookup=None):
+def update(unit, facility_id, changes, site_lookup=None, expected_version=None):
+    """Change a facility; Conflict when ``expected_version`` is given and the facility changed since."""
     facility_id = parse_uuid(facility_id, "facility_id")
+    expected = versions.expected_version(expected_version, "facility")
     data = load(FacilityChangesSchema(), changes, field="changes")
     facility = owned(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
+    versions.require_version("facility", facility.id, facility.version, expected)
     _known_sites(unit, data.get("serves_site_ids", []), site_lookup)
     now = utcnow()
     since = data.pop("status_since", None) or now.date()

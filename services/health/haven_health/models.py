@@ -172,3 +172,4 @@ class Referral(Base):
     org: Mapped[str] = mapped_column(String(50))
     referred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -2,6 +2,7 @@
 never the patient."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import load, parse_uuid
@@ -21,22 +22,26 @@ def refer(unit, payload):
         raise NotFound(f"facility {data['to_facility_id']} not found")
     now = utcnow()
     referral = Referral(id=str(uuid.uuid4()), status="referred", org=unit.caller.org, referred_at=now,
-                        updated_at=now, **data)
+                        updated_at=now, version=1, **data)
     unit.session.add(referral)
     unit.session.flush()
     return views.referral(referral)
 
 
-def move(unit, payload):
-    """The receiving facility's organisation accepts, refuses, then completes a referral."""
+def move(unit, payload, expected_version=None):
+    """The receiving facility's organisation accepts, refuses, then completes a referral; Conflict when
+    ``expected_version`` is given and the referral moved since."""
+    expected = versions.expected_version(expected_version, "referral")
     data = load(ReferralStepSchema(), payload, field="referral")
     referral = repository.referral(unit.session, data["referral_id"], lock=True)
     if referral is None:
         raise NotFound(f"referral {data['referral_id']} not found")
     owned(unit, repository.facility(unit.session, referral.to_facility_id), "referral", referral.id)
+    versions.require_version("referral", referral.id, referral.version, expected)
     if data["status"] not in NEXT.get(referral.status, ()):
         raise Conflict(f"a {referral.status} referral cannot become {data['status']}")
     referral.status = data["status"]
+    referral.version += 1
     referral.updated_at = utcnow()
     return views.referral(referral)
 

@@ -1,4 +1,8 @@
-"""The health service: entrypoints only, each a visible method handing over to a use case."""
+"""The health service: entrypoints only, each a visible method handing over to a use case.
+
+Every write is applied once per request (``idempotent=True``: the kernel's RPC inbox answers a retry with the same
+idempotency key from the reply it stored with the effect; health's replies are aggregates and ids, never a person),
+and the changes of a record take the ``expected_version`` their caller read (optimistic concurrency)."""
 from haven_contracts import catalogue
 from haven_contracts.shelter import SITE_REPLICA
 from haven_kernel.clock import utcnow
@@ -20,13 +24,14 @@ class HealthService(HavenService):
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback lookup
 
     # facilities
-    @rpc(scope="health:write", contract=api.REGISTER_FACILITY)
+    @rpc(scope="health:write", idempotent=True, contract=api.REGISTER_FACILITY)
     def register_facility(self, facility):
         return facilities.register(self.db, facility, site_lookup=self.shelter)
 
-    @rpc(scope="health:write", contract=api.UPDATE_FACILITY)
-    def update_facility(self, facility_id, changes):
-        return facilities.update(self.db, facility_id, changes, site_lookup=self.shelter)
+    @rpc(scope="health:write", idempotent=True, contract=api.UPDATE_FACILITY)
+    def update_facility(self, facility_id, changes, expected_version=None):
+        return facilities.update(self.db, facility_id, changes, site_lookup=self.shelter,
+                                 expected_version=expected_version)
 
     @rpc(scope="health:read", contract=api.GET_FACILITY)
     def get_facility(self, facility_id):
@@ -37,11 +42,11 @@ class HealthService(HavenService):
         return facilities.listing(self.db, site_id, {"limit": limit, "offset": offset})
 
     # weekly reports
-    @rpc(scope="health:write", contract=api.SUBMIT_WEEKLY_REPORT)
-    def submit_weekly_report(self, report):
-        return weekly.submit(self.db, self.settings, report)
+    @rpc(scope="health:write", idempotent=True, contract=api.SUBMIT_WEEKLY_REPORT)
+    def submit_weekly_report(self, report, expected_version=None):
+        return weekly.submit(self.db, self.settings, report, expected_version=expected_version)
 
-    @rpc(scope="health:write", contract=api.SUBMIT_WEEKLY_REPORTS)
+    @rpc(scope="health:write", idempotent=True, contract=api.SUBMIT_WEEKLY_REPORTS)
     def submit_weekly_reports(self, reports):
         return weekly.submit_many(self.db, self.settings, reports)
 
@@ -58,17 +63,17 @@ class HealthService(HavenService):
         return weekly.place_summary(self.db, self.settings, facility_id, week)
 
     # signals and alerts
-    @rpc(scope="health:write", contract=api.REPORT_SIGNAL)
+    @rpc(scope="health:write", idempotent=True, contract=api.REPORT_SIGNAL)
     def report_signal(self, signal):
         return signals.report(self.db, self.settings, signal)
 
-    @rpc(scope="health:write", contract=api.RAISE_ALERT)
+    @rpc(scope="health:write", idempotent=True, contract=api.RAISE_ALERT)
     def raise_alert(self, alert):
         return alerts.raise_manual(self.db, self.settings, alert)
 
-    @rpc(scope="health:write", contract=api.MOVE_ALERT)
-    def move_alert(self, step):
-        return alerts.step(self.db, step)
+    @rpc(scope="health:write", idempotent=True, contract=api.MOVE_ALERT)
+    def move_alert(self, step, expected_version=None):
+        return alerts.step(self.db, step, expected_version)
 
     @rpc(scope="health:read", contract=api.GET_ALERT)
     def get_alert(self, alert_id):
@@ -93,13 +98,13 @@ class HealthService(HavenService):
         return population.denominators(self.db, moment, site_id=site_id, adm1=adm1, adm2=adm2)
 
     # referrals
-    @rpc(scope="health:write", contract=api.REFER)
+    @rpc(scope="health:write", idempotent=True, contract=api.REFER)
     def refer(self, referral):
         return referrals.refer(self.db, referral)
 
-    @rpc(scope="health:write", contract=api.MOVE_REFERRAL)
-    def move_referral(self, referral):
-        return referrals.move(self.db, referral)
+    @rpc(scope="health:write", idempotent=True, contract=api.MOVE_REFERRAL)
+    def move_referral(self, referral, expected_version=None):
+        return referrals.move(self.db, referral, expected_version)
 
     @rpc(scope="health:read", contract=api.GET_REFERRAL_COUNTS)
     def get_referral_counts(self, facility_id=None):

@@ -72,7 +72,8 @@ def alert(row, steps=None):
            "verified_at": iso(row.verified_at) if row.verified_at else None, "verified_by": row.verified_by,
            "investigated_at": iso(row.investigated_at) if row.investigated_at else None,
            "investigated_by": row.investigated_by,
-           "closed_at": iso(row.closed_at) if row.closed_at else None, "closed_by": row.closed_by}
+           "closed_at": iso(row.closed_at) if row.closed_at else None, "closed_by": row.closed_by,
+           "version": row.step}
     if steps is not None:
         out["steps"] = [{"step": s.step, "status": s.status, "by": s.by, "at": iso(s.at)} for s in steps]
     return out
@@ -88,7 +89,8 @@ def alert_event(row, facility_row, changed_at=None):
 
 def referral(row):
     return {"referral_id": row.id, "from_facility_id": row.from_facility_id, "to_facility_id": row.to_facility_id,
-            "reason": row.reason, "urgency": row.urgency, "status": row.status, "referred_at": iso(row.referred_at)}
+            "reason": row.reason, "urgency": row.urgency, "status": row.status, "referred_at": iso(row.referred_at),
+            "version": row.version}
 
 
 def gauges(facilities_by_status, alerts_by_status):

@@ -3,6 +3,7 @@ refused; a late one is accepted and marked), then assess the report's place and 
 the population of the week; a place's week, completeness and timeliness."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
@@ -19,8 +20,11 @@ from .schemas import WeeklyReportSchema
 _SCHEMA = WeeklyReportSchema()  # marshmallow schemas are reusable: built once, not per report
 
 
-def submit(unit, settings, payload, now=None, populations=None):
-    """One report; ``populations``: a cache of the places' populations shared by the reports of one call."""
+def submit(unit, settings, payload, now=None, populations=None, expected_version=None):
+    """One report; ``populations``: a cache of the places' populations shared by the reports of one call.
+    ``expected_version``: the version of the report the caller read and amends; Conflict when the week's report
+    is at another version, or has not been submitted yet."""
+    expected = versions.expected_version(expected_version, "report")
     data = load(_SCHEMA, payload, field="report")
     week = parse_week(data["week"], "report.week")
     now = now or utcnow()
@@ -34,6 +38,11 @@ def submit(unit, settings, payload, now=None, populations=None):
     figures = {"consultations": data["consultations"], "cases": data["cases"], "deaths": data["deaths"]}
     late = epiweek.is_late(week, now.date(), settings.deadline_weekday)
     report = repository.report(unit.session, facility.id, str(week), lock=True)
+    if expected is not None and report is None:
+        raise Conflict(f"facility {facility.id} has no report for {week} yet, so no version {expected}: submit it "
+                       "without expected_version")
+    if report is not None:
+        versions.require_version("report", report.id, report.version, expected)
     if report is None:
         report = WeeklyReport(id=str(uuid.uuid4()), facility_id=facility.id, week=str(week), version=1, late=late,
                               place=domain.place_of(facility.site_id, facility.id), first_received_at=now,

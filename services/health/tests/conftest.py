@@ -13,6 +13,14 @@ class HealthHarness(ServiceHarness):
     tokens = {"reader": (("health:read",), "IOM", None),
               "writer": (("health:write", "health:read"), "IOM", None)}
 
+    def table_counts(self):
+        """Rows of every table a health write changes, and the outbox: what a write done twice would double."""
+        from haven_kernel.db import OutboxEvent
+        from haven_health import models
+        return {m.__tablename__: self.count(m) for m in (
+            models.Facility, models.FacilityStatus, models.WeeklyReport, models.ReportVersion, models.CaseSignal,
+            models.Alert, models.AlertStep, models.Referral, OutboxEvent)}
+
 
 @pytest.fixture
 def health(amqp_uri, database_url, start_service):

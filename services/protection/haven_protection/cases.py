@@ -1,10 +1,15 @@
 """Cases: open, read, list, change, move along the workflow, consent, services and follow-up visits, assign.
 
 Each use case finds the case through :mod:`access` (NotFound / Forbidden by the rules of domain.py), writes the
-access log and, for a change, emits the case's state (no names, narratives or free text; no site for GBV)."""
+access log and, for a change, emits the case's state (no names, narratives or free text; no site for GBV). A change
+replies with an acknowledgement (:func:`views.case_ack`: ids, version, status, the names of what changed), never
+the case: the RPC inbox keeps write replies in plain JSON, and a caller reads the case with :func:`get_case`. A
+change may name the case's ``version`` its caller read (``expected_version``): a case changed since is a Conflict
+naming its current version, and nothing changes."""
 import json
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, Forbidden, ValidationError
 from haven_kernel.replica import Replica
@@ -66,7 +71,7 @@ def open_case(desk, payload, follow_up_id=None):
     desk.session.flush()
     access.log(desk.unit, [case], "change", "opened")
     desk.emit_state("case_opened", case)
-    return get_case(desk, case.id, logged=False)
+    return views.case_ack(case, ["opened"])
 
 
 def get_case(desk, case_id, logged=True):
@@ -93,17 +98,26 @@ def list_cases(desk, query):
     return views.page(shown, domain.next_offset(query["offset"], query["limit"], len(rows)))
 
 
-def _changed(desk, case, event_type, detail):
+def find_current(desk, case_id, allowed, expected_version=None):
+    """The case, locked, for a change ``allowed`` to the caller; Conflict when ``expected_version`` is given and the
+    case is at another version (checked after access: a case the caller may not see stays NotFound)."""
+    expected = versions.expected_version(expected_version, "case")
+    case, _ = access.find(desk.unit, case_id, allowed, lock=True)
+    versions.require_version("case", case.id, case.version, expected)
+    return case
+
+
+def _changed(desk, case, event_type, detail, changed, **more):
     case.version += 1
     case.updated_at = utcnow()
     access.log(desk.unit, [case], "change", detail)
     if event_type:
         desk.emit_state(event_type, case)
-    return get_case(desk, case.id, logged=False)
+    return {**views.case_ack(case, changed), **more}
 
 
-def update_case(desk, case_id, changes):
-    case, _ = access.find(desk.unit, case_id, domain.may_change, lock=True)
+def update_case(desk, case_id, changes, expected_version=None):
+    case = find_current(desk, case_id, domain.may_change, expected_version)
     data = load(CaseChangeSchema(), changes, field="changes")
     if "person" in data:
         _seal_person(desk, case, data["person"])
@@ -116,44 +130,44 @@ def update_case(desk, case_id, changes):
         if name in data:
             setattr(case, name, data[name])
     public = {"risk", "site_id"} & set(data)
-    return _changed(desk, case, "case_updated" if public else None, ",".join(sorted(data)))
+    return _changed(desk, case, "case_updated" if public else None, ",".join(sorted(data)), sorted(data))
 
 
-def change_status(desk, case_id, payload):
-    case, _ = access.find(desk.unit, case_id, domain.may_change, lock=True)
+def change_status(desk, case_id, payload, expected_version=None):
+    case = find_current(desk, case_id, domain.may_change, expected_version)
     data = load(StatusSchema(), payload)
     if not domain.may_move(case.status, data["status"]):
         raise Conflict(f"a case in {case.status} moves to {' or '.join(domain.next_statuses(case.status))}, "
                        f"not {data['status']}")
     case.status = data["status"]
     case.status_dates = {**case.status_dates, data["status"]: iso(data.get("date") or utcnow().date())}
-    return _changed(desk, case, "case_status_changed", f"status:{data['status']}")
+    return _changed(desk, case, "case_status_changed", f"status:{data['status']}", ["status"])
 
 
-def record_consent(desk, case_id, payload):
-    case, _ = access.find(desk.unit, case_id, domain.may_change, lock=True)
+def record_consent(desk, case_id, payload, expected_version=None):
+    case = find_current(desk, case_id, domain.may_change, expected_version)
     data = load(ConsentSchema(), payload, field="consent")
     kind = data["kind"]
     setattr(case, f"consent_{kind}", data["given"])
     setattr(case, f"consent_{kind}_at", data["date"])
     setattr(case, f"consent_{kind}_by", desk.unit.caller.sub)
-    return _changed(desk, case, None, f"consent:{kind}")
+    return _changed(desk, case, None, f"consent:{kind}", [f"consents.{kind}"])
 
 
-def record_action(desk, case_id, payload):
+def record_action(desk, case_id, payload, expected_version=None):
     """A service planned or delivered, or a follow-up visit, on the case (its note sealed)."""
-    case, _ = access.find(desk.unit, case_id, domain.may_change, lock=True)
+    case = find_current(desk, case_id, domain.may_change, expected_version)
     data = load(ActionSchema(), payload, field="action")
     row = CaseAction(id=str(uuid.uuid4()), case_id=case.id, kind=data["kind"],
                      service_type=data.get("service_type"), provider_org=data.get("provider_org"),
                      due_on=data.get("due_on"), done=data["done"], by=desk.unit.caller.sub, at=utcnow())
     row.note_sealed = desk.keys.seal(data.get("note"), views.where(row, "note_sealed"))
     desk.session.add(row)
-    return _changed(desk, case, None, f"action:{data['kind']}")
+    return _changed(desk, case, None, f"action:{data['kind']}", ["actions"], action_id=row.id)
 
 
-def assign_case(desk, case_id, payload):
-    case, _ = access.find(desk.unit, case_id, domain.may_assign, lock=True)
+def assign_case(desk, case_id, payload, expected_version=None):
+    case = find_current(desk, case_id, domain.may_assign, expected_version)
     data = load(AssignSchema(), payload)
     case.caseworker = data["caseworker"]
-    return _changed(desk, case, None, "assigned")
+    return _changed(desk, case, None, "assigned", ["caseworker"])

@@ -7,13 +7,14 @@ twice, or an update that repeats a need, opens nothing new. A site not yet in th
 retries, then dead letters to replay): its admin area is what an SGBV follow-up's event may carry instead."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, Forbidden, NotFound
 from haven_kernel.replica import Replica
 from haven_kernel.validation import load, parse_uuid
 
 from . import access, domain, repository, views
-from .cases import get_case, open_case
+from .cases import open_case
 from .models import Site
 from .schemas import CloseSchema, FollowUpQuery
 
@@ -59,20 +60,23 @@ def list_follow_ups(desk, site_id=None, status="open", limit=50, offset=0):
                       domain.next_offset(query["offset"], query["limit"], len(rows)))
 
 
-def _open_follow_up(desk, follow_up_id):
+def _open_follow_up(desk, follow_up_id, expected_version=None):
+    expected = versions.expected_version(expected_version, "follow-up")
     follow_up_id = parse_uuid(follow_up_id, "follow_up_id")
     row = repository.follow_up(desk.session, follow_up_id, lock=True)
     viewer = access.viewer(desk.unit)
     if row is None or row.org != viewer.org or not domain.may_open_case(viewer):
         raise NotFound(f"no follow-up {follow_up_id}")
+    versions.require_version("follow-up", row.id, row.version, expected)
     if row.status != "open":
         raise Conflict(f"follow-up {follow_up_id} is already {row.status}")
     return row
 
 
-def convert(desk, follow_up_id, case):
-    """Turn a follow-up into a case (the case payload as for open_case; its site is the follow-up's)."""
-    row = _open_follow_up(desk, follow_up_id)
+def convert(desk, follow_up_id, case, expected_version=None):
+    """Turn a follow-up into a case (the case payload as for open_case; its site is the follow-up's): the new
+    case's acknowledgement, with the follow-up's id, status and version."""
+    row = _open_follow_up(desk, follow_up_id, expected_version)
     if isinstance(case, dict) and case.get("site_id") not in (None, row.site_id):
         raise Forbidden("a case from a follow-up is at the follow-up's site")
     opened = open_case(desk, {**case, "site_id": row.site_id} if isinstance(case, dict) else case,
@@ -80,15 +84,15 @@ def convert(desk, follow_up_id, case):
     row.status, row.case_id, row.closed_by, row.closed_at = "converted", opened["case_id"], desk.unit.caller.sub, utcnow()
     row.version += 1
     _emit(desk.unit, "follow_up_closed", row)
-    return get_case(desk, opened["case_id"], logged=False)
+    return {**opened, "follow_up_id": row.id, "follow_up_status": row.status, "follow_up_version": row.version}
 
 
-def close(desk, follow_up_id, reason):
+def close(desk, follow_up_id, reason, expected_version=None):
     """Close a follow-up with a reason (sealed)."""
-    row = _open_follow_up(desk, follow_up_id)
+    row = _open_follow_up(desk, follow_up_id, expected_version)
     data = load(CloseSchema(), {"reason": reason})
     row.status, row.closed_by, row.closed_at = "closed", desk.unit.caller.sub, utcnow()
     row.close_reason_sealed = desk.keys.seal(data["reason"], views.where(row, "close_reason_sealed"))
     row.version += 1
     _emit(desk.unit, "follow_up_closed", row)
-    return views.follow_up(row)
+    return views.follow_up_ack(row)

@@ -2,15 +2,20 @@
 may revoke) and transfer (moves ownership: only the receiver accepts or declines), with the consent rule.
 
 A pending referral or transfer shows the receiver only what it needs to answer (type, risk, service; never the
-person or narrative): the case itself stays NotFound for them until they accept."""
+person or narrative): the case itself stays NotFound for them until they accept.
+
+Each change replies with an acknowledgement (:func:`views.referral_ack`, :func:`views.transfer_ack`; never the case,
+a person or a reason) and may name the ``version`` its caller read (``expected_version``: the case's when referring
+or transferring it, the referral's or the transfer's when answering or revoking): Conflict when it changed since."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import access, domain, repository, views
-from .cases import get_case
+from .cases import find_current
 from .models import Referral, Transfer
 from .schemas import AnswerSchema, PageQuery, ReferralSchema
 
@@ -28,10 +33,10 @@ def _emit_transfer(desk, row, case_type):
                                         "at": iso(row.answered_at or row.made_at)})
 
 
-def refer_case(desk, case_id, payload):
+def refer_case(desk, case_id, payload, expected_version=None):
     """Refer a case; refused without the consent its type needs, unless a ``protection:consent_override`` holder
     gives a reason (kept sealed with the referral, and the override flagged in its event)."""
-    case, _ = access.find(desk.unit, case_id, domain.may_change, lock=True)
+    case = find_current(desk, case_id, domain.may_change, expected_version)
     data = load(ReferralSchema(), payload, field="referral")
     viewer = access.viewer(desk.unit)
     if data["to_org"] == case.org:
@@ -54,7 +59,7 @@ def refer_case(desk, case_id, payload):
     access.log(desk.unit, [case], "refer",
                f"to {row.to_org}" + (f"; consent override ({','.join(missing)})" if missing else ""))
     _emit_referral(desk, row, case.case_type)
-    return views.referral(desk.keys, row, True)
+    return views.referral_ack(row)
 
 
 def _referral(desk, referral_id):
@@ -65,13 +70,15 @@ def _referral(desk, referral_id):
     return row
 
 
-def answer_referral(desk, referral_id, payload):
+def answer_referral(desk, referral_id, payload, expected_version=None):
     """The receiving organisation's manager accepts (naming the caseworker who works it, by default themselves)
-    or declines. Anyone else: NotFound."""
+    or declines. Anyone else: NotFound. Accepted, the case is read with get_case."""
+    expected = versions.expected_version(expected_version, "referral")
     row = _referral(desk, referral_id)
     viewer = access.viewer(desk.unit)
     if not domain.may_answer(viewer, row.to_org):
         raise NotFound(f"no referral {row.id}")
+    versions.require_version("referral", row.id, row.version, expected)
     data = load(AnswerSchema(), payload, field="answer")
     to = "accepted" if data["accept"] else "declined"
     if to not in domain.referral_moves(row.status):
@@ -82,26 +89,28 @@ def answer_referral(desk, referral_id, payload):
     row.version += 1
     access.log(desk.unit, [case], "referral", to)
     _emit_referral(desk, row, case.case_type)
-    return get_case(desk, case.id) if data["accept"] else views.referral(desk.keys, row, False)
+    return views.referral_ack(row)
 
 
-def revoke_referral(desk, referral_id):
+def revoke_referral(desk, referral_id, expected_version=None):
     """The sending side takes a referral back: the receiver no longer sees the case."""
+    expected = versions.expected_version(expected_version, "referral")
     row = _referral(desk, referral_id)
     case, _ = access.find(desk.unit, row.case_id, domain.may_change, lock=True)
+    versions.require_version("referral", row.id, row.version, expected)
     if case.org != row.from_org or "revoked" not in domain.referral_moves(row.status):
         raise Conflict(f"a {row.status} referral cannot be revoked")
     row.status, row.answered_by, row.answered_at = "revoked", desk.unit.caller.sub, utcnow()
     row.version += 1
     access.log(desk.unit, [case], "referral", "revoked")
     _emit_referral(desk, row, case.case_type)
-    return views.referral(desk.keys, row, True)
+    return views.referral_ack(row)
 
 
-def transfer_case(desk, case_id, to_org):
+def transfer_case(desk, case_id, to_org, expected_version=None):
     """The owning organisation's manager offers the case to another organisation (the consent the case type
     needs for a referral is needed too: the whole case leaves)."""
-    case, _ = access.find(desk.unit, case_id, domain.may_transfer, lock=True)
+    case = find_current(desk, case_id, domain.may_transfer, expected_version)
     if not isinstance(to_org, str) or not to_org or len(to_org) > 50 or to_org == case.org:
         raise ValidationError({"to_org": ["Another organisation's name."]})
     missing = domain.missing_consents(case.case_type, {"services": case.consent_services,
@@ -115,17 +124,19 @@ def transfer_case(desk, case_id, to_org):
     desk.session.add(row)
     access.log(desk.unit, [case], "transfer", f"offered to {to_org}")
     _emit_transfer(desk, row, case.case_type)
-    return views.transfer(row)
+    return views.transfer_ack(row)
 
 
-def answer_transfer(desk, transfer_id, payload):
+def answer_transfer(desk, transfer_id, payload, expected_version=None):
     """The receiving manager accepts (the case becomes theirs, its caseworker the one named, by default
-    nobody until they assign) or declines."""
+    nobody until they assign) or declines. Accepted, the case is read with get_case."""
+    expected = versions.expected_version(expected_version, "transfer")
     transfer_id = parse_uuid(transfer_id, "transfer_id")
     row = repository.transfer(desk.session, transfer_id, lock=True)
     viewer = access.viewer(desk.unit)
     if row is None or not domain.may_answer(viewer, row.to_org):
         raise NotFound(f"no transfer {transfer_id}")
+    versions.require_version("transfer", row.id, row.version, expected)
     data = load(AnswerSchema(), payload, field="answer")
     if row.status != "pending":
         raise Conflict(f"a {row.status} transfer cannot be answered")
@@ -139,7 +150,7 @@ def answer_transfer(desk, transfer_id, payload):
         case.updated_at = row.answered_at
     access.log(desk.unit, [case], "transfer", row.status)
     _emit_transfer(desk, row, case.case_type)
-    return get_case(desk, case.id) if data["accept"] else views.transfer(row)
+    return {**views.transfer_ack(row), "case_version": case.version}
 
 
 def incoming(desk, limit=50, offset=0):

@@ -67,19 +67,19 @@ def referral(keys, row, with_reason):
             "override_reason": (keys.open(row.override_reason_sealed, where(row, "override_reason_sealed"))
                                 if with_reason else None),
             "made_by": row.made_by, "made_at": iso(row.made_at), "answered_by": row.answered_by,
-            "answered_at": iso(row.answered_at)}
+            "answered_at": iso(row.answered_at), "version": row.version}
 
 
 def transfer(row):
     return {"transfer_id": row.id, "case_id": row.case_id, "from_org": row.from_org, "to_org": row.to_org,
             "status": row.status, "made_by": row.made_by, "made_at": iso(row.made_at),
-            "answered_by": row.answered_by, "answered_at": iso(row.answered_at)}
+            "answered_by": row.answered_by, "answered_at": iso(row.answered_at), "version": row.version}
 
 
 def offer(row, case_type, risk, kind):
     """A referral or transfer waiting for the receiver: no person, no narrative until accepted."""
     shown = {"kind": kind, "case_id": row.case_id, "from_org": row.from_org, "case_type": case_type, "risk": risk,
-             "made_at": iso(row.made_at)}
+             "made_at": iso(row.made_at), "version": row.version}
     if kind == "referral":
         shown.update(referral_id=row.id, service_type=row.service_type)
     else:
@@ -95,7 +95,33 @@ def log_entry(row):
 def follow_up(row):
     return {"follow_up_id": row.id, "household_id": row.household_id, "need": row.need, "site_id": row.site_id,
             "org": row.org, "members": row.members, "status": row.status, "case_id": row.case_id,
-            "closed_by": row.closed_by, "opened_at": iso(row.opened_at), "closed_at": iso(row.closed_at)}
+            "closed_by": row.closed_by, "opened_at": iso(row.opened_at), "closed_at": iso(row.closed_at),
+            "version": row.version}
+
+
+# -- write replies: acknowledgements (ids, version, status, what changed), never a person, narrative, note or
+# reason. The RPC inbox keeps each write's reply in plain JSON for a day (rpc_requests) to answer a retry; the
+# partner reads the case itself with get_case (access-logged).
+def case_ack(case, changed):
+    """The reply to a change of a case: what was written, not the case."""
+    return {"case_id": case.id, "case_type": case.case_type, "status": case.status, "risk": case.risk,
+            "org": case.org, "caseworker": case.caseworker, "version": case.version, "changed": list(changed)}
+
+
+def referral_ack(row):
+    return {"referral_id": row.id, "case_id": row.case_id, "from_org": row.from_org, "to_org": row.to_org,
+            "service_type": row.service_type, "status": row.status, "assigned_to": row.assigned_to,
+            "consent_override": row.consent_override, "version": row.version}
+
+
+def transfer_ack(row):
+    return {"transfer_id": row.id, "case_id": row.case_id, "from_org": row.from_org, "to_org": row.to_org,
+            "status": row.status, "version": row.version}
+
+
+def follow_up_ack(row):
+    return {"follow_up_id": row.id, "need": row.need, "site_id": row.site_id, "status": row.status,
+            "case_id": row.case_id, "version": row.version}
 
 
 def page(items, next_offset):

@@ -16,6 +16,14 @@ class ProtectionHarness(ServiceHarness):
     service = ProtectionService
     tokens = {"reader": (("protection:read",), "IOM", None), **ACTORS}
 
+    def table_counts(self):
+        """Rows of every table a protection write changes, and the outbox: what a write done twice would double."""
+        from haven_kernel.db import OutboxEvent
+        from haven_protection import models
+        return {m.__tablename__: self.count(m) for m in (
+            models.Case, models.CaseAction, models.Referral, models.Transfer, models.FollowUp, models.AccessLog,
+            OutboxEvent)}
+
 
 @pytest.fixture
 def protection_config():

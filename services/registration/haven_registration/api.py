@@ -2,6 +2,7 @@
 from the schemas the methods validate with; example calls and replies from real calls (examples.json)."""
 from marshmallow import fields, validate
 
+from haven_kernel import versions
 from haven_kernel.contract import RpcContract, load_examples
 from haven_kernel.fieldsync import DEFAULT_MAX_BATCH, sync_items
 from haven_kernel.validation import UUIDString
@@ -21,7 +22,7 @@ REGISTERED_REPLY = ("`household_id`, `registration_number` (e.g. `HV-T8NC-H6K7`)
 NO_HOUSEHOLD = "no household has this `household_id`"
 SITE_ERRORS = {"NotFound": "the site is not known (open it with shelter's `create_site` first)",
                "Conflict": "the site is closed"}
-EXPECTED_VERSION = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1))
+EXPECTED_VERSION = versions.expected_version_field("household")
 STALE = "`expected_version` is given and the household's `version` differs (it changed since it was read)"
 COMPOSITION = ("a field is wrong (`household.members.0.sex`...), the household has no head or more than one, more "
                "than 30 members, a phone without consent, or `household.provenance.collected_at` is in the future or "

@@ -10,7 +10,8 @@ import jellyfish
 from unidecode import unidecode
 
 from haven_contracts.reference import age_band, age_on, empty_sex_age, estimated_birth_date
-from haven_kernel.errors import Conflict, NotFound, ValidationError
+from haven_kernel.errors import Conflict, NotFound
+from haven_kernel import versions
 
 MAX_MEMBERS = 30
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -74,19 +75,12 @@ def require_open(site_id, status):
 
 
 def expected_version(value):
-    """A caller's ``expected_version``: None (no check) or a whole number from 1."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError({"expected_version": ["Must be a whole number of at least 1 (the household's "
-                                                    "`version` as you read it), or null."]})
-    return value
+    """A caller's ``expected_version``: None (no check) or a whole number from 1 (haven_kernel.versions)."""
+    return versions.expected_version(value, "household")
 
 
 def require_version(household, expected):
-    if expected is not None and household.version != expected:
-        raise Conflict(f"household {household.id} is at version {household.version}, not {expected}: it changed "
-                       "since you read it; read it again and decide")
+    versions.require_version("household", household.id, household.version, expected)
 
 
 def require_active(household):

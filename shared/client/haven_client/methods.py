@@ -27,14 +27,15 @@ class Health(ServiceClient):
             self,
             facility_id: str,
             changes: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Change a facility; only the fields given change; a status change is kept in its history from
-        `status_since`. Scope `health:write`. Errors: ValidationError, NotFound.
+        `status_since`. Scope `health:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("update_facility", {"facility_id": facility_id, "changes": changes},
+        return self._call("update_facility", {"facility_id": facility_id, "changes": changes, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def get_facility(self, facility_id: str, *, timeout: Optional[float] = None) -> dict:
@@ -57,6 +58,7 @@ class Health(ServiceClient):
     def submit_weekly_report(
             self,
             report: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -66,9 +68,9 @@ class Health(ServiceClient):
         acute_watery_diarrhoea, suspected_cholera, bloody_diarrhoea, acute_respiratory_infection,
         suspected_measles, acute_flaccid_paralysis, suspected_meningitis, acute_jaundice_syndrome,
         malaria_confirmed, malaria_suspected, dengue, viral_haemorrhagic_fever, diphtheria, pertussis,
-        neonatal_tetanus, other. Scope `health:write`. Errors: ValidationError, NotFound.
+        neonatal_tetanus, other. Scope `health:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("submit_weekly_report", {"report": report},
+        return self._call("submit_weekly_report", {"report": report, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def submit_weekly_reports(
@@ -127,11 +129,19 @@ class Health(ServiceClient):
         return self._call("raise_alert", {"alert": alert},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
-    def move_alert(self, step: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
-        """Move an alert along: verify (with an outcome), investigate, close. Scope `health:write`. Errors:
-        NotFound, Conflict.
+    def move_alert(
+            self,
+            step: dict,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Move an alert along: verify (with an outcome), investigate, close. An alert's `version` is its `step` (1
+        when raised, one more at each move). Scope `health:write`. Errors: NotFound, Conflict.
         """
-        return self._call("move_alert", {"step": step}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+        return self._call("move_alert", {"step": step, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def get_alert(self, alert_id: str, *, timeout: Optional[float] = None) -> dict:
         """One alert with its steps. Scope `health:read`. Errors: NotFound.
@@ -187,13 +197,14 @@ class Health(ServiceClient):
     def move_referral(
             self,
             referral: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Accept, refuse or complete a referral. Scope `health:write`. Errors: NotFound, Conflict.
         """
-        return self._call("move_referral", {"referral": referral},
+        return self._call("move_referral", {"referral": referral, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def get_referral_counts(self, facility_id: Optional[str] = None, *, timeout: Optional[float] = None) -> dict:
@@ -573,14 +584,15 @@ class Protection(ServiceClient):
             self,
             case_id: str,
             changes: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Change a case's person, concerns, specific needs, risk, site or narrative; only the fields given change.
-        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden.
+        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden, Conflict.
         """
-        return self._call("update_case", {"case_id": case_id, "changes": changes},
+        return self._call("update_case", {"case_id": case_id, "changes": changes, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def change_status(
@@ -588,6 +600,7 @@ class Protection(ServiceClient):
             case_id: str,
             status: str,
             date: Optional[str] = None,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -596,64 +609,68 @@ class Protection(ServiceClient):
         reopens to assessment), as of `date` (today when not given). Scope `protection:write`. Errors: NotFound,
         Forbidden, Conflict.
         """
-        return self._call("change_status", {"case_id": case_id, "status": status, "date": date},
+        return self._call("change_status", {"case_id": case_id, "status": status, "date": date, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def record_consent(
             self,
             case_id: str,
             consent: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Record the person's (or guardian's) consent to services or to sharing, given or withdrawn, as of a day.
-        Scope `protection:write`. Errors: NotFound, Forbidden.
+        Scope `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
-        return self._call("record_consent", {"case_id": case_id, "consent": consent},
+        return self._call("record_consent", {"case_id": case_id, "consent": consent, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def record_action(
             self,
             case_id: str,
             action: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Record a service given or planned (with its provider) or a follow-up visit on a case. Scope
-        `protection:write`. Errors: ValidationError, NotFound, Forbidden.
+        `protection:write`. Errors: ValidationError, NotFound, Forbidden, Conflict.
         """
-        return self._call("record_action", {"case_id": case_id, "action": action},
+        return self._call("record_action", {"case_id": case_id, "action": action, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def assign_case(
             self,
             case_id: str,
             caseworker: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """A manager assigns the case to a caseworker (the token `sub` of that caseworker). Scope
-        `protection:write`. Errors: NotFound, Forbidden.
+        `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
-        return self._call("assign_case", {"case_id": case_id, "caseworker": caseworker},
+        return self._call("assign_case", {"case_id": case_id, "caseworker": caseworker, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def refer_case(
             self,
             case_id: str,
             referral: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Refer a case to another organisation for a service. The case type's consents are needed, unless a caller
         with `protection:consent_override` gives an `override_reason` (recorded, and flagged in the event).
-        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden.
+        Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden, Conflict.
         """
-        return self._call("refer_case", {"case_id": case_id, "referral": referral},
+        return self._call("refer_case", {"case_id": case_id, "referral": referral, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def answer_referral(
@@ -661,6 +678,7 @@ class Protection(ServiceClient):
             referral_id: str,
             accept: bool,
             caseworker: Optional[str] = None,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -669,12 +687,13 @@ class Protection(ServiceClient):
         referral; while it is accepted, that organisation sees the case. Scope `protection:write`. Errors:
         NotFound, Forbidden, Conflict.
         """
-        return self._call("answer_referral", {"referral_id": referral_id, "accept": accept, "caseworker": caseworker},
+        return self._call("answer_referral", {"referral_id": referral_id, "accept": accept, "caseworker": caseworker, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_referral(
             self,
             referral_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -682,13 +701,14 @@ class Protection(ServiceClient):
         """The referring organisation withdraws a referral: the other organisation no longer sees the case. Scope
         `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
-        return self._call("revoke_referral", {"referral_id": referral_id},
+        return self._call("revoke_referral", {"referral_id": referral_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def transfer_case(
             self,
             case_id: str,
             to_org: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -697,7 +717,7 @@ class Protection(ServiceClient):
         when a manager there accepts. Scope `protection:write`. Errors: ValidationError, NotFound, Forbidden,
         Conflict.
         """
-        return self._call("transfer_case", {"case_id": case_id, "to_org": to_org},
+        return self._call("transfer_case", {"case_id": case_id, "to_org": to_org, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def answer_transfer(
@@ -705,6 +725,7 @@ class Protection(ServiceClient):
             transfer_id: str,
             accept: bool,
             caseworker: Optional[str] = None,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -712,7 +733,7 @@ class Protection(ServiceClient):
         """A manager of the receiving organisation accepts (optionally naming its caseworker) or declines a
         transfer. Scope `protection:write`. Errors: NotFound, Forbidden, Conflict.
         """
-        return self._call("answer_transfer", {"transfer_id": transfer_id, "accept": accept, "caseworker": caseworker},
+        return self._call("answer_transfer", {"transfer_id": transfer_id, "accept": accept, "caseworker": caseworker, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def list_incoming(
@@ -760,6 +781,7 @@ class Protection(ServiceClient):
             self,
             follow_up_id: str,
             case: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -767,13 +789,14 @@ class Protection(ServiceClient):
         """Open a case from a follow-up (at the follow-up's site); the follow-up becomes `converted`. Scope
         `protection:write`. Errors: ValidationError, NotFound, Forbidden, Conflict.
         """
-        return self._call("convert_follow_up", {"follow_up_id": follow_up_id, "case": case},
+        return self._call("convert_follow_up", {"follow_up_id": follow_up_id, "case": case, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def close_follow_up(
             self,
             follow_up_id: str,
             reason: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -781,7 +804,7 @@ class Protection(ServiceClient):
         """Close a follow-up without a case, with a reason (kept by protection only). Scope `protection:write`.
         Errors: NotFound, Conflict.
         """
-        return self._call("close_follow_up", {"follow_up_id": follow_up_id, "reason": reason},
+        return self._call("close_follow_up", {"follow_up_id": follow_up_id, "reason": reason, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
 class Registration(ServiceClient):

@@ -3,6 +3,7 @@
 Scopes are ``<service>:read`` / ``<service>:write``, and ``<service>:lead`` for the lead agency (records of other
 organisations, audited: ``haven_kernel.sharing``); ``admin`` passes every scope check (it is not the lead scope).
 """
+import logging
 import os
 import re
 import time
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 import jwt
 
 from .errors import Forbidden, Unauthenticated
+
+log = logging.getLogger(__name__)
 
 DEVELOPMENT_SECRET = "haven-development-secret-do-not-use-in-production"  # 49 bytes, public: development only
 MIN_SECRET_BYTES = 32  # HS256's key should be at least its hash's size
@@ -36,6 +39,21 @@ def auth_secret():
     if environment() == "development":
         return DEVELOPMENT_SECRET
     raise RuntimeError("HAVEN_AUTH_SECRET is not set; it has no default outside HAVEN_ENV=development")
+
+
+_warned_development_secret = False
+
+
+def check_secret_at_start():
+    """What every entrypoint calls as its service starts: outside development a missing or short secret stops the
+    service (``auth_secret`` raises); on the public development secret it warns, once per process, in the service's
+    log, so that a deployment left on it is seen by whoever reads the log (issue 15 point 6)."""
+    global _warned_development_secret
+    if auth_secret() == DEVELOPMENT_SECRET and not _warned_development_secret:
+        _warned_development_secret = True
+        log.warning("HAVEN_AUTH_SECRET is not set: this service signs and accepts tokens with the PUBLIC development "
+                    "secret, so anyone can make a token for any organisation. Outside a development machine set "
+                    "HAVEN_AUTH_SECRET (at least %d bytes) and HAVEN_ENV=production.", MIN_SECRET_BYTES)
 
 
 @dataclass(frozen=True)

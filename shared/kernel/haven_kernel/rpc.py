@@ -12,7 +12,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from .auth import SERVICE_SUBJECT_PREFIX, auth_secret, authorize, service_token, verify_token
+from .auth import SERVICE_SUBJECT_PREFIX, authorize, check_secret_at_start, service_token, verify_token
 from . import idempotency
 from .contract import contract_problems
 from .context import METHOD_CONTEXT_KEY, ORIGIN_ORG_CONTEXT_KEY, worker_context
@@ -38,7 +38,7 @@ class HavenRpc(Rpc):
         super().__init__(**kwargs)
 
     def setup(self):
-        auth_secret()  # outside development a service without HAVEN_AUTH_SECRET refuses to start
+        check_secret_at_start()  # refuses to start without a secret outside development; warns on the development one
         Database.of(self.container)  # the method's unit of work is self.db: a HavenService's
         self.metrics = metrics_for(self.container)
         method = getattr(self.container.service_cls, self.method_name)

@@ -154,7 +154,9 @@ def _add_sharing_methods(cls):
     for fn, scope in ((grant_sharing, "write"), (revoke_sharing, "write"), (list_sharing, "read")):
         fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
         contract = sharing_api.CONTRACTS[fn.__name__]
-        setattr(cls, fn.__name__, rpc(scope=f"{cls.name}:{scope}", contract=contract)(fn))
+        # The writes are applied once per request, as every write method is (a revoke sent again is answered, not
+        # NotFound).
+        setattr(cls, fn.__name__, rpc(scope=f"{cls.name}:{scope}", idempotent=scope == "write", contract=contract)(fn))
 
 
 def _health_families(report):

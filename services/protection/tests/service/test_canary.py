@@ -63,6 +63,7 @@ def test_a_canary_is_nowhere_but_in_the_assigned_caseworkers_view(protection, re
     with protection.client(overrider) as client:
         referral = client.protection.refer_case(case_id, {"to_org": "UNHCR", "service_type": "health",
                                                           "override_reason": REASON})
+        referred = client.protection.get_case(case_id)
     with protection.client("unhcr_manager") as client:
         received = client.protection.answer_referral(referral["referral_id"], True)
     with protection.client("iom_manager") as client:
@@ -73,12 +74,16 @@ def test_a_canary_is_nowhere_but_in_the_assigned_caseworkers_view(protection, re
     recorder.drain(0.5)
 
     assert seen["person"]["name"] == CANARY and seen["narrative"] == NARRATIVE, "the caseworker sees it decrypted"
-    assert [a["note"] for a in client_notes(seen)] == [] and referral["override_reason"] == REASON
+    assert [a["note"] for a in client_notes(seen)] == [] and referral["consent_override"] is True
+    assert [r["override_reason"] for r in referred["referrals"]] == [REASON], "the owner reads the reason"
+    assert leaks(json.dumps([case, referral, received])) == [], "a write's reply is an acknowledgement"
     if case_type == "gbv":  # the person and the narrative: no one else is shown them
         assert leaks(json.dumps([listed, managed, managed_list, received]), SECRETS[:2]) == []
     else:
         assert [item["name"] for item in listed["items"]] == [CANARY]
     assert leaks(json.dumps(log)) == []
+    with protection.database.engine.connect() as connection:  # the RPC inbox keeps each write's reply a day
+        assert connection.execute(text("SELECT count(*) FROM rpc_requests")).scalar_one() == 6
     assert leaks("\n".join(rows_text(protection.database.engine))) == [], "a secret is in a PostgreSQL row"
     assert len(recorder.events()) >= 5
     assert leaks(json.dumps([e for e in recorder.events()], default=str)) == [], "a secret is in an event"

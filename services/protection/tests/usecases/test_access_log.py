@@ -51,6 +51,7 @@ def test_a_referral_and_its_answer_are_logged_on_both_sides(unit, desk):
                                                                       "service_type": "health"}))["referral_id"]
     act(unit, "unhcr_manager")
     run(unit, lambda: sharing.answer_referral(desk, referral_id, {"accept": True}))
+    run(unit, lambda: cases.get_case(desk, case_id))  # the answer is an acknowledgement: the case is read apart
     assert [(sub, action, detail) for sub, _, _, action, detail in log_rows(unit)][-4:] == [
         ("ana", "change", "consent:services"), ("ana", "refer", "to UNHCR"),
         ("unhcr-manager", "referral", "accepted"), ("unhcr-manager", "open", "case")]

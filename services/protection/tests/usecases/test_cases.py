@@ -48,8 +48,9 @@ def test_the_workflow_moves_one_step_closes_and_reopens(unit, desk):
     case_id = run(unit, lambda: cases.open_case(desk, case_payload()))["case_id"]
     for status in ("assessment", "case_plan", "services", "closed", "assessment"):
         moved = run(unit, lambda: cases.change_status(desk, case_id, {"status": status}))
-        assert moved["status"] == status
-    assert set(moved["status_dates"]) == {"new", "assessment", "case_plan", "services", "closed"}
+        assert (moved["status"], moved["changed"]) == (status, ["status"])
+    assert moved["version"] == 6
+    assert set(run(unit, lambda: cases.get_case(desk, case_id))["status_dates"]) == {"new", "assessment", "case_plan", "services", "closed"}
     with pytest.raises(Conflict), unit.transaction():
         cases.change_status(desk, case_id, {"status": "services"})
     assert [e["status"] for e in unit.events("case_status_changed")] == [
@@ -58,16 +59,21 @@ def test_the_workflow_moves_one_step_closes_and_reopens(unit, desk):
 
 def test_consent_is_recorded_with_its_date_and_by_whom(unit, desk):
     case_id = run(unit, lambda: cases.open_case(desk, case_payload()))["case_id"]
-    case = run(unit, lambda: cases.record_consent(desk, case_id, {"kind": "services", "given": True,
-                                                                  "date": "2026-11-20"}))
+    acked = run(unit, lambda: cases.record_consent(desk, case_id, {"kind": "services", "given": True,
+                                                                   "date": "2026-11-20"}))
+    assert (acked["version"], acked["changed"]) == (2, ["consents.services"])
+    case = run(unit, lambda: cases.get_case(desk, case_id))
     assert case["consents"]["services"] == {"given": True, "date": "2026-11-20", "by": "ana"}
     assert case["consents"]["share"] == {"given": None, "date": None, "by": None}
 
 
 def test_services_and_follow_up_visits_keep_their_notes_sealed(unit, desk):
     case_id = run(unit, lambda: cases.open_case(desk, case_payload()))["case_id"]
-    case = run(unit, lambda: cases.record_action(desk, case_id, {"kind": "service", "service_type": "family_tracing",
-                                                                 "provider_org": "ICRC", "note": "Uncle in Beira"}))
+    acked = run(unit, lambda: cases.record_action(desk, case_id, {"kind": "service", "service_type": "family_tracing",
+                                                                  "provider_org": "ICRC", "note": "Uncle in Beira"}))
+    assert "Beira" not in repr(acked) and acked["changed"] == ["actions"]
+    case = run(unit, lambda: cases.get_case(desk, case_id))
+    assert [a["action_id"] for a in case["actions"]] == [acked["action_id"]]
     assert [(a["kind"], a["service_type"], a["note"]) for a in case["actions"]] == [
         ("service", "family_tracing", "Uncle in Beira")]
     with unit.engine.connect() as connection:
@@ -125,7 +131,10 @@ def test_an_unknown_or_malformed_case_id_is_not_found_or_refused(unit, desk):
 
 def test_an_update_changes_only_what_it_names_and_tells_reporting_of_risk(unit, desk):
     case_id = run(unit, lambda: cases.open_case(desk, case_payload()))["case_id"]
-    case = run(unit, lambda: cases.update_case(desk, case_id, {"risk": "low", "narrative": "Reunified soon."}))
+    acked = run(unit, lambda: cases.update_case(desk, case_id, {"risk": "low", "narrative": "Reunified soon."}))
+    assert (acked["version"], acked["changed"], acked["risk"]) == (2, ["narrative", "risk"], "low")
+    assert "Reunified" not in repr(acked), "a change's reply carries no narrative"
+    case = run(unit, lambda: cases.get_case(desk, case_id))
     assert (case["risk"], case["narrative"], case["person"]["name"]) == ("low", "Reunified soon.", "Amina Test")
     assert [e["risk"] for e in unit.events("case_updated")] == ["low"]
     with pytest.raises(ValidationError), unit.transaction():

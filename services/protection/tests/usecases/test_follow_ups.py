@@ -51,8 +51,11 @@ def test_a_caseworker_turns_a_follow_up_into_a_case_or_closes_it_with_a_reason(u
     opened = apply(unit, needs_event(SITE, {"SC-UC": 1, "CR-CP": 1}))
     converted = run(unit, lambda: follow_ups.convert(desk, opened[0], case_payload()))
     assert converted["follow_up_id"] == opened[0] and converted["caseworker"] == "ana"
+    assert (converted["follow_up_status"], converted["follow_up_version"]) == ("converted", 2)
     closed = run(unit, lambda: follow_ups.close(desk, opened[1], "Family found the same day"))
-    assert closed["status"] == "closed" and closed["closed_by"] == "ana"
+    assert (closed["status"], closed["version"]) == ("closed", 2) and "Family" not in repr(closed)
+    assert [item["closed_by"] for item in run(unit, lambda: follow_ups.list_follow_ups(desk, status="closed"))[
+        "items"]] == ["ana"]
     with pytest.raises(Conflict), unit.transaction():
         follow_ups.close(desk, opened[0], "again")
     assert [(e["status"]) for e in unit.events("follow_up_closed")] == ["converted", "closed"]

@@ -8,6 +8,7 @@ uses the helpers outside pytest (the bench) patches itself first.
 * :mod:`.infra`: where RabbitMQ and PostgreSQL are, a vhost and a database per test;
 * :mod:`.harness`: service config, tokens, RPC client, publishing and recording events, :class:`ServiceHarness`;
 * :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``;
+* :mod:`.retries`: replies lost after the commit (``drop_after_commit``, ``deliver_again``), for safe-retry tests;
 * :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`);
 * :mod:`.sharing`: the rows of a service's data-sharing matrix (``RELATIONS``, ``relation``, ``make_agreement``);
 * :mod:`.usecases`: the middle tier, a service's unit of work on SQLite (:class:`UseCaseUnit`, fixture ``sqlite_unit``).
@@ -26,6 +27,7 @@ _HELPERS = {
     "sharing": ("RELATIONS", "make_agreement", "relation"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
     "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
+    "retries": ("deliver_again", "drop_after_commit", "unsafe_writes"),
 }
 _WHERE = {name: module for module, names in _HELPERS.items() for name in names}
 __all__ = sorted(_WHERE)

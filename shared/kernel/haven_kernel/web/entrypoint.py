@@ -27,7 +27,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from ..auth import Caller, auth_secret, authorize, verify_token
+from ..auth import Caller, authorize, check_secret_at_start, verify_token
 from ..context import worker_context
 from ..db import Database, in_unit_of_work
 from ..errors import EXPECTED, InternalError, ServiceUnavailable, Unauthenticated
@@ -99,7 +99,7 @@ class HavenHttp(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def setup(self):
-        auth_secret()  # outside development a service without HAVEN_AUTH_SECRET refuses to start
+        check_secret_at_start()  # refuses to start without a secret outside development; warns on the development one
         Database.of(self.container)
         self.settings = WebSettings.from_config(self.container.config)
         self.metrics = metrics_for(self.container)

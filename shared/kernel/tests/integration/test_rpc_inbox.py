@@ -1,17 +1,15 @@
 """The RPC inbox: a write request (``@rpc(..., idempotent=True)``) has its effect once, whether the broker delivers
 its message again or the caller sends it again with the same idempotency key."""
-import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from kombu import Connection, Exchange, Producer, Queue
 from sqlalchemy.orm import Session
 
 from haven_kernel import idempotency
 from haven_kernel.clock import utcnow
 from haven_kernel.db import RpcRequest
 from haven_kernel.errors import Conflict
-from haven_kernel.testing import make_token, rpc_client
+from haven_kernel.testing import deliver_again, drop_after_commit, make_token, rpc_client
 
 
 def entries(toys):
@@ -77,27 +75,22 @@ def test_the_same_message_delivered_again_is_answered_from_the_inbox(toys):
     """What the broker does when a service died after its commit, before its acknowledgement: the request comes
     again with the same AMQP identity (and no idempotency key)."""
     toys.start(toys.Ledger)
-    replies = []
-    with Connection(toys.amqp_uri) as connection:
-        channel = connection.channel()
-        exchange = Exchange("nameko-rpc", type="topic", durable=True)
-        reply_queue = Queue(f"rpc.reply-test-{uuid.uuid4().hex}", exchange=exchange, exclusive=True,
-                            auto_delete=True)
-        reply_queue.routing_key = reply_queue.name
-        reply_queue(channel).declare()
-        producer = Producer(channel)
-        correlation_id = str(uuid.uuid4())
-        for _ in range(2):
-            producer.publish({"args": [9], "kwargs": {}}, exchange=exchange, routing_key="ledger.record",
-                             reply_to=reply_queue.name, correlation_id=correlation_id, serializer="json",
-                             headers={"nameko.authorization": f"Bearer {toys.token}"}, declare=[exchange])
-        with connection.Consumer(reply_queue, callbacks=[lambda body, message: (replies.append(body), message.ack())],
-                                 accept=["json"]):
-            while len(replies) < 2:
-                connection.drain_events(timeout=15)
+    replies = deliver_again(toys.amqp_uri, toys.token, "ledger", "record", args=[9])
     assert [reply["error"] for reply in replies] == [None, None]
     assert replies[0]["result"] == replies[1]["result"]
     assert entries(toys) == [9]
+
+
+def test_a_call_whose_connection_dies_after_the_commit_is_answered_when_sent_again(toys):
+    """The partner's connection is killed once the call committed: the reply is lost; sent again with its key, it is
+    answered with the first reply and done once."""
+    toys.start(toys.Ledger)
+    drop_after_commit(toys.amqp_uri, toys.token, "ledger", "record", args=[4], idempotency_key="lost-reply",
+                      committed=lambda: entries(toys) == [4])
+    with rpc_client(toys.amqp_uri, toys.token, idempotency_key="lost-reply") as client:
+        again = client.ledger.record(4)
+    assert [row.id for row in toys.rows("ledger", toys.Entry)] == [again]
+    assert entries(toys) == [4]
 
 
 def test_two_calls_with_one_key_at_once_apply_it_once(toys):

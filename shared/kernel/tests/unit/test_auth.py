@@ -150,3 +150,27 @@ def test_the_token_command_cannot_mint_a_service_subject(arguments, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "service" in captured.err
+
+
+def test_a_service_on_the_development_secret_warns_once_and_a_configured_one_does_not(monkeypatch, caplog):
+    from haven_kernel import auth
+    monkeypatch.setattr(auth, "_warned_development_secret", False)
+    monkeypatch.delenv("HAVEN_AUTH_SECRET", raising=False)
+    monkeypatch.setenv("HAVEN_ENV", "development")
+    with caplog.at_level("WARNING", logger="haven_kernel.auth"):
+        auth.check_secret_at_start()
+        auth.check_secret_at_start()  # every entrypoint of the service calls it: one warning per process
+    warnings = [r for r in caplog.records if "PUBLIC development secret" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+    assert auth.DEVELOPMENT_SECRET not in warnings[0].getMessage()  # the log names the problem, not the secret
+
+    caplog.clear()
+    monkeypatch.setattr(auth, "_warned_development_secret", False)
+    monkeypatch.setenv("HAVEN_AUTH_SECRET", "a-production-secret-of-at-least-32-bytes")
+    with caplog.at_level("WARNING", logger="haven_kernel.auth"):
+        auth.check_secret_at_start()
+    assert not caplog.records
+    monkeypatch.setenv("HAVEN_ENV", "production")
+    monkeypatch.delenv("HAVEN_AUTH_SECRET")
+    with pytest.raises(RuntimeError, match="HAVEN_AUTH_SECRET"):
+        auth.check_secret_at_start()
