@@ -93,6 +93,14 @@ def play(client, wait):
     call("registration", "grant_sharing", partner_org="NRC", note="joint registration at Mandruzi")
     call("registration", "list_sharing")
     call("registration", "revoke_sharing", partner_org="NRC")
+    # A phone's batch collected offline yesterday, the second item a resend of the first (its key): one household.
+    collected = {"collected_at": f"{(date.today() - timedelta(days=1)).isoformat()}T09:30:00+02:00",
+                 "place": {"lat": -19.71, "lon": 34.79, "accuracy_m": 8.0, "pcode": "MZ0705"},
+                 "enumerator_id": "ENUM-0042", "device_id": "collect:Hx83kd0Qz"}
+    form = {"site_id": site_id, "consent": True, "provenance": collected,
+            "members": [member("Lúcia", "Bila", "female", "head", age_years=29)]}
+    call("registration", "sync_households", items=[{"key": "uuid:6b1f0c1e-kobo-0001", "record": form},
+                                                   {"key": "uuid:6b1f0c1e-kobo-0001", "record": form}])
     return call.calls
 
 

@@ -852,8 +852,10 @@ class Registration(ServiceClient):
             timeout: Optional[float] = None
     ) -> dict:
         """Register a household at an open site. Shelter then allocates it the smallest free unit that fits, or
-        queues it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. Scope
-        `registration:write`. Errors: ValidationError, NotFound, Conflict, ServiceUnavailable.
+        queues it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. A
+        household collected offline in the field may carry its `provenance` (when, where, enumerator and device
+        ids); `sync_households` takes a device's whole batch. Scope `registration:write`. Errors:
+        ValidationError, NotFound, Conflict, ServiceUnavailable.
         """
         return self._call("register_household", {"household": household},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
@@ -872,6 +874,23 @@ class Registration(ServiceClient):
         ValidationError.
         """
         return self._call("register_households", {"households": households},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def sync_households(
+            self,
+            items: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Register a batch of households collected offline in the field (an ODK/KoBo form, a registration app),
+        each with the key its device gave it (e.g. the form's instance id: the same every time the device sends
+        it). Each is registered as `register_household` would, or answered from its key, so a device that got no
+        answer sends the whole batch again and nothing is registered twice. Keys are kept per organisation
+        (beyond the idempotency key's 24 hours). Give each household's `provenance.collected_at`: reporting
+        counts it from then. Scope `registration:write`. Errors: ValidationError.
+        """
+        return self._call("sync_households", {"items": items},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def get_household(self, household_id: str, *, timeout: Optional[float] = None) -> dict:

@@ -59,6 +59,7 @@ MAX_KEY_LENGTH = 200
 IDENTIFIER = r"\A[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}\Z"
 OUTCOMES = ("created", "already_synced", "conflict", "invalid", "unavailable")
 REFUSALS = (ValidationError, NotFound, Conflict)
+_FUTURE = f"Must not be in the future (a clock up to {int(CLOCK_SKEW.total_seconds() // 60)} minutes fast is allowed)."
 
 
 def not_in_future_with_skew(value):
@@ -67,9 +68,6 @@ def not_in_future_with_skew(value):
     The first check is this validator's; the window (default 30 days) is the service's (:meth:`FieldSync.check`)."""
     if value > utcnow() + CLOCK_SKEW:
         raise MarshmallowError(_FUTURE)
-
-
-_FUTURE = f"Must not be in the future (a clock up to {int(CLOCK_SKEW.total_seconds() // 60)} minutes fast is allowed)."
 
 
 def _identifier(name):
@@ -233,10 +231,9 @@ class FieldSync:
     @staticmethod
     def _known(key, earlier, digest, current, id_field):
         now = current(earlier.record_id) or {}
-        reply = {"key": key, id_field: earlier.record_id, **now}
         if earlier.payload_hash == digest:
-            return {**reply, "outcome": "already_synced"}
-        return {**reply, "outcome": "conflict",
+            return {"key": key, "outcome": "already_synced", id_field: earlier.record_id, **now}
+        return {"key": key, "outcome": "conflict", id_field: earlier.record_id, **now,
                 "message": "this key was synced before with another record; read the record and change it with "
                            "its version (expected_version)"}
 
