@@ -81,7 +81,7 @@ def test_every_method_answers_with_the_shape_its_contract_documents(partner_have
             iom, unhcr, site_id, lambda predicate, what: wait_until(predicate, timeout=60, message=what)))
     played = {(service, method) for service, methods in calls.items() for method in methods}
     # registration, shelter, reporting; the kernel's sharing methods; protection; health; logistics
-    assert len(played) == 26 + 3 + 18 + 20 + 25
+    assert len(played) == 27 + 3 + 18 + 20 + 26
     if os.environ.get("HAVEN_WRITE_EXAMPLES") == "1":
         examples.write(ROOT, calls)
     differences = []

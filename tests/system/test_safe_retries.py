@@ -4,10 +4,12 @@ done once; the same key with another payload is a Conflict.
 
 The client and the gateway send the key (context header ``idempotency_key``; HTTP ``Idempotency-Key``); the kernel
 answers a repeated key from its RPC inbox (issue 11's exactly-once RPC effects: one mechanism for both). Before
-the inbox, a retry registered the household twice."""
+the inbox, a retry registered the household twice. A phone's batch (``sync_households``) is answered from the sync
+keys kept with the households, whatever the request's key."""
 import json
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -62,3 +64,31 @@ def test_the_gateway_passes_idempotency_key_on(partner_haven):
     second = requests.post(url, data=body, headers=headers, timeout=60)
     assert first.status_code == second.status_code == 200
     assert first.json()["household_id"] == second.json()["household_id"]
+
+
+def test_a_phones_batch_sent_again_through_both_doors_registers_each_household_once(partner_haven):
+    """Offline field sync (issue 16 point 5): a KoBo server posts a phone's batch to the gateway, loses the answer and
+    posts it again without an idempotency key; a Python client sends it a third time after a reply it gave up on.
+    Each household is registered once; each resend answers already_synced."""
+    token = issue_token(org="IOM", scopes=SCOPES, ttl_seconds=3600)
+    with HavenClient(partner_haven["amqp_uri"], token=token, retries=0) as client:
+        site_id = _site(client)
+    collected = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    batch = [{"key": f"uuid:{uuid.uuid4()}", "record": {**_household(site_id, name),
+                                                         "provenance": {"collected_at": collected,
+                                                                        "device_id": "collect:Hx83kd0Qz"}}}
+             for name in ("Tembe", "Bila", "Chissano")]
+    url = partner_haven["gateway_url"] + "/rpc/registration/sync_households"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    first = requests.post(url, data=json.dumps({"items": batch}), headers=headers, timeout=60)
+    again = requests.post(url, data=json.dumps({"items": batch}), headers=headers, timeout=60)
+    assert first.status_code == again.status_code == 200
+    assert [item["outcome"] for item in first.json()] == ["created"] * 3
+    assert [item["outcome"] for item in again.json()] == ["already_synced"] * 3
+    assert [item["household_id"] for item in again.json()] == [item["household_id"] for item in first.json()]
+    with HavenClient(partner_haven["amqp_uri"], token=token, retries=0) as client:
+        with pytest.raises(RpcTimeout):
+            client.registration.sync_households(batch, timeout=0.001)
+        third = client.registration.sync_households(batch)
+        assert [item["outcome"] for item in third] == ["already_synced"] * 3
+        assert client.registration.search_households(site_id=site_id)["total"] == 3

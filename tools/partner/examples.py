@@ -8,7 +8,8 @@ compares a fresh play's shapes with the stored examples, and writes them when ``
 """
 import json
 import re
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
@@ -92,6 +93,14 @@ def play(client, wait):
     call("registration", "grant_sharing", partner_org="NRC", note="joint registration at Mandruzi", access="read")
     call("registration", "list_sharing")
     call("registration", "revoke_sharing", partner_org="NRC")
+    # A phone's batch collected offline yesterday, the second item a resend of the first (its key): one household.
+    collected = {"collected_at": f"{(date.today() - timedelta(days=1)).isoformat()}T09:30:00+02:00",
+                 "place": {"lat": -19.71, "lon": 34.79, "accuracy_m": 8.0, "pcode": "MZ0705"},
+                 "enumerator_id": "ENUM-0042", "device_id": "collect:Hx83kd0Qz"}
+    form = {"site_id": site_id, "consent": True, "provenance": collected,
+            "members": [member("Lúcia", "Bila", "female", "head", age_years=29)]}
+    call("registration", "sync_households", items=[{"key": "uuid:6b1f0c1e-kobo-0001", "record": form},
+                                                   {"key": "uuid:6b1f0c1e-kobo-0001", "record": form}])
     return call.calls
 
 
@@ -251,6 +260,14 @@ def play_logistics(client, site_id, wait):
     wait(lambda: "distribution_id" in _distributed(client, batch), "logistics has heard of the household")
     call.calls["logistics"]["record_distributions"] = {"call": {"distributions": batch}, "reply": _last[0]}
     wait(lambda: _recorded(call, round_id, households[1], today), "logistics has heard of the second household")
+    field = client.registration.register_household(household={"site_id": site_id, "consent": True, "members": [
+        member("Example", "Household 3", "female", "head", age_years=38)]})["household_id"]
+    items = [{"key": f"uuid:{uuid.uuid4()}", "record": {"round_id": round_id, "household_id": field, "provenance": {
+        "collected_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "place": {"lat": -19.71, "lon": 34.79, "accuracy_m": 6.0, "site_id": site_id},
+        "enumerator_id": "ENUM-0042", "device_id": "collect:Hx83kd0Qz"}}}]
+    wait(lambda: _synced(client, items)[0]["outcome"] == "created", "logistics has heard of the third household")
+    call.calls["logistics"]["sync_distributions"] = {"call": {"items": items}, "reply": _last[0]}
     call("logistics", "get_round", round_id=round_id)
     return call.calls
 
@@ -262,6 +279,13 @@ def _distributed(client, batch):
     """The first result of ``record_distributions(batch)`` (kept in ``_last``: the example's reply)."""
     _last[0] = client.logistics.record_distributions(distributions=batch)
     return _last[0][0]
+
+
+def _synced(client, items):
+    """``sync_distributions(items)`` (kept in ``_last``): "unavailable" until logistics has heard of the household,
+    and nothing kept, so the same batch is sent again."""
+    _last[0] = client.logistics.sync_distributions(items=items)
+    return _last[0]
 
 
 def _recorded(call, round_id, household_id, today):

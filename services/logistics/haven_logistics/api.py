@@ -4,7 +4,9 @@ whole units of the item's unit of measure; stock moves only through receipts, wa
 distributions, each a row of the insert-only ledger."""
 from marshmallow import fields, validate
 
+from haven_kernel import versions
 from haven_kernel.contract import RpcContract, load_examples
+from haven_kernel.fieldsync import sync_items
 from haven_kernel.validation import UUIDString
 
 from .domain import MAX_BATCH, MAX_PAGE
@@ -18,7 +20,12 @@ NO_WAYBILL = "no waybill has this `waybill_id`"
 NO_ITEM = "no item has this code"
 STOCK = "The warehouse's stock on hand per item (lots, quantities, cover, pipeline `status`)."
 WAYBILL = ("The waybill: `waybill_id`, `status` (draft, dispatched, received, cancelled, returned), its warehouses, "
-           "`lines` (sent and received), its request.")
+           "`lines` (sent and received), its request, its `version` (one more at each change of state).")
+STALE_WAYBILL = ("`expected_version` is given and the waybill's `version` differs (it changed since it was read), "
+                 "or the waybill is not in a state to do this")
+
+
+WAYBILL_VERSION = versions.expected_version_field("waybill")
 
 
 def _item_code(required=True, **kwargs):
@@ -36,10 +43,14 @@ GET_ITEM = RpcContract("One item or kit.", args={"code": _item_code()}, reply="T
                        example=EXAMPLES.get("get_item"), errors={"NotFound": NO_ITEM})
 
 PUT_ITEM = RpcContract(
-    "Add an item or kit to the catalogue, or change it (by its code).", args={"item": ItemSchema},
-    reply="The item.", writes=True, example=EXAMPLES.get("put_item"),
+    "Add an item or kit to the catalogue, or change it (by its code). Give `expected_version` (the item's `version` "
+    "as you read it) so that a change made since by someone else is not overwritten.",
+    args={"item": ItemSchema, "expected_version": versions.expected_version_field("item")},
+    reply="The item, with its `version` (1 when added, one more at each change).", writes=True,
+    example=EXAMPLES.get("put_item"),
     errors={"ValidationError": "a field of `item` is wrong (`item.rule_persons` missing for per_persons, a component "
-                               "not in the catalogue...)"})
+                               "not in the catalogue...)",
+            "Conflict": "`expected_version` is given and the item's `version` differs, or there is no such item"})
 
 CREATE_WAREHOUSE = RpcContract(
     "Open a warehouse (a central one, or a site's store).", args={"warehouse": WarehouseSchema},
@@ -56,8 +67,13 @@ GET_WAREHOUSE = RpcContract("One warehouse.", args={"warehouse_id": _id()}, repl
 
 SET_STOCK_LEVEL = RpcContract(
     "Set an item's reorder level and lead time at a warehouse (what its pipeline status is judged by).",
-    args={"level": StockLevelSchema}, reply="The stock level and the item's pipeline there.", writes=True,
-    example=EXAMPLES.get("set_stock_level"), errors={"NotFound": NO_WAREHOUSE + ", or " + NO_ITEM})
+    args={"level": StockLevelSchema, "expected_version": versions.expected_version_field("stock level")},
+    reply="The stock level and the item's pipeline there, with the level's `version` (1 for the defaults, one more "
+          "at each change).", writes=True,
+    example=EXAMPLES.get("set_stock_level"),
+    errors={"NotFound": NO_WAREHOUSE + ", or " + NO_ITEM,
+            "Conflict": "`expected_version` is given and the level's `version` differs (it changed since it was "
+                        "read)"})
 
 STOCK_ON_HAND = RpcContract(
     "A warehouse's stock on hand, of one item or all.",
@@ -107,24 +123,28 @@ GET_WAYBILL = RpcContract("One waybill.", args={"waybill_id": _id()}, reply=WAYB
 
 DISPATCH_WAYBILL = RpcContract(
     "Dispatch a draft waybill: its stock leaves the sending warehouse (first expiring first out) and is in transit.",
-    args={"waybill_id": _id()}, reply=WAYBILL, writes=True, example=EXAMPLES.get("dispatch_waybill"),
-    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft, or the stock is short"})
+    args={"waybill_id": _id(), "expected_version": WAYBILL_VERSION}, reply=WAYBILL, writes=True,
+    example=EXAMPLES.get("dispatch_waybill"),
+    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft, or the stock is short, or "
+                                                "`expected_version` is given and the waybill changed since"})
 
 RECEIVE_WAYBILL = RpcContract(
     "Receive a dispatched waybill: what arrived enters the receiving warehouse, the rest is booked lost in transit.",
-    args={"waybill_id": _id(), "receipt": WaybillReceiptSchema}, reply=WAYBILL, writes=True,
-    example=EXAMPLES.get("receive_waybill"),
+    args={"waybill_id": _id(), "receipt": WaybillReceiptSchema, "expected_version": WAYBILL_VERSION}, reply=WAYBILL,
+    writes=True, example=EXAMPLES.get("receive_waybill"),
     errors={"ValidationError": "a line is not on the waybill or more than was sent", "NotFound": NO_WAYBILL,
-            "Conflict": "the waybill is not dispatched"})
+            "Conflict": "the waybill is not dispatched, or " + STALE_WAYBILL})
 
-CANCEL_WAYBILL = RpcContract("Cancel a draft waybill.", args={"waybill_id": _id()}, reply=WAYBILL, writes=True,
-                             example=EXAMPLES.get("cancel_waybill"),
-                             errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft"})
+CANCEL_WAYBILL = RpcContract("Cancel a draft waybill.", args={"waybill_id": _id(), "expected_version": WAYBILL_VERSION},
+                             reply=WAYBILL, writes=True, example=EXAMPLES.get("cancel_waybill"),
+                             errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not a draft, or "
+                                                                         + STALE_WAYBILL})
 
 RETURN_WAYBILL = RpcContract(
-    "Return a dispatched waybill: its stock goes back to the sending warehouse.", args={"waybill_id": _id()},
-    reply=WAYBILL, writes=True, example=EXAMPLES.get("return_waybill"),
-    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not dispatched"})
+    "Return a dispatched waybill: its stock goes back to the sending warehouse.",
+    args={"waybill_id": _id(), "expected_version": WAYBILL_VERSION}, reply=WAYBILL, writes=True,
+    example=EXAMPLES.get("return_waybill"),
+    errors={"NotFound": NO_WAYBILL, "Conflict": "the waybill is not dispatched, or " + STALE_WAYBILL})
 
 CREATE_REQUEST = RpcContract(
     "Request items for a site's warehouse; waybills for it roll its fulfilment up (none, partial, complete).",
@@ -147,11 +167,20 @@ GET_ROUND = RpcContract("One round with its figures (households reached, quantit
                         reply="The round.", example=EXAMPLES.get("get_round"),
                         errors={"NotFound": "no round has this `round_id`"})
 
+DISTRIBUTION = ("The distribution: `distribution_id`, `round_id`, `household_id`, `item_code`, `quantity`, "
+                "`distributed_on` (the day it was made), `org`, `recorded_at` (when logistics recorded it) and "
+                "`provenance` (null when recorded on the spot).")
+
 RECORD_DISTRIBUTION = RpcContract(
     "Record that a household received the round's item (once per round); the quantity follows the rule and the "
-    "household's size.", args={"distribution": DistributionSchema}, reply="The distribution.", writes=True,
+    "household's size. Recorded offline in the field, it may carry its `provenance` (`collected_at` with its time "
+    "zone, not in the future nor older than the sync window; `place`; `enumerator_id`, `device_id`): "
+    "`distributed_on` is then the day of `collected_at` unless given.",
+    args={"distribution": DistributionSchema}, reply=DISTRIBUTION, writes=True,
     example=EXAMPLES.get("record_distribution"),
-    errors={"NotFound": "the round is unknown",
+    errors={"ValidationError": "a field of `distribution` is wrong (`distribution.provenance.collected_at` in the "
+                               "future or older than the sync window, `distribution.distributed_on` after it...)",
+            "NotFound": "the round is unknown",
             "ServiceUnavailable": "logistics has not heard of the household yet (registration's event): retry shortly",
             "Conflict": "the household already received this round's item, the round is closed, or the stock is "
                         "short"})
@@ -164,3 +193,17 @@ RECORD_DISTRIBUTIONS = RpcContract(
           "`retry` when the household is not known yet).", writes=True,
     example=EXAMPLES.get("record_distributions"),
     errors={"ValidationError": "`distributions` is not a list of at most 1,000"})
+
+SYNC_DISTRIBUTIONS = RpcContract(
+    "Offline field sync: a device's batch of distributions recorded in the field, each with the key the device "
+    "chose for it (the form's instance id). Each is recorded as `record_distribution` would, once per key: send the "
+    "whole batch again after any failure, nothing is recorded nor taken from stock twice.",
+    args={"items": sync_items(DistributionSchema)},
+    reply="One answer per item, in order, with its `key` and `outcome`: `created` (the distribution), "
+          "`already_synced` (this key was synced with the same record: the distribution as it is), `conflict` (this "
+          "key was synced with another record: the distribution recorded for it, and a `message`), `invalid` "
+          "(`error`: the type, message and field map `record_distribution` would raise, e.g. a Conflict naming the "
+          "household's earlier distribution of the round, or `provenance.collected_at` out of the window; nothing "
+          "kept, a corrected record may be sent with the key) or `unavailable` (logistics has not heard of the "
+          "household yet: send it again later).", writes=True, example=EXAMPLES.get("sync_distributions"),
+    errors={"ValidationError": "`items` is not a list of 1 to 500"})

@@ -8,13 +8,19 @@ household, or one at another site, is a Conflict.
 
 ``record_distributions`` behaves as registration's bulk call: at most MAX_BATCH per call, each item validated and
 checked on its own (a refused item writes nothing and says why in its place in the result), the others written
-together in one transaction."""
+together in one transaction.
+
+Offline field sync (haven_kernel.fieldsync): a distribution may carry its ``provenance`` (collected_at within the
+service's window, place, enumerator and device ids; kept on the record, never published), and ``sync_distributions``
+takes a device's batch of ``{key, record}`` and answers each item created / already_synced / conflict / invalid /
+unavailable; a batch sent again takes no stock twice (the key, and the one record per household per round)."""
 import uuid
 
 import eventlet
 
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationError
+from haven_kernel.fieldsync import FieldSync
 from haven_kernel.replica import Replica
 from haven_kernel.validation import load, parse_uuid
 
@@ -59,10 +65,21 @@ def get_round(unit, round_id):
 
 
 class Distributions:
-    def __init__(self, unit):
+    def __init__(self, unit, field_sync=None):
         self.unit = unit
         self.repository = Repository(unit.session)
         self.rounds = {}
+        self.field_sync = field_sync or FieldSync()
+
+    def sync(self, items):
+        """A device's batch of ``{"key", "record"}``: each record applied as ``record`` would, in its own savepoint,
+        once per key (haven_kernel.fieldsync); one answer per item, in order."""
+        return self.field_sync.sync(self.unit, "distribution", items, apply=self.record, current=self._current,
+                                    id_field="distribution_id")
+
+    def _current(self, distribution_id):
+        row = self.unit.session.get(Distribution, distribution_id)
+        return views.distribution(row) if row is not None else None
 
     def record(self, payload):
         outcome = self._write([self._prepare(payload, "distribution")])[0]
@@ -82,7 +99,7 @@ class Distributions:
         for index, payload in enumerate(distributions):
             _cooperate(index)
             try:
-                prepared.append(self._prepare(payload))
+                prepared.append(self._prepare(payload, "distribution"))  # the single call's field names
                 positions.append(index)
             except (ValidationError, NotFound, Forbidden, Conflict, ServiceUnavailable) as exc:
                 results[index] = views.error(exc)
@@ -93,6 +110,7 @@ class Distributions:
     def _prepare(self, payload, field=None):
         """(round, household, data) checked, or the error that refuses it; nothing written."""
         data = load(_SCHEMA, payload, field=field)
+        self.field_sync.check(data["provenance"], _name(field, "provenance"))
         one = self._round(data["round_id"])
         if data["distributed_on"] < one.starts_on:
             raise ValidationError({_name(field, "distributed_on"): [f"Before the round starts ({one.starts_on})."]})
@@ -147,7 +165,7 @@ class Distributions:
             row = Distribution(id=record_id, round_id=one.id, household_id=household.id,
                                warehouse_id=one.warehouse_id, item_code=one.item_code, quantity=quantity,
                                persons=household.size, distributed_on=data["distributed_on"], org=self.unit.caller.org,
-                               at=utcnow())
+                               at=utcnow(), **_provenance(data["provenance"]))
             self.unit.session.add(row)
             earlier[(one.id, household.id)] = row
             outcomes.append(row)
@@ -163,6 +181,14 @@ class Distributions:
                 outcome, one, items[one.item_code].category, stock.balances({key})))
             results.append(views.distribution(outcome))
         return results
+
+
+def _provenance(provenance):
+    """A distribution's provenance columns (all None for one recorded on the spot)."""
+    provenance = provenance or {}
+    place = provenance.get("place")
+    return {"collected_at": provenance.get("collected_at"), "enumerator_id": provenance.get("enumerator_id"),
+            "device_id": provenance.get("device_id"), "place": dict(place) if place else None}
 
 
 def _household_ids(payloads):

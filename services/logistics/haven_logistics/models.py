@@ -51,6 +51,7 @@ class Item(Base):
     rule_persons: Mapped[int | None] = mapped_column(Integer)
     components: Mapped[list] = mapped_column(JSON)  # [{"item_code", "quantity"}] for a kit; [] otherwise
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # one more at each put_item
 
 
 class Warehouse(Base):
@@ -81,6 +82,9 @@ class Position(Base):
     reorder_level: Mapped[int] = mapped_column(Integer)
     lead_time_weeks: Mapped[float] = mapped_column(Float)
     pipeline_status: Mapped[str | None] = mapped_column(String(20))
+    # The version of the reorder level and lead time: 1 for the defaults, one more at each set_stock_level (stock
+    # movements change on_hand, not this).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class StockLine(Base):
@@ -156,6 +160,7 @@ class Waybill(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # one more at each change of state
 
 
 class Adjustment(Base):
@@ -223,5 +228,10 @@ class Distribution(Base):
     persons: Mapped[int] = mapped_column(Integer)
     distributed_on: Mapped[date] = mapped_column(Date)
     org: Mapped[str] = mapped_column(String(50))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # when logistics recorded it
+    # Field provenance of a distribution recorded offline (haven_kernel.fieldsync): kept here, never published.
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    place: Mapped[dict | None] = mapped_column(JSON)
+    enumerator_id: Mapped[str | None] = mapped_column(String(100))
+    device_id: Mapped[str | None] = mapped_column(String(100))
 

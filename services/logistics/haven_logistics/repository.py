@@ -16,8 +16,11 @@ class Repository:
         self.session = session
 
     # -- reference data ------------------------------------------------------------------------------------------
-    def item(self, code):
-        return self.session.get(Item, code)
+    def item(self, code, lock=False):
+        if not lock:
+            return self.session.get(Item, code)
+        query = select(Item).where(Item.code == code).execution_options(populate_existing=True)
+        return self.session.execute(dialect.for_update(self.session, query)).scalar_one_or_none()
 
     def items(self, codes):
         rows = self.session.execute(select(Item).where(Item.code.in_(list(codes)))).scalars()
@@ -27,7 +30,10 @@ class Repository:
         return list(self.session.execute(select(Item).order_by(Item.code)).scalars())
 
     def upsert_item(self, values):
-        self.session.execute(dialect.upsert_columns(self.session, Item, ["code"], list(values)).values(**values))
+        """Insert the item (version 1) or change it (one version more)."""
+        changed = lambda excluded: {**{name: excluded[name] for name in values if name != "code"},  # noqa: E731
+                                    "version": Item.version + 1}
+        self.session.execute(dialect.upsert(self.session, Item, ["code"], changed).values(**values, version=1))
 
     def warehouse(self, warehouse_id):
         return self.session.get(Warehouse, warehouse_id)

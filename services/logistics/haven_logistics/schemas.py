@@ -1,10 +1,11 @@
 """What partners send, validated field by field (marshmallow 4; unknown fields are refused). Quantities are whole
 units of the item's unit of measure: strict integers (a fraction, a string, a boolean, zero or a negative number is
 refused naming the field); lists are bounded before they are read."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from haven_contracts.logistics import (ADJUSTMENT_REASONS, CATEGORIES, PRIORITIES, RECEIPT_KINDS, RULES,
                                        UNITS)
+from haven_kernel.fieldsync import ProvenanceSchema
 from haven_kernel.validation import Text, UUIDString, choice, not_in_future
 
 from .domain import MAX_LINES, MAX_PAGE, MAX_QUANTITY
@@ -155,9 +156,32 @@ class RoundSchema(Schema):
 
 
 class DistributionSchema(Schema):
+    """One household's share of a round. Recorded offline in the field, it may carry its ``provenance`` (when, where
+    and by whom it was collected: haven_kernel.fieldsync); ``distributed_on`` is then the day of
+    ``provenance.collected_at`` unless given (and never after it)."""
+
     round_id = UUIDString(required=True)
     household_id = UUIDString(required=True)
-    distributed_on = fields.Date(required=True, validate=not_in_future)
+    distributed_on = fields.Date(allow_none=True, load_default=None, validate=not_in_future,
+                                 metadata={"description": "the day the household received it; required unless "
+                                                          "`provenance` is given (then its `collected_at` day)"})
+    provenance = fields.Nested(ProvenanceSchema, allow_none=True, load_default=None)
+
+    @validates_schema
+    def _day(self, data, **kwargs):
+        collected = (data.get("provenance") or {}).get("collected_at")
+        if data.get("distributed_on") is None and collected is None:
+            raise ValidationError("Required (or give provenance.collected_at).", "distributed_on")
+        if collected is not None and data.get("distributed_on") is not None \
+                and data["distributed_on"] > collected.date():
+            raise ValidationError("Must not be after provenance.collected_at (a distribution is recorded when it "
+                                  "is made or later).", "distributed_on")
+
+    @post_load
+    def _collected_day(self, data, **kwargs):
+        if data["distributed_on"] is None:
+            data["distributed_on"] = data["provenance"]["collected_at"].date()
+        return data
 
 
 class PageSchema(Schema):

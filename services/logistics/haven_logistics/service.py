@@ -5,7 +5,8 @@ from haven_contracts.shelter import SITE_REPLICA
 from haven_kernel.messaging import event_handler
 from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
-from haven_kernel.service import HavenService
+from haven_kernel.fieldsync import FieldSync
+from haven_kernel.service import HavenService, Settings
 
 from . import api, catalogue as items, handlers, movements, views, waybills, warehouses
 from .distributions import Distributions, create_round, get_round
@@ -18,6 +19,7 @@ class LogisticsService(HavenService):
     catalogue = catalogue  # what it may emit: the events haven_contracts.logistics lists
 
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback
+    field_sync = Settings(FieldSync.from_config)  # FIELD_SYNC_WINDOW_DAYS and _MAX_BATCH; a bad value stops the start
 
     # -- items and kits --------------------------------------------------------------------------------------------
     @rpc(scope="logistics:read", contract=api.LIST_ITEMS)
@@ -28,12 +30,12 @@ class LogisticsService(HavenService):
     def get_item(self, code):
         return items.get_item(self.db, code)
 
-    @rpc(scope="logistics:write", contract=api.PUT_ITEM)
-    def put_item(self, item):
-        return items.put_item(self.db, item)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.PUT_ITEM)
+    def put_item(self, item, expected_version=None):
+        return items.put_item(self.db, item, expected_version)
 
     # -- warehouses and stock --------------------------------------------------------------------------------------
-    @rpc(scope="logistics:write", contract=api.CREATE_WAREHOUSE)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.CREATE_WAREHOUSE)
     def create_warehouse(self, warehouse):
         return warehouses.create_warehouse(self.db, warehouse, site_lookup=self.shelter)
 
@@ -45,9 +47,9 @@ class LogisticsService(HavenService):
     def get_warehouse(self, warehouse_id):
         return warehouses.get_warehouse(self.db, warehouse_id)
 
-    @rpc(scope="logistics:write", contract=api.SET_STOCK_LEVEL)
-    def set_stock_level(self, level):
-        return warehouses.set_stock_level(self.db, level)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.SET_STOCK_LEVEL)
+    def set_stock_level(self, level, expected_version=None):
+        return warehouses.set_stock_level(self.db, level, expected_version)
 
     @rpc(scope="logistics:read", contract=api.STOCK_ON_HAND)
     def stock_on_hand(self, warehouse_id, item_code=None):
@@ -62,19 +64,19 @@ class LogisticsService(HavenService):
         return warehouses.pipeline_view(self.db, warehouse_id)
 
     # -- movements -------------------------------------------------------------------------------------------------
-    @rpc(scope="logistics:write", contract=api.RECEIVE_STOCK)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RECEIVE_STOCK)
     def receive_stock(self, receipt):
         return movements.receive_stock(self.db, receipt)
 
-    @rpc(scope="logistics:write", contract=api.ADJUST_STOCK)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.ADJUST_STOCK)
     def adjust_stock(self, adjustment):
         return movements.adjust_stock(self.db, adjustment)
 
-    @rpc(scope="logistics:write", contract=api.RECORD_COUNT)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RECORD_COUNT)
     def record_count(self, count):
         return movements.record_count(self.db, count)
 
-    @rpc(scope="logistics:write", contract=api.CREATE_WAYBILL)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.CREATE_WAYBILL)
     def create_waybill(self, waybill):
         return waybills.create_waybill(self.db, waybill)
 
@@ -82,23 +84,23 @@ class LogisticsService(HavenService):
     def get_waybill(self, waybill_id):
         return waybills.get_waybill(self.db, waybill_id)
 
-    @rpc(scope="logistics:write", contract=api.DISPATCH_WAYBILL)
-    def dispatch_waybill(self, waybill_id):
-        return waybills.dispatch_waybill(self.db, waybill_id)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.DISPATCH_WAYBILL)
+    def dispatch_waybill(self, waybill_id, expected_version=None):
+        return waybills.dispatch_waybill(self.db, waybill_id, expected_version=expected_version)
 
-    @rpc(scope="logistics:write", contract=api.RECEIVE_WAYBILL)
-    def receive_waybill(self, waybill_id, receipt):
-        return waybills.receive_waybill(self.db, waybill_id, receipt)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RECEIVE_WAYBILL)
+    def receive_waybill(self, waybill_id, receipt, expected_version=None):
+        return waybills.receive_waybill(self.db, waybill_id, receipt, expected_version)
 
-    @rpc(scope="logistics:write", contract=api.CANCEL_WAYBILL)
-    def cancel_waybill(self, waybill_id):
-        return waybills.cancel_waybill(self.db, waybill_id)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.CANCEL_WAYBILL)
+    def cancel_waybill(self, waybill_id, expected_version=None):
+        return waybills.cancel_waybill(self.db, waybill_id, expected_version=expected_version)
 
-    @rpc(scope="logistics:write", contract=api.RETURN_WAYBILL)
-    def return_waybill(self, waybill_id):
-        return waybills.return_waybill(self.db, waybill_id)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RETURN_WAYBILL)
+    def return_waybill(self, waybill_id, expected_version=None):
+        return waybills.return_waybill(self.db, waybill_id, expected_version=expected_version)
 
-    @rpc(scope="logistics:write", contract=api.CREATE_REQUEST)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.CREATE_REQUEST)
     def create_request(self, request):
         return waybills.create_request(self.db, request, site_lookup=self.shelter)
 
@@ -107,7 +109,7 @@ class LogisticsService(HavenService):
         return waybills.get_request(self.db, request_id)
 
     # -- distributions ---------------------------------------------------------------------------------------------
-    @rpc(scope="logistics:write", contract=api.CREATE_ROUND)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.CREATE_ROUND)
     def create_round(self, round):
         return create_round(self.db, round, site_lookup=self.shelter)
 
@@ -115,13 +117,17 @@ class LogisticsService(HavenService):
     def get_round(self, round_id):
         return get_round(self.db, round_id)
 
-    @rpc(scope="logistics:write", contract=api.RECORD_DISTRIBUTION)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RECORD_DISTRIBUTION)
     def record_distribution(self, distribution):
-        return Distributions(self.db).record(distribution)
+        return Distributions(self.db, self.field_sync).record(distribution)
 
-    @rpc(scope="logistics:write", contract=api.RECORD_DISTRIBUTIONS)
+    @rpc(scope="logistics:write", idempotent=True, contract=api.RECORD_DISTRIBUTIONS)
     def record_distributions(self, distributions):
-        return Distributions(self.db).record_many(distributions)
+        return Distributions(self.db, self.field_sync).record_many(distributions)
+
+    @rpc(scope="logistics:write", idempotent=True, contract=api.SYNC_DISTRIBUTIONS)
+    def sync_distributions(self, items):
+        return Distributions(self.db, self.field_sync).sync(items)
 
     # -- the site replica and the households, from shelter's and registration's events -----------------------------
     @event_handler("shelter", "site_opened")

@@ -3,13 +3,17 @@ service's own gauges."""
 from prometheus_client.core import GaugeMetricFamily
 
 from haven_kernel.clock import iso
+from haven_kernel.errors import ServiceUnavailable
+from haven_kernel.fieldsync import item_error
 
 
 def error(exc):
-    """A refused item in a bulk reply (as registration's); ``retry`` when the same call may succeed later."""
-    return {"error": {"type": type(exc).__name__, "message": str(exc),
-                      **({"errors": exc.errors} if getattr(exc, "errors", None) else {}),
-                      **({"retry": True} if type(exc).__name__ == "ServiceUnavailable" else {})}}
+    """A refused item in a bulk reply: the type, message and field map (a dict, the single call's field names) the
+    single call raises (haven_kernel.fieldsync.item_error), and ``retry`` when the same call may succeed later."""
+    refused = item_error(exc)
+    if isinstance(exc, ServiceUnavailable):
+        refused["error"]["retry"] = True
+    return refused
 
 
 def json_line(line):
@@ -28,7 +32,7 @@ def item(row):
     return {"code": row.code, "name": row.name, "unit": row.unit, "category": row.category,
             "weight_kg": row.weight_kg, "volume_m3": row.volume_m3, "rule": row.rule,
             "rule_quantity": row.rule_quantity, "rule_persons": row.rule_persons,
-            "components": list(row.components or []), "updated_at": iso(row.updated_at)}
+            "components": list(row.components or []), "updated_at": iso(row.updated_at), "version": row.version}
 
 
 def warehouse(row):
@@ -52,7 +56,7 @@ def pipeline(position, figures):
             "in_transit": figures.in_transit, "weekly_consumption": figures.weekly_consumption,
             "weeks_of_cover": figures.weeks_of_cover, "lead_time_weeks": position.lead_time_weeks,
             "reorder_level": position.reorder_level, "status": figures.status,
-            "below_reorder_level": position.on_hand < position.reorder_level}
+            "below_reorder_level": position.on_hand < position.reorder_level, "version": position.version}
 
 
 def position(row, figures, lines):
@@ -84,7 +88,7 @@ def waybill(row):
             "to_warehouse_id": row.to_warehouse_id, "request_id": row.request_id, "state": row.state,
             "transporter": row.transporter, "vehicle": row.vehicle, "lines": row.lines, "picks": row.picks,
             "received": row.received, "org": row.org, "created_at": iso(row.created_at),
-            "dispatched_at": iso(row.dispatched_at), "closed_at": iso(row.closed_at)}
+            "dispatched_at": iso(row.dispatched_at), "closed_at": iso(row.closed_at), "version": row.version}
 
 
 def adjustment(row):
@@ -109,7 +113,15 @@ def round(row, households, quantity):
 def distribution(row):
     return {"distribution_id": row.id, "round_id": row.round_id, "household_id": row.household_id,
             "item_code": row.item_code, "quantity": row.quantity, "distributed_on": iso(row.distributed_on),
-            "org": row.org}
+            "org": row.org, "recorded_at": iso(row.at), "provenance": provenance(row)}
+
+
+def provenance(row):
+    """Where a distribution recorded offline came from (None when recorded on the spot)."""
+    if row.collected_at is None:
+        return None
+    return {"collected_at": iso(row.collected_at), "place": row.place, "enumerator_id": row.enumerator_id,
+            "device_id": row.device_id}
 
 
 def distribution_event(row, one, category, balances):

@@ -2,6 +2,7 @@
 and reading stock back: on hand per lot, and the stock card (the ledger of one warehouse x item, oldest first)."""
 import uuid
 
+from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.replica import Replica
@@ -54,16 +55,21 @@ def get_warehouse(unit, warehouse_id):
     return {**views.warehouse(warehouse), "stock": stock_on_hand(unit, warehouse.id)["items"]}
 
 
-def set_stock_level(unit, payload):
-    """The reorder level and resupply lead time of a warehouse x item (no quantity: those change by movements)."""
+def set_stock_level(unit, payload, expected_version=None):
+    """The reorder level and resupply lead time of a warehouse x item (no quantity: those change by movements).
+    ``expected_version``: the position's ``version`` as read (1 while it has the defaults)."""
+    expected = versions.expected_version(expected_version, "stock level")
     data = load(StockLevelSchema(), payload, field="level")
     warehouse = warehouse_to_change(unit, data["warehouse_id"], "level.warehouse_id")
     repository = Repository(unit.session)
     known_item(repository, data["item_code"], "level.item_code")
     position = repository.lock_positions({(warehouse.id, data["item_code"])}, create=True)[
         (warehouse.id, data["item_code"])]
+    versions.require_version("stock level of", f"{data['item_code']} at warehouse {warehouse.id}", position.version,
+                             expected)
     position.reorder_level = data["reorder_level"]
     position.lead_time_weeks = data["lead_time_weeks"]
+    position.version += 1
     review(unit, position)
     return views.position(position, figures(unit, position), repository.lines(warehouse.id, data["item_code"]))
 

@@ -4,6 +4,7 @@ at once, has one effect: the second is a Conflict saying what happened first."""
 import uuid
 from datetime import date
 
+from haven_kernel import versions
 from haven_kernel.clock import iso, utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.replica import Replica
@@ -32,15 +33,27 @@ def create_waybill(unit, payload):
     waybill = Waybill(id=str(uuid.uuid4()), from_warehouse_id=origin.id, to_warehouse_id=destination.id,
                       request_id=data["request_id"], state="draft", transporter=data["transporter"],
                       vehicle=data["vehicle"], lines=[views.json_line(line) for line in data["lines"]],
-                      org=unit.caller.org, created_at=utcnow())
+                      org=unit.caller.org, created_at=utcnow(), version=1)
     unit.session.add(waybill)
     unit.session.flush()
     return views.waybill(waybill)
 
 
-def _locked(unit, waybill_id):
+def _locked(unit, waybill_id, expected_version=None):
+    """The waybill, locked, with the caller's ``expected_version`` checked for its form (compared by
+    :func:`_current` once the caller may see the waybill)."""
+    expected = versions.expected_version(expected_version, "waybill")
     waybill_id = parse_uuid(waybill_id, "waybill_id")
-    return waybill_id, Repository(unit.session).waybill(waybill_id, lock=True)
+    return waybill_id, Repository(unit.session).waybill(waybill_id, lock=True), expected
+
+
+def _current(waybill, expected):
+    """Conflict when the waybill changed since the caller read it at ``expected``."""
+    versions.require_version("waybill", waybill.id, waybill.version, expected)
+
+
+def _changed(waybill, state):
+    waybill.state, waybill.version = state, waybill.version + 1
 
 
 def _refuse(waybill, doing):
@@ -49,9 +62,10 @@ def _refuse(waybill, doing):
                    + f"; cannot {doing} it")
 
 
-def dispatch_waybill(unit, waybill_id, today=None):
-    waybill_id, waybill = _locked(unit, waybill_id)
+def dispatch_waybill(unit, waybill_id, today=None, expected_version=None):
+    waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
     access.record(unit, waybill, "waybill", waybill_id, write=True)
+    _current(waybill, expected)
     if waybill.state != "draft":
         _refuse(waybill, "dispatch")
     stock = Stock(unit)
@@ -67,15 +81,17 @@ def dispatch_waybill(unit, waybill_id, today=None):
         picks.append({"item_code": line["item_code"], "lots": taken})
     for key in arriving:  # their in-transit figure changed: reviewed at the commit
         stock.touched.positions[key] = positions[key]
-    waybill.picks, waybill.state, waybill.dispatched_at = picks, "dispatched", utcnow()
+    waybill.picks, waybill.dispatched_at = picks, utcnow()
+    _changed(waybill, "dispatched")
     unit.emit("waybill_dispatched", {**_event(waybill), "balances": stock.balances(origin)})
     return views.waybill(waybill)
 
 
-def receive_waybill(unit, waybill_id, payload):
-    waybill_id, waybill = _locked(unit, waybill_id)
+def receive_waybill(unit, waybill_id, payload, expected_version=None):
+    waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
     destination = Repository(unit.session).warehouse(waybill.to_warehouse_id) if waybill else None
     access.waybill(unit, waybill, destination, waybill_id, write=True)
+    _current(waybill, expected)
     data = load(WaybillReceiptSchema(), payload, field="receipt")
     if waybill.state != "dispatched":
         _refuse(waybill, "receive")
@@ -101,7 +117,8 @@ def receive_waybill(unit, waybill_id, payload):
             discrepancies.append({"item_code": code, "dispatched": dispatched, "received": received[code],
                                   "lost": lost_total})
     waybill.received = [{"item_code": code, "quantity": quantity} for code, quantity in received.items()]
-    waybill.state, waybill.closed_at = "received", utcnow()
+    waybill.closed_at = utcnow()
+    _changed(waybill, "received")
     unit.emit("waybill_received", {**_event(waybill), "lines": waybill.received, "discrepancies": discrepancies,
                                    "balances": stock.balances(keys)})
     return {**views.waybill(waybill), "discrepancies": discrepancies}
@@ -131,19 +148,22 @@ def _received(waybill, lines):
     return received
 
 
-def cancel_waybill(unit, waybill_id):
-    waybill_id, waybill = _locked(unit, waybill_id)
+def cancel_waybill(unit, waybill_id, expected_version=None):
+    waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
     access.record(unit, waybill, "waybill", waybill_id, write=True)
+    _current(waybill, expected)
     if waybill.state != "draft":
         _refuse(waybill, "cancel")
-    waybill.state, waybill.closed_at = "cancelled", utcnow()
+    waybill.closed_at = utcnow()
+    _changed(waybill, "cancelled")
     return views.waybill(waybill)
 
 
-def return_waybill(unit, waybill_id):
+def return_waybill(unit, waybill_id, expected_version=None):
     """A dispatched waybill that came back: its lots go back into the warehouse they left."""
-    waybill_id, waybill = _locked(unit, waybill_id)
+    waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
     access.record(unit, waybill, "waybill", waybill_id, write=True)
+    _current(waybill, expected)
     if waybill.state != "dispatched":
         _refuse(waybill, "return")
     stock = Stock(unit)
@@ -157,7 +177,8 @@ def return_waybill(unit, waybill_id):
                       lot["quantity"], "return", waybill.id)
     for key in arriving:
         stock.touched.positions[key] = positions[key]
-    waybill.state, waybill.closed_at = "returned", utcnow()
+    waybill.closed_at = utcnow()
+    _changed(waybill, "returned")
     return views.waybill(waybill)
 
 

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from haven_kernel import versions
 from haven_kernel.contract import RpcContract, load_examples
+from haven_kernel.fieldsync import DEFAULT_MAX_BATCH, sync_items
 from haven_kernel.validation import UUIDString
 
 from . import domain
@@ -12,8 +13,9 @@ from .schemas import DepartureSchema, HouseholdChangesSchema, HouseholdSchema, S
 EXAMPLES = load_examples(__name__.rpartition(".")[0])
 HOUSEHOLD_REPLY = ("The household: `household_id`, `registration_number`, `site_id`, `status` (active, departed), "
                    "`size`, `origin`, `displacement_date`, `phone`, `consent`, `org`, `version`, `registered_at`, "
-                   "`updated_at`, `departure` (reason and date, or null), `members` (with `member_id` and "
-                   "`age_years`) and `possible_duplicates`.")
+                   "`updated_at`, `provenance` (`collected_at`, `place`, `enumerator_id`, `device_id` of a household "
+                   "collected offline in the field, or null), `departure` (reason and date, or null), `members` (with "
+                   "`member_id` and `age_years`) and `possible_duplicates`.")
 REGISTERED_REPLY = ("`household_id`, `registration_number` (e.g. `HV-T8NC-H6K7`), `site_id`, `size`, `status` and "
                     "`possible_duplicates` (members that look like members of other households: a link to review, "
                     "never a refusal).")
@@ -23,11 +25,14 @@ SITE_ERRORS = {"NotFound": "the site is not known (open it with shelter's `creat
 EXPECTED_VERSION = versions.expected_version_field("household")
 STALE = "`expected_version` is given and the household's `version` differs (it changed since it was read)"
 COMPOSITION = ("a field is wrong (`household.members.0.sex`...), the household has no head or more than one, more "
-               "than 30 members, or a phone without consent")
+               "than 30 members, a phone without consent, or `household.provenance.collected_at` is in the future or "
+               "older than the field-sync window (FIELD_SYNC_WINDOW_DAYS, 30 days)")
 
 REGISTER_HOUSEHOLD = RpcContract(
     "Register a household at an open site. Shelter then allocates it the smallest free unit that fits, or queues "
-    "it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`.",
+    "it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. A household collected "
+    "offline in the field may carry its `provenance` (when, where, enumerator and device ids); `sync_households` "
+    "takes a device's whole batch.",
     args={"household": HouseholdSchema}, reply=REGISTERED_REPLY, writes=True,
     example=EXAMPLES.get("register_household"),
     errors={"ValidationError": COMPOSITION, **SITE_ERRORS,
@@ -43,6 +48,24 @@ REGISTER_HOUSEHOLDS = RpcContract(
     reply="A list, one item per household.", writes=True, example=EXAMPLES.get("register_households"),
     errors={"ValidationError": "`households` is not a list, or holds more than 1000 households or 30,000 members "
                                "(the whole call is refused; an item's own errors are in its item)"})
+
+SYNC_HOUSEHOLDS = RpcContract(
+    "Register a batch of households collected offline in the field (an ODK/KoBo form, a registration app), each "
+    "with the key its device gave it (e.g. the form's instance id: the same every time the device sends it). Each "
+    "is registered as `register_household` would, or answered from its key, so a device that got no answer sends "
+    "the whole batch again and nothing is registered twice. Keys are kept per organisation (beyond the "
+    "idempotency key's 24 hours). Give each household's `provenance.collected_at`: reporting counts it from then.",
+    args={"items": sync_items(HouseholdSchema, DEFAULT_MAX_BATCH)},
+    reply="A list, one item per item sent, in order, each with `key` and `outcome`: `created` (as "
+          "`register_household` replies: `household_id`, `registration_number`, `version`...), `already_synced` "
+          "(this key was synced with this household before: `household_id` and its current `version`; nothing "
+          "changed), `conflict` (this key was synced with another household: `household_id` and its current "
+          "`version`; change it with `update_household` and `expected_version`), `invalid` (`error`: `type`, "
+          "`message` and `errors`, what `register_household` would raise; nothing kept, send it again corrected) or "
+          "`unavailable` (shelter did not answer; send it again later).",
+    writes=True, example=EXAMPLES.get("sync_households"),
+    errors={"ValidationError": f"`items` is not a list, or holds no item or more than {DEFAULT_MAX_BATCH} (the "
+                               "whole call is refused; an item's own errors are in its item)"})
 
 GET_HOUSEHOLD = RpcContract("One household, with its members.", args={"household_id": UUIDString(required=True)},
                             reply=HOUSEHOLD_REPLY, example=EXAMPLES.get("get_household"),

@@ -57,7 +57,7 @@ class Changes(UseCase):
         data = load(DepartureSchema(), {"reason": reason, "date": on})
         domain.require_active(household)
         before = self._needs_before(household)
-        if data["date"] < aware(household.registered_at).date():
+        if data["date"] < aware(household.collected_at or household.registered_at).date():  # collected: in the field
             raise ValidationError({"date": ["Must not be before the household was registered."]})
         household.status = "departed"
         household.departure_reason = data["reason"]

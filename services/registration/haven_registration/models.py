@@ -32,6 +32,13 @@ class Household(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     departure_reason: Mapped[str | None] = mapped_column(String(30))
     departure_date: Mapped[date | None] = mapped_column(Date)
+    # Provenance of a household collected offline in the field (haven_kernel.fieldsync): when (published as the
+    # events' collected_at), where (a point, site or P-code) and by which enumerator and device (identifiers, kept
+    # here only).
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    collected_place: Mapped[dict | None] = mapped_column(JSON)
+    enumerator_id: Mapped[str | None] = mapped_column(String(100))
+    device_id: Mapped[str | None] = mapped_column(String(100))
 
     members: Mapped[list["Member"]] = relationship(back_populates="household", order_by="Member.position",
                                                    cascade="all, delete-orphan")

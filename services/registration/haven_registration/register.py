@@ -1,4 +1,5 @@
-"""Registering households, one (``register_household``) or many (``register_households``), over a unit of work: each
+"""Registering households, one (``register_household``), many (``register_households``) or a batch synced from the
+field (``sync_households``: ``haven_kernel.fieldsync``, each item with its device's key), over a unit of work: each
 household is validated and its site checked before anything is written; then households, members and possible-
 duplicate links are inserted with a few multi-row statements and one event each is emitted, committed together.
 
@@ -14,6 +15,7 @@ from haven_kernel.validation import load
 
 from . import domain, needs, views
 from .duplicates import Linker, keys
+from .models import Household
 from .schemas import HouseholdSchema
 from .usecase import UseCase
 
@@ -51,6 +53,19 @@ class Registration(UseCase):
             results[index] = views.error(outcome) if isinstance(outcome, Exception) else outcome
         return results
 
+    def sync(self, items):
+        """A batch of ``{key, household}`` items collected offline, each registered as ``register_household`` would
+        (in its own savepoint) or answered from its key: created, already_synced, conflict, invalid, unavailable."""
+        return self.field_sync.sync(self.unit, "household", items, lambda record: self.register(record, "household"),
+                                    self._acknowledgement, id_field="household_id")
+
+    def _acknowledgement(self, household_id):
+        household = self.unit.session.get(Household, household_id)
+        if household is None:
+            return None
+        return {"registration_number": household.registration_number, "site_id": household.site_id,
+                "status": household.status, "version": household.version}
+
     def _prepare(self, payload, field=None):
         """A household validated and its site open, or the error that refuses it; nothing written yet (except a
         site learnt from shelter)."""
@@ -61,6 +76,7 @@ class Registration(UseCase):
         data = load(_HOUSEHOLD_SCHEMA, payload, field=field)
         errors = domain.composition_errors(data["members"]) or domain.consent_errors(
             data["consent"], data.get("phone"), [(f"members.{i}", m) for i, m in enumerate(data["members"])])
+        errors = {**errors, **self.field_sync.errors(data.get("provenance"))}  # collected within the sync window
         if errors:
             raise ValidationError(domain.with_prefix(errors, field))
         site_id = self._open_site(data["site_id"])
@@ -70,7 +86,7 @@ class Registration(UseCase):
             id=str(uuid.uuid4()), registration_number=None, site_id=site_id, status="active",
             size=len(data["members"]), origin_adm1=origin.get("adm1"), origin_adm2=origin.get("adm2"),
             displacement_date=data.get("displacement_date"), phone=data.get("phone"), consent=data["consent"],
-            org=self.unit.caller.org, version=1, registered_at=now, updated_at=now)
+            org=self.unit.caller.org, version=1, registered_at=now, updated_at=now, **_provenance(data))
         household.members = [domain.new_member(m, i, household.id, self.today) for i, m in enumerate(data["members"])]
         return household
 
@@ -129,6 +145,14 @@ class Registration(UseCase):
         return {household.id for household in pending}
 
 
+def _provenance(data):
+    """The household's provenance columns (``models.Household``); all None for a household registered directly."""
+    provenance = data.get("provenance") or {}
+    place = {k: v for k, v in (provenance.get("place") or {}).items() if v is not None} or None
+    return {"collected_at": provenance.get("collected_at"), "collected_place": place,
+            "enumerator_id": provenance.get("enumerator_id"), "device_id": provenance.get("device_id")}
+
+
 def _check_batch(households):
     """A bulk call's own bounds, checked before any household is parsed."""
     if not isinstance(households, list):
@@ -153,7 +177,8 @@ class _NewHousehold:
     """A household prepared for insertion: the attributes ``views.household_event`` reads, and its row."""
 
     COLUMNS = ("id", "registration_number", "site_id", "status", "size", "origin_adm1", "origin_adm2",
-               "displacement_date", "phone", "consent", "org", "version", "registered_at", "updated_at")
+               "displacement_date", "phone", "consent", "org", "version", "registered_at", "updated_at",
+               "collected_at", "collected_place", "enumerator_id", "device_id")
 
     def __init__(self, **values):
         self.__dict__.update(values)

@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from haven_contracts.reference import SEXES, is_specific_need
 from haven_contracts.registration import DEPARTURE_REASONS
+from haven_kernel.fieldsync import ProvenanceSchema
 from haven_kernel.validation import Text, UUIDString, choice, not_in_future
 
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "other_relative", "unrelated")
@@ -60,6 +61,7 @@ class HouseholdSchema(Schema):
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"\A\+?[0-9 ()\-]{6,20}\Z",
                                                                    error="Must be a phone number (digits, 6 to 20)."))
     consent = fields.Boolean(load_default=False)
+    provenance = fields.Nested(ProvenanceSchema, allow_none=True)  # collected offline in the field (fieldsync)
 
 
 class MemberChangesSchema(Schema):

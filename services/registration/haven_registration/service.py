@@ -2,10 +2,11 @@
 search.py) or to the kernel's site replica."""
 from haven_contracts import catalogue
 from haven_contracts.shelter import SITE_REPLICA
+from haven_kernel.fieldsync import FieldSync
 from haven_kernel.messaging import event_handler
 from haven_kernel.replica import Replica
 from haven_kernel.rpc import ServiceRpc, rpc
-from haven_kernel.service import HavenService
+from haven_kernel.service import HavenService, Settings
 
 from . import api, views
 from .changes import Changes
@@ -20,10 +21,12 @@ class RegistrationService(HavenService):
     catalogue = catalogue
 
     shelter = ServiceRpc(SITE_REPLICA.source, scopes=SITE_REPLICA.scopes, timeout=5.0)  # the sites' fallback lookup
+    field_sync = Settings(FieldSync.from_config)  # FIELD_SYNC_WINDOW_DAYS, FIELD_SYNC_MAX_BATCH; a bad value stops the start
 
     def _options(self):
         return {"site_lookup": self.shelter,
-                "duplicate_threshold": int(self.config_value("DUPLICATE_SCORE_THRESHOLD", 3))}
+                "duplicate_threshold": int(self.config_value("DUPLICATE_SCORE_THRESHOLD", 3)),
+                "field_sync": self.field_sync}
 
     # -- partner API ---------------------------------------------------------------------------------------------
     @rpc(scope="registration:write", idempotent=True, contract=api.REGISTER_HOUSEHOLD)
@@ -33,6 +36,10 @@ class RegistrationService(HavenService):
     @rpc(scope="registration:write", idempotent=True, contract=api.REGISTER_HOUSEHOLDS)
     def register_households(self, households):
         return Registration(self.db, **self._options()).register_many(households)
+
+    @rpc(scope="registration:write", idempotent=True, contract=api.SYNC_HOUSEHOLDS)
+    def sync_households(self, items):
+        return Registration(self.db, **self._options()).sync(items)
 
     @rpc(scope="registration:read", contract=api.GET_HOUSEHOLD)
     def get_household(self, household_id):

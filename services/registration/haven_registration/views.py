@@ -4,6 +4,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from haven_contracts.reference import age_on
 from haven_kernel.clock import iso
+from haven_kernel.fieldsync import item_error
 
 from . import domain
 
@@ -30,7 +31,16 @@ def household_event(household, members, today):
         "displacement_date": household.displacement_date.isoformat() if household.displacement_date else None,
         "org": household.org,
         "registered_at": iso(household.registered_at),
+        "collected_at": iso(household.collected_at),  # the enumerator, device and place stay here
     }
+
+
+def provenance(household):
+    """Where a household collected offline in the field came from (``haven_kernel.fieldsync``), or None."""
+    if household.collected_at is None:
+        return None
+    return {"collected_at": iso(household.collected_at), "place": household.collected_place,
+            "enumerator_id": household.enumerator_id, "device_id": household.device_id}
 
 
 def registered(household, duplicates):
@@ -65,8 +75,8 @@ def hidden_duplicate(member_index, member_id):
 def error(exc):
     """A refused household in a bulk reply: the type, message and field map (``errors``, a dict: the same field
     names, ``household.``-prefixed, as ``register_household`` gives for that household; {} for other errors) that
-    the single call would raise."""
-    return {"error": {"type": type(exc).__name__, "message": str(exc), "errors": dict(getattr(exc, "errors", {}))}}
+    the single call would raise (``haven_kernel.fieldsync.item_error``)."""
+    return item_error(exc)
 
 
 def household(household, members, links, today, shown):
@@ -87,6 +97,7 @@ def household(household, members, links, today, shown):
         "version": household.version,
         "registered_at": iso(household.registered_at),
         "updated_at": iso(household.updated_at),
+        "provenance": provenance(household),
         "departure": ({"reason": household.departure_reason, "date": household.departure_date.isoformat()}
                       if household.status == "departed" else None),
         "members": [{

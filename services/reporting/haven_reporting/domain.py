@@ -65,6 +65,9 @@ class HouseholdState:
     size: int = 0
     org: str | None = None
     by_sex_age: dict | None = None
+    # When the household arrived: collected in the field (``collected_at``, household events v3) or else registered
+    # (``registered_at``). Its day counts it among the site's arrivals (``ARRIVALS``), whenever it synced.
+    arrived_at: datetime | None = None
     # Shelter placements, each with the time of the last event about it, so that they too are order tolerant:
     # {"units": {unit_id: {"site", "persons", "on", "at"}}, "waits": {site_id: {"persons", "on", "at"}},
     #  "allocated_at": the time of the latest allocation (a wait older than it has been served)}
@@ -109,6 +112,8 @@ class SiteState:
         """Whether a site event (not just a capacity or services figure) has been received."""
         return self.details_as_of is not None
 
+
+ARRIVALS = ("arrivals", "arrival_individuals")  # counter dimensions keyed by day
 
 STATE_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (HouseholdState, SiteState)}
 
@@ -157,6 +162,17 @@ def _newer(moment, than):
     return than is None or aware(moment) > aware(than)
 
 
+def _moment(value):
+    if value is None or isinstance(value, datetime):
+        return aware(value)
+    return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def arrival_day(moment):
+    """The UTC day a household arrived on, as the ``arrivals`` counters' key (``2026-11-27``)."""
+    return aware(moment).astimezone(timezone.utc).date().isoformat()
+
+
 def _date(value):
     if value is None or isinstance(value, date):
         return value
@@ -187,6 +203,12 @@ def household_cells(state):
         if state.org:
             cells[(site, "registered_households", state.org)] += 1
             cells[(site, "registered_individuals", state.org)] += state.size
+    if state.version and state.site_id and state.arrived_at is not None:
+        # Arrivals by day, whatever the household's status since (an arrival that departed still arrived), at the
+        # site it is at now: registrations per day counted from when a household was collected, not when it synced.
+        day = arrival_day(state.arrived_at)
+        cells[(state.site_id, "arrivals", day)] += 1
+        cells[(state.site_id, "arrival_individuals", day)] += state.size
     shelter = state.shelter or {}
     # People counted in a unit or a queue: the household's size by its latest registration version (shelter keeps
     # the same), or what shelter's event said while registration's has not arrived.
@@ -224,6 +246,7 @@ def household_changed(store, event):
     state.size = data["size"]
     state.org = data["org"]
     state.by_sex_age = data["by_sex_age"]
+    state.arrived_at = _moment(data.get("collected_at") or data["registered_at"])
     store.put_household(state)
     store.add(difference(before, household_cells(state)))
 

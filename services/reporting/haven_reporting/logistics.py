@@ -2,9 +2,11 @@
 others (``handlers.record_logistics``: an event archived before is not applied again), gathered in the transaction's
 :class:`Pending` state and written once, before the commit, a few statements for a whole batch. Order does not
 matter: a warehouse x item keeps the balance of the highest ledger id seen and the pipeline figures of the newest
-event (both compared in SQL too, so concurrent transactions cannot step back); rounds and activities only add up,
-once per event. ``rebuild`` replays logistics' archived events through the same state."""
+event (both compared in SQL too, so concurrent transactions cannot step back); rounds, their days (the day each
+distribution was made) and activities only add up, once per event. ``rebuild`` replays logistics' archived events
+through the same state."""
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import delete, func, or_, select
 
@@ -13,7 +15,8 @@ from haven_kernel import dialect
 from haven_kernel.clock import aware
 from haven_kernel.db import TransactionState
 
-from .logistics_models import LogisticsActivity, LogisticsRound, LogisticsStock, LogisticsWarehouse
+from .logistics_models import (LogisticsActivity, LogisticsDistributionDay, LogisticsRound, LogisticsStock,
+                               LogisticsWarehouse)
 from .models import ArchivedEvent
 
 EVENTS = ("warehouse_opened", "stock_received", "waybill_dispatched", "waybill_received", "stock_adjusted",
@@ -31,6 +34,7 @@ class Pending(TransactionState):
     balances: dict = field(default_factory=dict)   # key -> (ledger_id, on_hand)
     figures: dict = field(default_factory=dict)    # key -> (as_of, {figure: value}, on_hand)
     rounds: dict = field(default_factory=dict)     # round_id -> row with households, persons, quantity to add
+    days: dict = field(default_factory=dict)       # (round_id, distributed_on) -> row with households, quantity
     activities: dict = field(default_factory=dict)  # (org, warehouse_id, activity) -> [movements, quantity]
 
     def before_commit(self, unit):
@@ -65,6 +69,11 @@ class Pending(TransactionState):
                 "persons": LogisticsRound.persons + excluded.persons,
                 "quantity": LogisticsRound.quantity + excluded.quantity})
             session.execute(statement, [self.rounds[key] for key in sorted(self.rounds)])
+        if self.days:
+            statement = dialect.upsert(session, LogisticsDistributionDay, ["round_id", "day"], lambda excluded: {
+                "households": LogisticsDistributionDay.households + excluded.households,
+                "quantity": LogisticsDistributionDay.quantity + excluded.quantity})
+            session.execute(statement, [self.days[key] for key in sorted(self.days)])
         if self.activities:
             statement = dialect.upsert(session, LogisticsActivity, ["org", "warehouse_id", "activity"],
                                        lambda excluded: {"movements": LogisticsActivity.movements + excluded.movements,
@@ -115,6 +124,13 @@ def apply(pending, event):
         row["households"] += 1
         row["persons"] += data["persons"]
         row["quantity"] += data["quantity"]
+        # Counted on the day it was made (for one recorded offline, the day it was collected), not when it synced.
+        made = data["distributed_on"]
+        made = date.fromisoformat(made) if isinstance(made, str) else made
+        day = pending.days.setdefault((str(data["round_id"]), made), {
+            "round_id": str(data["round_id"]), "day": made, "households": 0, "quantity": 0})
+        day["households"] += 1
+        day["quantity"] += data["quantity"]
 
 
 def _figures(pending, key, data, occurred_at, on_hand):
@@ -125,7 +141,7 @@ def _figures(pending, key, data, occurred_at, on_hand):
 
 def rebuild(session, catalogue):
     """Empty the logistics tables and replay logistics' archived events into them, in archive order."""
-    for model in (LogisticsActivity, LogisticsRound, LogisticsStock, LogisticsWarehouse):
+    for model in (LogisticsActivity, LogisticsDistributionDay, LogisticsRound, LogisticsStock, LogisticsWarehouse):
         session.execute(delete(model))
     pending, replayed = Pending(), 0
     query = select(ArchivedEvent.envelope, ArchivedEvent.origin_org).where(ArchivedEvent.source == SOURCE).order_by(

@@ -1,9 +1,9 @@
 """Reporting's projection of logistics' events (its own tables, rebuilt from the archive like the others): the
-warehouses, the newest stock and pipeline figures per warehouse x item, distribution rounds per site, and the
-logistics activities of the 3W. Ids, items, quantities and organisations only."""
-from datetime import datetime
+warehouses, the newest stock and pipeline figures per warehouse x item, distribution rounds per site (and per day
+they were made), and the logistics activities of the 3W. Ids, items, quantities and organisations only."""
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import Base
@@ -50,6 +50,18 @@ class LogisticsRound(Base):
     org: Mapped[str] = mapped_column(String(50))
     households: Mapped[int] = mapped_column(Integer, default=0)
     persons: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LogisticsDistributionDay(Base):
+    """A round's distributions per day they were made (``distributed_on``): a distribution recorded offline and
+    synced later counts on the day it was collected."""
+
+    __tablename__ = "logistics_distribution_days"
+
+    round_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

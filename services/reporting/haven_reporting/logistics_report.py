@@ -1,13 +1,15 @@
 """Logistics in reporting's products: the sitrep's ``logistics`` section (per site, households reached per round
-and items distributed; per warehouse x item, stock on hand, cover and pipeline status), the 3W's logistics rows,
-the ``stock`` HXL table and the dashboard's logistics panel. Households reached per round are small-cell suppressed
-as the sitrep suppresses specific needs."""
+and items distributed, in total and per day the distributions were made, ``by_day``; per warehouse x item, stock
+on hand, cover and pipeline status), the 3W's logistics rows, the ``stock`` HXL table and the dashboard's logistics
+panel. Households reached per round (and per day) are small-cell suppressed as the sitrep suppresses specific
+needs."""
 from sqlalchemy import select
 
 from haven_contracts.disclosure import suppress
 from haven_contracts.logistics import CATEGORY_SECTORS, SECTOR
 
-from .logistics_models import LogisticsActivity, LogisticsRound, LogisticsStock, LogisticsWarehouse
+from .logistics_models import (LogisticsActivity, LogisticsDistributionDay, LogisticsRound, LogisticsStock,
+                               LogisticsWarehouse)
 from .models import SiteProfile
 from .pages import e, n
 
@@ -54,6 +56,12 @@ def stock_rows(session, adm1=None, adm2=None):
 
 def section(session, threshold, adm1=None, adm2=None):
     sites = {row.site_id: row for row in session.execute(select(SiteProfile)).scalars()}
+    days = {}
+    for one in session.execute(select(LogisticsDistributionDay).order_by(LogisticsDistributionDay.round_id,
+                                                                         LogisticsDistributionDay.day)).scalars():
+        days.setdefault(one.round_id, []).append({"day": one.day.isoformat(),
+                                                  "households_reached": suppress(one.households, threshold),
+                                                  "items_distributed": one.quantity})
     rounds = []
     for one in session.execute(select(LogisticsRound).order_by(LogisticsRound.site_id, LogisticsRound.round_id)
                                ).scalars():
@@ -62,7 +70,8 @@ def section(session, threshold, adm1=None, adm2=None):
             continue
         rounds.append({"site_id": one.site_id, "site_name": site.name if site else None, "round_id": one.round_id,
                        "item_code": one.item_code, "org": one.org,
-                       "households_reached": suppress(one.households, threshold), "items_distributed": one.quantity})
+                       "households_reached": suppress(one.households, threshold), "items_distributed": one.quantity,
+                       "by_day": days.get(one.round_id, [])})
     by_site = {}
     for one in rounds:
         entry = by_site.setdefault(one["site_id"], {"site_id": one["site_id"], "site_name": one["site_name"],

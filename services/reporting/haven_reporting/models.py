@@ -69,7 +69,8 @@ class SiteCounter(Base):
     Dimensions: ``population`` (households, individuals), ``sex_age`` (``female/0-4`` ...), ``needs`` (UNHCR group,
     from registration's per-site count, never from a household),
     ``shelter`` (allocated_households, occupants, waitlisted_households, waitlisted_persons), ``registered_households``
-    and ``registered_individuals`` (by organisation, for the 3W). A new producer adds dimensions, not tables.
+    and ``registered_individuals`` (by organisation, for the 3W), ``arrivals`` and ``arrival_individuals`` (by UTC day
+    a household was collected in the field, else registered: ``2026-11-27``). A new producer adds dimensions, not tables.
     """
 
     __tablename__ = "site_counters"
@@ -92,5 +93,6 @@ class HouseholdFact(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     org: Mapped[str | None] = mapped_column(String(50))
     by_sex_age: Mapped[dict | None] = mapped_column(JSON)
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # collected, else registered
     # Shelter's placements of this household (units held, queues waited in), each with its latest event time.
     shelter: Mapped[dict] = mapped_column(JSON, default=dict)

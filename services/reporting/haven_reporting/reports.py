@@ -9,7 +9,7 @@ from haven_kernel.errors import NotFound, ValidationError
 from haven_kernel.validation import one_of, optional_text, parse_uuid
 
 from . import health_sitrep, hxl, logistics_report, protection, repository, views
-from .sitrep import DEFAULT_THRESHOLD, SitrepBuilder
+from .sitrep import DEFAULT_THRESHOLD, SitrepBuilder, arrival_days
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,10 @@ def settings_from_config(config):
 
 
 def _builder(unit, settings, site_id=None):
-    session = unit.session
-    return SitrepBuilder(repository.load_sites(session, site_id), repository.load_cells(session, site_id),
-                         threshold=settings.threshold, targets=settings.targets)
+    session, now = unit.session, utcnow()
+    cells = repository.load_cells(session, site_id, arrivals_since=arrival_days(now.date())[0])
+    return SitrepBuilder(repository.load_sites(session, site_id), cells, threshold=settings.threshold,
+                         targets=settings.targets, now=now)
 
 
 def sitrep(unit, settings, adm1=None, adm2=None):

@@ -10,7 +10,7 @@ are read and written once each (:class:`SqlStore`), not once per event.
 import time
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, or_, select, text
 
 from haven_contracts import catalogue as default_catalogue
 from haven_kernel import dialect
@@ -18,7 +18,7 @@ from haven_kernel.clock import aware, utcnow
 from haven_kernel.db import TransactionState
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
-from .domain import HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
+from .domain import ARRIVALS, HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
 
 CHUNK = 2000
 
@@ -228,9 +228,13 @@ def load_sites(session, site_id=None):
     return {row.site_id: _to_state(SiteState, row) for row in session.execute(query).scalars()}
 
 
-def load_cells(session, site_id=None):
+def load_cells(session, site_id=None, arrivals_since=None):
+    """``{(site, dimension, key): value}`` of the non-zero counters; of the arrivals by day, only those from
+    ``arrivals_since`` (an ISO day) when given, so that a report's cost does not grow with the days gone by."""
     query = select(SiteCounter.site_id, SiteCounter.dimension, SiteCounter.key, SiteCounter.value).where(
         SiteCounter.value != 0)
+    if arrivals_since is not None:
+        query = query.where(or_(SiteCounter.dimension.not_in(ARRIVALS), SiteCounter.key >= arrivals_since))
     if site_id is not None:
         query = query.where(SiteCounter.site_id == site_id)
     return {(row.site_id, row.dimension, row.key): row.value for row in session.execute(query)}

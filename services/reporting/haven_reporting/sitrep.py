@@ -5,12 +5,34 @@ Everything here reads per-site rows (site profiles and counters), never househol
 costs the same at a thousand households as at a hundred thousand.
 """
 from collections import Counter, defaultdict
+from datetime import timedelta
+
 from haven_contracts.disclosure import DEFAULT_THRESHOLD, suppress, suppress_counts
 from haven_contracts.reference import SPECIFIC_NEEDS, empty_sex_age, needs_by_group
 from haven_contracts.standards import DEFAULT_TARGETS, site_standards, standards_summary
 from haven_kernel.clock import aware, iso, utcnow
 
 NEED_GROUPS = tuple(SPECIFIC_NEEDS)
+ARRIVAL_DAYS = 14  # the days of arrivals a report lists (today included); the counters read are those days'
+
+
+def arrival_days(today):
+    """The ISO days (oldest first) whose arrivals a report built ``today`` lists."""
+    return [(today - timedelta(days=n)).isoformat() for n in range(ARRIVAL_DAYS - 1, -1, -1)]
+
+
+def arrivals(households_by_day, individuals_by_day, today):
+    """Arrivals counted by the day each household was collected (else registered): today, the last 7 days (today
+    included) and each of the last ARRIVAL_DAYS days that had any."""
+    days = arrival_days(today)
+    week = set(days[-7:])
+
+    def sum_of(selected):
+        return {"households": sum(households_by_day.get(d, 0) for d in selected),
+                "individuals": sum(individuals_by_day.get(d, 0) for d in selected)}
+    return {"today": sum_of([days[-1]]), "last_7_days": sum_of(week),
+            "by_day": [{"date": d, "households": households_by_day.get(d, 0),
+                        "individuals": individuals_by_day.get(d, 0)} for d in days if households_by_day.get(d)]}
 __all__ = ["DEFAULT_THRESHOLD", "NEED_GROUPS", "SitrepBuilder", "event_reference", "suppress"]
 
 
@@ -32,11 +54,12 @@ class SitrepBuilder:
     """Builds reports from the projections: ``sites`` (``{site_id: SiteState}``) and ``cells``
     (``{(site_id, dimension, key): n}``)."""
 
-    def __init__(self, sites, cells, threshold=DEFAULT_THRESHOLD, targets=None):
+    def __init__(self, sites, cells, threshold=DEFAULT_THRESHOLD, targets=None, now=None):
         self.sites = sites
         self.cells = group_cells(cells)
         self.threshold = threshold
         self.targets = targets or DEFAULT_TARGETS
+        self.today = (now or utcnow()).date()  # arrivals: today's and the days before
 
     # -- sites ---------------------------------------------------------------------------------------------------
     def site_ids(self):
@@ -109,6 +132,7 @@ class SitrepBuilder:
             "standards_met": met,
             "standards_assessed": assessed,
             "last_full_at": iso(state.last_full_at) if state is not None else None,
+            "arrivals": arrivals(cells.get("arrivals", {}), cells.get("arrival_individuals", {}), self.today),
         }
 
     def site_entry(self, site_id):
@@ -128,7 +152,11 @@ class SitrepBuilder:
             "capacity_persons": 0, "units_total": 0, "occupants": 0, "allocated_households": 0,
             "waitlisted_households": 0, "waitlisted_persons": 0,
         }
+        by_day = defaultdict(lambda: {"households": 0, "individuals": 0})
         for entry in entries:
+            for day in entry["arrivals"]["by_day"]:
+                by_day[day["date"]]["households"] += day["households"]
+                by_day[day["date"]]["individuals"] += day["individuals"]
             for key in ("households", "individuals", "occupants", "allocated_households", "waitlisted_households",
                         "waitlisted_persons"):
                 totals[key] += entry[key]
@@ -141,6 +169,10 @@ class SitrepBuilder:
                     totals["by_sex_age"][sex][band] += count
             totals["specific_needs"].update(entry["specific_needs"])
         totals["specific_needs"] = needs_by_group(totals["specific_needs"])
+        totals["arrivals"] = {
+            key: {count: sum(e["arrivals"][key][count] for e in entries) for count in ("households", "individuals")}
+            for key in ("today", "last_7_days")}
+        totals["arrivals"]["by_day"] = [{"date": day, **by_day[day]} for day in sorted(by_day)]
         return totals
 
     def admin_areas(self, figures):
@@ -161,6 +193,7 @@ class SitrepBuilder:
     # -- the reports ---------------------------------------------------------------------------------------------
     def sitrep(self, adm1=None, adm2=None, last_event=None, now=None):
         now = now or utcnow()
+        self.today = now.date()
         figures = [self.figures(site_id) for site_id in self.site_ids()]
         if adm1 is not None:
             figures = [f for f in figures if f["adm1"] == adm1]

@@ -266,11 +266,20 @@ class Logistics(ServiceClient):
         """
         return self._call("get_item", {"code": code}, timeout=timeout)
 
-    def put_item(self, item: dict, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None) -> dict:
-        """Add an item or kit to the catalogue, or change it (by its code). Scope `logistics:write`. Errors:
-        ValidationError.
+    def put_item(
+            self,
+            item: dict,
+            expected_version: Optional[int] = None,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> dict:
+        """Add an item or kit to the catalogue, or change it (by its code). Give `expected_version` (the item's
+        `version` as you read it) so that a change made since by someone else is not overwritten. Scope
+        `logistics:write`. Errors: ValidationError, Conflict.
         """
-        return self._call("put_item", {"item": item}, writes=True, idempotency_key=idempotency_key, timeout=timeout)
+        return self._call("put_item", {"item": item, "expected_version": expected_version},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def create_warehouse(
             self,
@@ -298,14 +307,15 @@ class Logistics(ServiceClient):
     def set_stock_level(
             self,
             level: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Set an item's reorder level and lead time at a warehouse (what its pipeline status is judged by). Scope
-        `logistics:write`. Errors: NotFound.
+        `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("set_stock_level", {"level": level},
+        return self._call("set_stock_level", {"level": level, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def stock_on_hand(
@@ -400,6 +410,7 @@ class Logistics(ServiceClient):
     def dispatch_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -407,13 +418,14 @@ class Logistics(ServiceClient):
         """Dispatch a draft waybill: its stock leaves the sending warehouse (first expiring first out) and is in
         transit. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("dispatch_waybill", {"waybill_id": waybill_id},
+        return self._call("dispatch_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def receive_waybill(
             self,
             waybill_id: str,
             receipt: dict,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -421,24 +433,26 @@ class Logistics(ServiceClient):
         """Receive a dispatched waybill: what arrived enters the receiving warehouse, the rest is booked lost in
         transit. Scope `logistics:write`. Errors: ValidationError, NotFound, Conflict.
         """
-        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt},
+        return self._call("receive_waybill", {"waybill_id": waybill_id, "receipt": receipt, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def cancel_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Cancel a draft waybill. Scope `logistics:write`. Errors: NotFound, Conflict.
         """
-        return self._call("cancel_waybill", {"waybill_id": waybill_id},
+        return self._call("cancel_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def return_waybill(
             self,
             waybill_id: str,
+            expected_version: Optional[int] = None,
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
@@ -446,7 +460,7 @@ class Logistics(ServiceClient):
         """Return a dispatched waybill: its stock goes back to the sending warehouse. Scope `logistics:write`.
         Errors: NotFound, Conflict.
         """
-        return self._call("return_waybill", {"waybill_id": waybill_id},
+        return self._call("return_waybill", {"waybill_id": waybill_id, "expected_version": expected_version},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def create_request(
@@ -493,7 +507,10 @@ class Logistics(ServiceClient):
             timeout: Optional[float] = None
     ) -> dict:
         """Record that a household received the round's item (once per round); the quantity follows the rule and
-        the household's size. Scope `logistics:write`. Errors: NotFound, ServiceUnavailable, Conflict.
+        the household's size. Recorded offline in the field, it may carry its `provenance` (`collected_at` with
+        its time zone, not in the future nor older than the sync window; `place`; `enumerator_id`, `device_id`):
+        `distributed_on` is then the day of `collected_at` unless given. Scope `logistics:write`. Errors:
+        ValidationError, NotFound, ServiceUnavailable, Conflict.
         """
         return self._call("record_distribution", {"distribution": distribution},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
@@ -509,6 +526,21 @@ class Logistics(ServiceClient):
         Errors: ValidationError.
         """
         return self._call("record_distributions", {"distributions": distributions},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def sync_distributions(
+            self,
+            items: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Offline field sync: a device's batch of distributions recorded in the field, each with the key the
+        device chose for it (the form's instance id). Each is recorded as `record_distribution` would, once per
+        key: send the whole batch again after any failure, nothing is recorded nor taken from stock twice. Scope
+        `logistics:write`. Errors: ValidationError.
+        """
+        return self._call("sync_distributions", {"items": items},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def grant_sharing(
@@ -824,8 +856,10 @@ class Registration(ServiceClient):
             timeout: Optional[float] = None
     ) -> dict:
         """Register a household at an open site. Shelter then allocates it the smallest free unit that fits, or
-        queues it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. Scope
-        `registration:write`. Errors: ValidationError, NotFound, Conflict, ServiceUnavailable.
+        queues it (see shelter's `get_allocation`). Give each member's `date_of_birth` or `age_years`. A
+        household collected offline in the field may carry its `provenance` (when, where, enumerator and device
+        ids); `sync_households` takes a device's whole batch. Scope `registration:write`. Errors:
+        ValidationError, NotFound, Conflict, ServiceUnavailable.
         """
         return self._call("register_household", {"household": household},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
@@ -844,6 +878,23 @@ class Registration(ServiceClient):
         ValidationError.
         """
         return self._call("register_households", {"households": households},
+                          writes=True, idempotency_key=idempotency_key, timeout=timeout)
+
+    def sync_households(
+            self,
+            items: list,
+            *,
+            idempotency_key: Optional[str] = None,
+            timeout: Optional[float] = None
+    ) -> list:
+        """Register a batch of households collected offline in the field (an ODK/KoBo form, a registration app),
+        each with the key its device gave it (e.g. the form's instance id: the same every time the device sends
+        it). Each is registered as `register_household` would, or answered from its key, so a device that got no
+        answer sends the whole batch again and nothing is registered twice. Keys are kept per organisation
+        (beyond the idempotency key's 24 hours). Give each household's `provenance.collected_at`: reporting
+        counts it from then. Scope `registration:write`. Errors: ValidationError.
+        """
+        return self._call("sync_households", {"items": items},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def get_household(self, household_id: str, *, timeout: Optional[float] = None) -> dict:

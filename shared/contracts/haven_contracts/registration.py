@@ -7,7 +7,11 @@ each household's codes to every consumer and every broker client bound to ``regi
 carry none. A household's protection codes go to protection alone (``household_protection_needs``, a confidential
 event: published to protection's queue only, never to the topic exchange); reporting gets per-site counts by group
 (``site_needs_counted``), never a per-household flag. The v1 schemas stay in the catalogue so that events already
-on the bus when registration is upgraded are still accepted (consumers drop their ``specific_needs``)."""
+on the bus when registration is upgraded are still accepted (consumers drop their ``specific_needs``).
+
+Household events v3 add ``collected_at``: when a household registered offline in the field (``sync_households``)
+was collected, so that reporting counts it from then, not from when the phone synced. The enumerator, the device
+and the place of collection stay in registration (a point could find a family's shelter). v2 stays accepted."""
 from marshmallow import Schema, ValidationError, fields, validate
 
 from haven_kernel.events import EventType
@@ -27,7 +31,7 @@ class Origin(Schema):
     adm2 = fields.String(allow_none=True, validate=validate.Length(max=100))
 
 
-class HouseholdSummary(Schema):
+class HouseholdSummaryV2(Schema):
     """What every household event carries: ids, site, size, counts by sex and age band, origin admin areas and the
     registering organisation. Never names, birth dates, phone numbers or specific needs (since v2)."""
 
@@ -48,28 +52,61 @@ class HouseholdSummary(Schema):
     registered_at = fields.AwareDateTime(required=True)
 
 
-class HouseholdRegistered(HouseholdSummary):
-    """A household was registered at a site."""
+class HouseholdSummary(HouseholdSummaryV2):
+    """What every household event carries (v3): ids, site, size, counts by sex and age band, origin admin areas, the
+    registering organisation, when it was registered and, for a household registered offline in the field, when it
+    was collected (``collected_at``; null when registered directly). Reporting counts a household from
+    ``collected_at`` when given, else ``registered_at``. Never names, birth dates, phone numbers, specific needs, nor
+    the enumerator, the device or the place of collection."""
+
+    collected_at = fields.AwareDateTime(allow_none=True)
 
 
-class HouseholdUpdated(HouseholdSummary):
-    """A household's composition or details changed; carries the new summary and which parts changed."""
-
+class _Updated(Schema):
     changed = fields.List(fields.String(validate=validate.Length(max=50)), required=True)
 
 
-class HouseholdDeparted(HouseholdSummary):
-    """A household left the response (returned home, moved elsewhere, resettled, deceased, other)."""
-
+class _Departed(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(DEPARTURE_REASONS))
     departure_date = fields.Date(required=True)
 
 
-class HouseholdRelocated(HouseholdSummary):
-    """A household moved from one site to another; ``site_id`` is the new site."""
-
+class _Relocated(Schema):
     from_site_id = fields.UUID(required=True)
     to_site_id = fields.UUID(required=True)
+
+
+class HouseholdRegistered(HouseholdSummary):
+    """A household was registered at a site."""
+
+
+class HouseholdUpdated(_Updated, HouseholdSummary):
+    """A household's composition or details changed; carries the new summary and which parts changed."""
+
+
+class HouseholdDeparted(_Departed, HouseholdSummary):
+    """A household left the response (returned home, moved elsewhere, resettled, deceased, other)."""
+
+
+class HouseholdRelocated(_Relocated, HouseholdSummary):
+    """A household moved from one site to another; ``site_id`` is the new site."""
+
+
+# -- v2 (superseded by v3, which adds ``collected_at``): still accepted from a registration not yet upgraded ---------
+class HouseholdRegisteredV2(HouseholdSummaryV2):
+    """v2, superseded by v3 (adds collected_at): still accepted from a registration not yet upgraded."""
+
+
+class HouseholdUpdatedV2(_Updated, HouseholdSummaryV2):
+    """v2, superseded by v3 (adds collected_at): still accepted from a registration not yet upgraded."""
+
+
+class HouseholdDepartedV2(_Departed, HouseholdSummaryV2):
+    """v2, superseded by v3 (adds collected_at): still accepted from a registration not yet upgraded."""
+
+
+class HouseholdRelocatedV2(_Relocated, HouseholdSummaryV2):
+    """v2, superseded by v3 (adds collected_at): still accepted from a registration not yet upgraded."""
 
 
 # -- v1 (superseded): each household's specific-needs codes with counts, to every consumer ----------------------
@@ -77,19 +114,19 @@ class _WithNeedsV1(Schema):
     specific_needs = fields.Dict(keys=fields.String(validate=validate.Length(max=10)), values=_count, required=True)
 
 
-class HouseholdRegisteredV1(HouseholdRegistered, _WithNeedsV1):
+class HouseholdRegisteredV1(HouseholdRegisteredV2, _WithNeedsV1):
     """v1, superseded by v2 (no specific needs): still accepted from a registration not yet upgraded."""
 
 
-class HouseholdUpdatedV1(HouseholdUpdated, _WithNeedsV1):
+class HouseholdUpdatedV1(HouseholdUpdatedV2, _WithNeedsV1):
     """v1, superseded by v2 (no specific needs): still accepted from a registration not yet upgraded."""
 
 
-class HouseholdDepartedV1(HouseholdDeparted, _WithNeedsV1):
+class HouseholdDepartedV1(HouseholdDepartedV2, _WithNeedsV1):
     """v1, superseded by v2 (no specific needs): still accepted from a registration not yet upgraded."""
 
 
-class HouseholdRelocatedV1(HouseholdRelocated, _WithNeedsV1):
+class HouseholdRelocatedV1(HouseholdRelocatedV2, _WithNeedsV1):
     """v1, superseded by v2 (no specific needs): still accepted from a registration not yet upgraded."""
 
 
@@ -152,10 +189,14 @@ EVENTS = (
     EventType(SOURCE, "household_updated", HouseholdUpdatedV1, version=1, consumers=HOUSEHOLD_CONSUMERS),
     EventType(SOURCE, "household_departed", HouseholdDepartedV1, version=1, consumers=HOUSEHOLD_CONSUMERS),
     EventType(SOURCE, "household_relocated", HouseholdRelocatedV1, version=1, consumers=HOUSEHOLD_CONSUMERS),
-    EventType(SOURCE, "household_registered", HouseholdRegistered, version=2, consumers=HOUSEHOLD_CONSUMERS),
-    EventType(SOURCE, "household_updated", HouseholdUpdated, version=2, consumers=HOUSEHOLD_CONSUMERS),
-    EventType(SOURCE, "household_departed", HouseholdDeparted, version=2, consumers=HOUSEHOLD_CONSUMERS),
-    EventType(SOURCE, "household_relocated", HouseholdRelocated, version=2, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_registered", HouseholdRegisteredV2, version=2, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_updated", HouseholdUpdatedV2, version=2, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_departed", HouseholdDepartedV2, version=2, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_relocated", HouseholdRelocatedV2, version=2, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_registered", HouseholdRegistered, version=3, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_updated", HouseholdUpdated, version=3, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_departed", HouseholdDeparted, version=3, consumers=HOUSEHOLD_CONSUMERS),
+    EventType(SOURCE, "household_relocated", HouseholdRelocated, version=3, consumers=HOUSEHOLD_CONSUMERS),
     EventType(SOURCE, "household_protection_needs", HouseholdProtectionNeeds, consumers=("protection",),
               confidential=True),
     EventType(SOURCE, "site_needs_counted", SiteNeedsCounted, consumers=("reporting",)),

@@ -104,10 +104,28 @@ def test_protection_groups_and_what_leaves_registration():
 def test_household_events_carry_no_specific_needs_from_v2():
     for name in ("household_registered", "household_updated", "household_departed", "household_relocated"):
         latest = catalogue.get("registration", name)
-        assert latest.version == 2 and "specific_needs" not in latest.schema().fields
+        assert latest.version == 3 and "specific_needs" not in latest.schema().fields
+        assert "specific_needs" not in catalogue.get("registration", name, 2).schema().fields
         assert "specific_needs" in catalogue.get("registration", name, 1).schema().fields, "v1 still accepted"
     with pytest.raises(EventContractError, match="specific_needs"):
         catalogue.envelope("registration", "household_registered", summary(specific_needs={"SV": 1}))
+
+
+def test_household_events_v3_carry_when_a_household_was_collected_and_nothing_of_who_or_where():
+    for name in ("household_registered", "household_updated", "household_departed", "household_relocated"):
+        fields_v3 = set(catalogue.get("registration", name, 3).schema().fields)
+        assert fields_v3 - set(catalogue.get("registration", name, 2).schema().fields) == {"collected_at"}
+        assert not fields_v3 & {"enumerator_id", "device_id", "place", "lat", "lon", "provenance"}
+    collected = summary(collected_at="2026-11-27T08:15:00+00:00")
+    assert catalogue.parse(catalogue.envelope("registration", "household_registered", collected)).data == collected
+    assert catalogue.parse(catalogue.envelope("registration", "household_registered",
+                                              summary(collected_at=None))).data["collected_at"] is None
+    with pytest.raises(EventContractError, match="collected_at"):  # its time zone, as registered_at
+        catalogue.envelope("registration", "household_registered", summary(collected_at="2026-11-27T08:15:00"))
+    with pytest.raises(EventContractError, match="enumerator_id"):
+        catalogue.envelope("registration", "household_registered", summary(enumerator_id="ENUM-1"))
+    v2 = catalogue.envelope("registration", "household_registered", summary(), ) | {"schema_version": 2}
+    assert catalogue.parse(v2).schema_version == 2, "v2 still accepted"
 
 
 def test_protection_needs_go_to_protection_alone_and_counts_to_reporting():

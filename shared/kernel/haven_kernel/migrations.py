@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from .db.sharing_tables import INSERT_ONLY
-from .db.tables import KernelBase, WebSessionBase
+from .db.tables import FieldSyncBase, KernelBase, WebSessionBase
 
 
 def alembic_config(package, url):
@@ -239,3 +239,17 @@ def drop_rpc_requests_table(op):
     if "rpc_requests" in sa.inspect(op.get_bind()).get_table_names():
         op.drop_index("ix_rpc_requests_created_at", table_name="rpc_requests")
         op.drop_table("rpc_requests")
+
+
+def create_field_sync_table(op):
+    """Create ``field_sync_keys`` (``haven_kernel.fieldsync``, :class:`.db.tables.FieldSyncKey`) from a revision of a
+    service that takes offline field sync (and pass ``FieldSyncBase.metadata`` to ``run_env``); nothing to do when
+    it exists."""
+    if "field_sync_keys" in sa.inspect(op.get_bind()).get_table_names():
+        return
+    _create_tables(op, FieldSyncBase.metadata)
+
+
+def drop_field_sync_table(op):
+    """The downgrade of :func:`create_field_sync_table`."""
+    _drop_tables(op, FieldSyncBase.metadata)

@@ -93,7 +93,7 @@ def test_bulk_recording_answers_each_item_in_its_place(unit, world):
     assert kinds == ["ok", "ok", "Conflict", "Conflict", "ValidationError"]
     assert "0 available" in results[2]["error"]["message"]
     assert results[0]["distribution_id"] in results[3]["error"]["message"]
-    assert results[4]["error"]["errors"] == {"household_id": ["Must be a uuid string."]}
+    assert results[4]["error"]["errors"] == {"distribution.household_id": ["Must be a uuid string."]}
     with pytest.raises(ValidationError) as error, unit.transaction():
         Distributions(unit).record_many(batch * 201)
     assert list(error.value.errors) == ["distributions"]

@@ -1,4 +1,5 @@
+from haven_kernel.db import FieldSyncBase
 from haven_kernel.migrations import run_env
 from haven_registration.models import Base
 
-run_env(Base.metadata)
+run_env(Base.metadata, FieldSyncBase.metadata)

@@ -1,4 +1,5 @@
-"""Registration's revisions on PostgreSQL go down and up again: the data-sharing revision (0003, after needs_0001)
+"""Registration's revisions on PostgreSQL go down and up again: the field-sync revision (fieldsync_0001) adds and
+removes the provenance columns and the kernel's field_sync_keys table; the data-sharing revision (0003, after needs_0001)
 removes and brings back the kernel's sharing tables, down to nothing and up again, and the access audit stays
 insert-only."""
 import pytest
@@ -16,11 +17,24 @@ def tables(url):
         engine.dispose()
 
 
+def columns(url, table):
+    engine = sa.create_engine(url)
+    try:
+        return {column["name"] for column in sa.inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
 def test_the_revisions_go_down_and_up_again(database_url):
     url = database_url("haven_registration", migrate=False)
     config = alembic_config("haven_registration", url)
     command.upgrade(config, "head")
-    assert {"sharing_agreements", "sharing_log", "access_audit", "households"} <= tables(url)
+    assert {"sharing_agreements", "sharing_log", "access_audit", "households", "field_sync_keys"} <= tables(url)
+    command.downgrade(config, "faults_0001")  # before offline field sync: no keys, no provenance columns
+    assert "field_sync_keys" not in tables(url)
+    assert "collected_at" not in columns(url, "households")
+    command.upgrade(config, "head")
+    assert "collected_at" in columns(url, "households") and "field_sync_keys" in tables(url)
     command.downgrade(config, "needs_0001")
     assert not {"sharing_agreements", "sharing_log", "access_audit"} & tables(url)
     command.upgrade(config, "head")  # a database from before data sharing, brought to it

@@ -29,7 +29,8 @@ def test_registering_publishes_one_event_without_personal_data(registration, rec
     assert set(envelope) == {"event_id", "event_type", "schema_version", "occurred_at", "source", "correlation_id",
                              "data"}
     event = catalogue.parse(envelope)  # validates envelope and data against the catalogue
-    assert event.source == "registration" and event.schema_version == 2
+    assert event.source == "registration" and event.schema_version == 3
+    assert envelope["data"]["collected_at"] is None, "registered directly, not collected offline"
     data = envelope["data"]
     assert data["household_id"] == result["household_id"] and data["size"] == 4 and data["org"] == "IOM"
     assert data["by_sex_age"]["female"]["18-59"] == 1 and data["by_sex_age"]["female"]["0-4"] == 1

@@ -56,6 +56,10 @@ def test_every_method_by_relation(registration, make_household, name):
              visible, hinted_only),
         Call("register_households", lambda rpc: rpc.register_households([make_household(site_a)]), SEARCH,
              visible, hinted_only),
+        Call("sync_households", lambda rpc: rpc.sync_households([{"key": f"phone-1/{name}",
+                                                                   "record": make_household(site_a)}]), SEARCH,
+             lambda r: r[0]["outcome"] == "created" and visible(r),
+             lambda r: r[0]["outcome"] == "created" and hinted_only(r)),
         Call("update_household", lambda rpc: rpc.update_household(household_id, {"phone": "+258 84 999 9999"}),
              CHANGE, lambda r: r == {"household_id": household_id, "version": 2, "status": "active",
                                      "new_possible_duplicates": []}),
@@ -75,8 +79,8 @@ def test_every_method_by_relation(registration, make_household, name):
     audit = _audit(registration)
     if case.audited:
         assert {method for method, record_id, owner in audit if record_id == household_id and owner == "IOM"} == {
-            "get_household", "search_households", "register_household", "register_households", "update_household",
-            "relocate_household", "record_departure"}
+            "get_household", "search_households", "register_household", "register_households", "sync_households",
+            "update_household", "relocate_household", "record_departure"}
     else:
         assert audit == set()
 

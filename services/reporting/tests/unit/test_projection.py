@@ -24,6 +24,10 @@ def cells(store):
     return {key: value for key, value in store.cells.items() if value}
 
 
+def without_arrivals(found):
+    return {key: value for key, value in found.items() if key[1] not in ("arrivals", "arrival_individuals")}
+
+
 def site_cells(store, site_id):
     return {(d, k): v for (s, d, k), v in cells(store).items() if s == site_id}
 
@@ -50,6 +54,8 @@ def test_a_registered_household_is_counted_at_its_site(events):
         ("sex_age", "female/18-59"): 1, ("sex_age", "male/18-59"): 1, ("sex_age", "female/5-17"): 1,
         ("sex_age", "male/0-4"): 1, ("needs", "DS"): 1, ("needs", "SM"): 2,
         ("registered_households", "UNHCR"): 1, ("registered_individuals", "UNHCR"): 4,
+        ("arrivals", household["registered_at"][:10]): 1,
+        ("arrival_individuals", household["registered_at"][:10]): 4,
     }
     assert store.households[household["household_id"]].__dict__.keys().isdisjoint({"specific_needs", "needs"})
     assert store.sites[site["site_id"]].name == "Guara Guara"
@@ -63,8 +69,11 @@ def test_the_latest_household_version_wins_whatever_the_arrival_order(events):
         site_b["site_id"], hid, version=2, from_site_id=site_a["site_id"], to_site_id=site_b["site_id"]))
     departed = events.event("registration", "household_departed", events.household(
         site_b["site_id"], hid, version=3, status="departed", reason="returned_home", departure_date="2026-11-25"))
+    day = registered.data["registered_at"][:10]
     for order in itertools.permutations([registered, relocated, departed]):
-        assert cells(project(order)) == {}, "a departed household counts nowhere"
+        assert without_arrivals(cells(project(order))) == {}, "a departed household counts nowhere"
+        assert cells(project(order)) == {(site_b["site_id"], "arrivals", day): 1,
+                                         (site_b["site_id"], "arrival_individuals", day): 4}, "but it arrived"
     for order in itertools.permutations([registered, relocated]):
         store = project(order)
         assert site_cells(store, site_a["site_id"]) == {}
@@ -225,3 +234,37 @@ def test_the_latest_site_count_of_needs_wins_whatever_the_arrival_order(events):
     for order in itertools.permutations(counts):
         assert site_cells(project(order), site) == {("needs", "DS"): 1}
     assert site_cells(project(counts[:2]), site) == {("needs", "SV"): 2, ("needs", "DS"): 1}
+
+
+# -- arrivals: counted from when a household was collected in the field, not when it synced (issue 16 point 5) ----
+def test_a_household_collected_days_before_it_synced_arrives_on_its_collection_day(events):
+    from datetime import datetime, timedelta, timezone
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+    site = events.site()
+    synced = events.household(site["site_id"], registered_at=now.isoformat(),
+                              collected_at=(now - timedelta(days=3)).isoformat())
+    direct = events.household(site["site_id"], size=2, registered_at=now.isoformat(), collected_at=None)
+    store = project([events.event("shelter", "site_opened", site),
+                     events.event("registration", "household_registered", synced),
+                     events.event("registration", "household_registered", direct)])
+    arrivals = {(d, k): v for (d, k), v in site_cells(store, site["site_id"]).items() if d.startswith("arrival")}
+    assert arrivals == {("arrivals", "2026-11-29"): 1, ("arrival_individuals", "2026-11-29"): 4,
+                        ("arrivals", "2026-12-02"): 1, ("arrival_individuals", "2026-12-02"): 2}
+    report = SitrepBuilder(store.sites, store.cells).sitrep(now=now)
+    assert report["totals"]["arrivals"] == {
+        "today": {"households": 1, "individuals": 2}, "last_7_days": {"households": 2, "individuals": 6},
+        "by_day": [{"date": "2026-11-29", "households": 1, "individuals": 4},
+                   {"date": "2026-12-02", "households": 1, "individuals": 2}]}
+    assert report["sites"][0]["arrivals"]["last_7_days"] == {"households": 2, "individuals": 6}
+    a_week_on = SitrepBuilder(store.sites, store.cells).sitrep(now=now + timedelta(days=6))
+    assert a_week_on["totals"]["arrivals"]["last_7_days"] == {"households": 1, "individuals": 2}, \
+        "the household collected 9 days before is out of the week"
+
+
+def test_a_v2_household_event_arrives_on_its_registration_day(events):
+    site = events.site()
+    household = events.household(site["site_id"])
+    v2 = {key: value for key, value in household.items() if key != "collected_at"}
+    envelope = {**catalogue.envelope("registration", "household_registered", v2), "schema_version": 2}
+    store = project([catalogue.parse(envelope)])
+    assert site_cells(store, site["site_id"])[("arrivals", household["registered_at"][:10])] == 1

@@ -76,7 +76,8 @@ def test_logistics_events_become_the_sitreps_logistics_section(unit, events):
     section = reports.sitrep(unit, SETTINGS)["logistics"]
     assert section["rounds"] == [{"site_id": site_id, "site_name": "Guara Guara", "round_id": round_id,
                                   "item_code": "KIT-SHELTER", "org": "IOM", "households_reached": 6,
-                                  "items_distributed": 6}]
+                                  "items_distributed": 6, "by_day": [{"day": "2026-11-25", "households_reached": 6,
+                                                                      "items_distributed": 6}]}]
     assert section["sites"] == [{"site_id": site_id, "site_name": "Guara Guara", "rounds": 1,
                                  "items_distributed": {"KIT-SHELTER": 6}}]
     stock = {(r["warehouse_code"], r["item_code"]): r for r in section["stock"]}
@@ -85,6 +86,30 @@ def test_logistics_events_become_the_sitreps_logistics_section(unit, events):
     assert (store["on_hand"], store["status"], store["weeks_of_cover"]) == (52, "at_risk", 1.3)
     assert section["sites_at_risk"] == [site_id]
     assert reports.sitrep(unit, SETTINGS, adm2="Beira")["logistics"]["rounds"] == []
+
+
+def test_distributions_count_on_the_day_they_were_made_not_when_they_synced(unit, events):
+    """A field team's phone synced three days of distributions at once (the events all arrive now): the round
+    counts each on the day it was made (``distributed_on``), small days suppressed; delivered again, nothing twice;
+    the rebuild gives back the same days."""
+    site_id, round_id, batch = response(events, households=0)
+    made = {"2026-11-22": 5, "2026-11-23": 2, "2026-11-24": 6}
+    synced = [events.event("logistics", "distribution_recorded", {
+        "distribution_id": str(uuid.uuid4()), "round_id": round_id, "site_id": site_id, "warehouse_id": STORE,
+        "household_id": str(uuid.uuid4()), "item_code": "KIT-SHELTER", "category": "shelter", "quantity": 2,
+        "persons": 4, "distributed_on": day, "org": "IOM",
+        "balances": [balance(STORE, "KIT-SHELTER", 50, 100 + index)]})
+        for index, day in enumerate(day for day, count in made.items() for _ in range(count))]
+    apply(unit, batch + synced)
+    apply(unit, synced[:4])  # the relay sent some again
+    (one,) = reports.sitrep(unit, SETTINGS)["logistics"]["rounds"]
+    assert one["by_day"] == [{"day": "2026-11-22", "households_reached": 5, "items_distributed": 10},
+                             {"day": "2026-11-23", "households_reached": "<5", "items_distributed": 4},
+                             {"day": "2026-11-24", "households_reached": 6, "items_distributed": 12}]
+    assert (one["households_reached"], one["items_distributed"]) == (13, 26)
+    handlers.rebuild(unit)
+    unit.commit()
+    assert reports.sitrep(unit, SETTINGS)["logistics"]["rounds"] == [one]
 
 
 def test_small_rounds_are_suppressed(unit, events):

@@ -92,7 +92,9 @@ def test_a_v1_household_event_is_kept_without_its_needs(unit, events):
     assert apply(unit, batch + [old]) == [True] * (len(batch) + 1)
     stored = unit.session.execute(sa.text("SELECT schema_version, envelope FROM archived_events")).all()
     assert all("specific_needs" not in str(envelope) and '"SV"' not in str(envelope) for _, envelope in stored)
-    assert sorted(version for version, _ in stored)[-1] == 2
+    kept = unit.session.execute(sa.text("SELECT schema_version FROM archived_events WHERE event_id = :id"),
+                                {"id": old.event_id}).scalar_one()
+    assert kept == 2, "a v1 household event is kept as the v2 it then matches"
     report = reports.sitrep(unit, SETTINGS)
     sites = {site["site_id"]: site for site in report["sites"]}
     assert sites[guara]["households"] == 2 and sites[guara]["specific_needs"] == {"PG": "<5"}, \
@@ -127,4 +129,40 @@ def test_migration_needs_0001_scrubs_the_archive_and_the_projections(tmp_path, e
         columns = {c["name"] for c in sa.inspect(connection).get_columns("household_facts")}
         assert "specific_needs" not in columns
         assert connection.execute(sa.text("SELECT count(*) FROM site_profiles WHERE needs_version <> 0")).scalar() == 0
+    engine.dispose()
+
+
+def test_migration_fieldsync_0001_counts_the_households_projected_before_by_their_arrival_day(tmp_path, events):
+    url = f"sqlite:///{tmp_path / 'reporting.db'}"
+    migrations.upgrade("haven_reporting", url, "faults_0001")
+    site = events.site()["site_id"]
+    first = events.household(site)
+    moved = {key: value for key, value in events.household(site, size=2, version=2, registered_at=
+             "2026-11-25T23:30:00+00:00").items() if key != "collected_at"}
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for number, data in enumerate((first, {**moved, "version": 1}, moved)):
+            envelope = {**catalogue.envelope("registration", "household_registered", data), "schema_version": 2}
+            connection.execute(sa.text(
+                "INSERT INTO archived_events (event_id, source, event_type, schema_version, occurred_at, "
+                "received_at, envelope) VALUES (:id, 'registration', 'household_registered', 2, :at, :at, :env)"),
+                {"id": envelope["event_id"], "at": envelope["occurred_at"], "env": json.dumps(envelope)})
+        for data in (first, moved):
+            connection.execute(sa.text("INSERT INTO household_facts (household_id, version, site_id, size, shelter) "
+                                       "VALUES (:id, :version, :site, :size, '{}')"),
+                               {"id": data["household_id"], "version": data["version"], "site": site,
+                                "size": data["size"]})
+    migrations.upgrade("haven_reporting", url)
+    with engine.begin() as connection:
+        counters = connection.execute(sa.text(
+            "SELECT dimension, key, value FROM site_counters ORDER BY dimension, key")).all()
+        assert {tuple(row) for row in counters} == {
+            ("arrival_individuals", "2026-11-25", 2), ("arrival_individuals", first["registered_at"][:10], 4),
+            ("arrivals", "2026-11-25", 1), ("arrivals", first["registered_at"][:10], 1)}
+        assert first["registered_at"][:10] != "2026-11-25"
+        assert connection.execute(sa.text(
+            "SELECT count(*) FROM household_facts WHERE arrived_at IS NOT NULL")).scalar() == 2
+    migrations.command.downgrade(migrations.alembic_config("haven_reporting", url), "faults_0001")
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM site_counters")).scalar() == 0
     engine.dispose()

@@ -106,3 +106,26 @@ class WebSession(WebSessionBase):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the token's expiry or the maximum
 
     __table_args__ = (Index("ix_web_sessions_expires_at", "expires_at"),)
+
+
+class FieldSyncBase(DeclarativeBase):
+    """Apart from :class:`KernelBase`: only services that take offline field sync create this table."""
+
+    metadata = metadata()
+
+
+class FieldSyncKey(FieldSyncBase):
+    """A record synced from the field (``haven_kernel.fieldsync``): the key the device chose for it, per organisation
+    and kind of record, the record's id and a SHA-256 of the record as sent, written in the same savepoint as the
+    record. Kept longer than the RPC inbox (a phone may stay offline for weeks): see ``fieldsync.purge``."""
+
+    __tablename__ = "field_sync_keys"
+
+    org: Mapped[str] = mapped_column(String(50), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50), primary_key=True)  # "household", "distribution"...
+    sync_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_field_sync_keys_synced_at", "synced_at"),)
