@@ -45,14 +45,14 @@ def _setup(logistics, name):
                                      "starts_on": TODAY, "ends_on": TODAY})["round_id"]
         line_id = rpc.stock_on_hand(store, ITEM)["items"][0]["lots"][0]["line_id"]
         make_agreement(rpc, name)
-    households = logistics.households(site_id, 2)
+    households = logistics.households(site_id, 3)
     return {"site": site_id, "central": central, "store": store, "draft": waybills[0], "to_cancel": waybills[1],
             "sent": waybills[2], "to_return": waybills[3], "round": round_id, "line": line_id,
             "households": households}
 
 
 def _one(results):
-    """The one result of a bulk call, its refusal raised as the single call would."""
+    """The one result of a bulk or sync call, its refusal raised as the single call would."""
     error = results[0].get("error")
     if error and error["type"] in ("NotFound", "Forbidden"):
         raise {"NotFound": NotFound, "Forbidden": Forbidden}[error["type"]](error["message"])
@@ -60,7 +60,7 @@ def _one(results):
 
 
 def _calls(w):
-    first, second = w["households"]
+    first, second, third = w["households"]
     return [
         # the catalogue, the caller's own warehouse and requests, and every stock figure: open to every reader
         Call("list_items", lambda rpc: rpc.list_items(), OPEN),
@@ -112,6 +112,9 @@ def _calls(w):
         Call("record_distributions", lambda rpc: _one(rpc.record_distributions([{
             "round_id": w["round"], "household_id": second, "distributed_on": TODAY}])), CHANGE,
              lambda r: "distribution_id" in r),
+        Call("sync_distributions", lambda rpc: _one(rpc.sync_distributions([{"key": "phone-1/0001", "record": {
+            "round_id": w["round"], "household_id": third, "distributed_on": TODAY}}])), CHANGE,
+             lambda r: r["outcome"] == "created"),
     ]
 
 
@@ -131,7 +134,7 @@ def test_every_method_by_relation(logistics, name):
     mine = [states[w[key]] for key in ("draft", "sent", "to_cancel", "to_return")]
     if case.writes:
         assert mine == ["dispatched", "received", "cancelled", "returned"]
-        assert logistics.count(Distribution) == 2 and logistics.count(Ledger) > ledger
+        assert logistics.count(Distribution) == 3 and logistics.count(Ledger) > ledger
     else:
         assert mine == ["draft", "dispatched", "draft", "dispatched"], "a refused change changed nothing"
         assert logistics.count(Distribution) == 0 and logistics.count(Ledger) == ledger
@@ -141,7 +144,7 @@ def test_every_method_by_relation(logistics, name):
             ("record_count", "warehouse"), ("create_waybill", "warehouse"), ("create_round", "warehouse"),
             ("get_waybill", "waybill"), ("get_round", "round"), ("dispatch_waybill", "waybill"),
             ("receive_waybill", "waybill"), ("cancel_waybill", "waybill"), ("return_waybill", "waybill"),
-            ("record_distribution", "round"), ("record_distributions", "round")}
+            ("record_distribution", "round"), ("record_distributions", "round"), ("sync_distributions", "round")}
     else:
         assert audit == set()
 

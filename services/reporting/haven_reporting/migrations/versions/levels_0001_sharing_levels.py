@@ -1,7 +1,7 @@
 """the data-sharing agreements' access level (read or write): the agreements in force stay write
 
 Revision ID: levels_0001
-Revises: faults_0001
+Revises: fieldsync_0001
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from haven_kernel.migrations import add_sharing_levels, drop_sharing_levels
 
 revision = "levels_0001"
-down_revision = "faults_0001"
+down_revision = "fieldsync_0001"
 branch_labels = None
 depends_on = None
 
