@@ -134,7 +134,7 @@ def test_migration_needs_0001_scrubs_the_archive_and_the_projections(tmp_path, e
 
 def test_migration_fieldsync_0001_counts_the_households_projected_before_by_their_arrival_day(tmp_path, events):
     url = f"sqlite:///{tmp_path / 'reporting.db'}"
-    migrations.upgrade("haven_reporting", url, "faults_0001")
+    migrations.upgrade("haven_reporting", url, "logistics_0002")
     site = events.site()["site_id"]
     first = events.household(site)
     moved = {key: value for key, value in events.household(site, size=2, version=2, registered_at=
@@ -162,7 +162,7 @@ def test_migration_fieldsync_0001_counts_the_households_projected_before_by_thei
         assert first["registered_at"][:10] != "2026-11-25"
         assert connection.execute(sa.text(
             "SELECT count(*) FROM household_facts WHERE arrived_at IS NOT NULL")).scalar() == 2
-    migrations.command.downgrade(migrations.alembic_config("haven_reporting", url), "faults_0001")
+    migrations.command.downgrade(migrations.alembic_config("haven_reporting", url), "logistics_0002")
     with engine.begin() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM site_counters")).scalar() == 0
     engine.dispose()
