@@ -5,8 +5,8 @@ reopening) hands over to allocation through its three site-side functions, with 
 
 Sites are reference data every ``shelter:read`` caller reads; only the managing agency (the site's owner in
 ``haven_kernel.sharing``), an organisation it shares with for writing, or a caller with ``shelter:lead`` (audited)
-creates a site for an agency, changes it, closes or reopens it, records its services or changes its units (Forbidden otherwise);
-only the agency itself or the lead hands the site over to another agency."""
+creates a site for an agency, changes it, closes or reopens it, records its services or changes its units
+(Forbidden otherwise); only the agency itself or the lead hands the site over to another agency."""
 import uuid
 
 from haven_kernel.clock import utcnow
