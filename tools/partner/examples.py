@@ -90,7 +90,7 @@ def play(client, wait):
     call("reporting", "export_hxl", table="sites")
     call("reporting", "rebuild")
     # The kernel's sharing methods, the same in every service: played on registration (haven_kernel/examples.json).
-    call("registration", "grant_sharing", partner_org="NRC", note="joint registration at Mandruzi")
+    call("registration", "grant_sharing", partner_org="NRC", note="joint registration at Mandruzi", access="read")
     call("registration", "list_sharing")
     call("registration", "revoke_sharing", partner_org="NRC")
     # A phone's batch collected offline yesterday, the second item a resend of the first (its key): one household.

@@ -11,7 +11,7 @@ from haven_kernel.validation import load, parse_uuid
 from haven_contracts import epiweek
 
 from . import domain, repository, views
-from .access import owned
+from .access import to_change
 from .models import AlertStep
 from .schemas import AlertStepSchema, ManualAlertSchema, PageQuery
 
@@ -41,7 +41,7 @@ def raise_manual(unit, settings, payload):
         week = epiweek.parse(data["week"])
     except ValueError as error:
         raise ValidationError({"alert.week": [str(error)]}) from None
-    facility = owned(unit, repository.facility(unit.session, data["facility_id"]), "facility", data["facility_id"])
+    facility = to_change(unit, repository.facility(unit.session, data["facility_id"]), "facility", data["facility_id"])
     alert = raise_alert(unit, rule_id=MANUAL, level=data["level"], syndrome=data["syndrome"], detail="raised by hand",
                         facility=facility, week=week, now=utcnow(), by=unit.caller.sub)
     return views.alert(alert)
@@ -52,7 +52,7 @@ def step(unit, payload, expected_version=None):
     (1 when raised, one more at each move): Conflict when ``expected_version`` is given and it moved since."""
     expected = versions.expected_version(expected_version, "alert")
     data = load(AlertStepSchema(), payload, field="step")
-    alert = owned(unit, repository.alert(unit.session, data["alert_id"], lock=True), "alert", data["alert_id"])
+    alert = to_change(unit, repository.alert(unit.session, data["alert_id"], lock=True), "alert", data["alert_id"])
     versions.require_version("alert", alert.id, alert.step, expected)
     status = domain.next_status(alert.status, data["action"], data["outcome"])
     now = utcnow()

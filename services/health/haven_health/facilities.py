@@ -8,7 +8,7 @@ from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from . import repository, views
-from .access import owned
+from .access import to_change
 from .models import Facility, FacilityStatus, Site
 from .schemas import FacilityChangesSchema, FacilitySchema, PageQuery
 
@@ -49,7 +49,7 @@ def update(unit, facility_id, changes, site_lookup=None, expected_version=None):
     facility_id = parse_uuid(facility_id, "facility_id")
     expected = versions.expected_version(expected_version, "facility")
     data = load(FacilityChangesSchema(), changes, field="changes")
-    facility = owned(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
+    facility = to_change(unit, repository.facility(unit.session, facility_id, lock=True), "facility", facility_id)
     versions.require_version("facility", facility.id, facility.version, expected)
     _known_sites(unit, data.get("serves_site_ids", []), site_lookup)
     now = utcnow()

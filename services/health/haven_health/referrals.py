@@ -8,7 +8,7 @@ from haven_kernel.errors import Conflict, NotFound
 from haven_kernel.validation import load, parse_uuid
 
 from . import repository, views
-from .access import owned
+from .access import to_change
 from .models import Referral
 from .schemas import ReferralSchema, ReferralStepSchema
 
@@ -17,7 +17,7 @@ NEXT = {"referred": ("accepted", "refused"), "accepted": ("completed",)}
 
 def refer(unit, payload):
     data = load(ReferralSchema(), payload, field="referral")
-    owned(unit, repository.facility(unit.session, data["from_facility_id"]), "facility", data["from_facility_id"])
+    to_change(unit, repository.facility(unit.session, data["from_facility_id"]), "facility", data["from_facility_id"])
     if repository.facility(unit.session, data["to_facility_id"]) is None:
         raise NotFound(f"facility {data['to_facility_id']} not found")
     now = utcnow()
@@ -36,7 +36,7 @@ def move(unit, payload, expected_version=None):
     referral = repository.referral(unit.session, data["referral_id"], lock=True)
     if referral is None:
         raise NotFound(f"referral {data['referral_id']} not found")
-    owned(unit, repository.facility(unit.session, referral.to_facility_id), "referral", referral.id)
+    to_change(unit, repository.facility(unit.session, referral.to_facility_id), "facility", referral.to_facility_id)
     versions.require_version("referral", referral.id, referral.version, expected)
     if data["status"] not in NEXT.get(referral.status, ()):
         raise Conflict(f"a {referral.status} referral cannot become {data['status']}")

@@ -10,7 +10,7 @@ from haven_kernel.validation import load
 from haven_contracts import epiweek
 
 from . import domain, repository, rules, views
-from .access import owned
+from .access import to_change
 from .alerts import raise_alert
 from .models import CaseSignal
 from .schemas import SignalSchema
@@ -25,7 +25,7 @@ def report(unit, settings, payload):
     data = load(SignalSchema(), payload, field="signal")
     if data["syndrome"] not in settings.syndromes:
         raise ValidationError({"signal.syndrome": ["Unknown syndrome."]})
-    facility = owned(unit, repository.facility(unit.session, data["facility_id"]), "facility", data["facility_id"])
+    facility = to_change(unit, repository.facility(unit.session, data["facility_id"]), "facility", data["facility_id"])
     now = utcnow()
     signal = CaseSignal(id=str(uuid.uuid4()), place=domain.place_of(facility.site_id, facility.id), org=facility.org,
                         received_at=now, **data)

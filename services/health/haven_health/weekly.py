@@ -5,13 +5,13 @@ import uuid
 
 from haven_kernel import versions
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import Conflict, NotFound, ValidationError
+from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
 
 from haven_contracts import epiweek
 
 from . import domain, population, repository, rules, views
-from .access import owned
+from . import access
 from .alerts import parse_week, raise_alert
 from .models import ReportVersion, WeeklyReport
 from .schemas import WeeklyReportSchema
@@ -33,8 +33,8 @@ def submit(unit, settings, payload, now=None, populations=None, expected_version
     unknown = domain.unknown_syndromes(data["cases"], settings.syndromes)
     if unknown:
         raise ValidationError({"report.cases": [f"Unknown syndromes: {', '.join(unknown)}."]})
-    facility = owned(unit, repository.facility(unit.session, data["facility_id"], lock=True), "facility",
-                     data["facility_id"])
+    facility = access.to_change(unit, repository.facility(unit.session, data["facility_id"], lock=True), "facility",
+                                data["facility_id"])
     figures = {"consultations": data["consultations"], "cases": data["cases"], "deaths": data["deaths"]}
     late = epiweek.is_late(week, now.date(), settings.deadline_weekday)
     report = repository.report(unit.session, facility.id, str(week), lock=True)
@@ -70,7 +70,7 @@ def submit_many(unit, settings, reports, now=None):
         try:
             with unit.savepoint():
                 results.append(submit(unit, settings, payload, now, populations))
-        except (ValidationError, NotFound, Conflict) as error:
+        except (ValidationError, NotFound, Forbidden, Conflict) as error:
             results.append(views.error(error))
     return results
 
@@ -124,10 +124,8 @@ def assess(unit, settings, facility, week, now, populations=None):
 def get(unit, facility_id, week):
     facility_id = parse_uuid(facility_id, "facility_id")
     week = parse_week(week, "week")
-    report = repository.report(unit.session, facility_id, str(week))
-    if report is None:
-        raise NotFound(f"no report of facility {facility_id} for {week}")
-    owned(unit, report, "report", f"{facility_id} {week}")
+    report = access.report(unit, repository.report(unit.session, facility_id, str(week)),
+                           f"of facility {facility_id} for {week}")
     return dict(views.report(report), versions=[v.version for v in repository.report_versions(unit.session,
                                                                                                    report.id)])
 

@@ -1,18 +1,33 @@
-"""Who may see and change a record, in ONE place (TEAM.md decision 4): every record names the organisation that
-created it (``org``); another organisation's record is NotFound, as if it did not exist. When the kernel's sharing
-API lands, this module is what changes."""
-from haven_kernel.errors import NotFound
+"""Who may see and change logistics' records: ``haven_kernel.sharing`` decides, as in every service. A record
+belongs to the organisation that created it (``org``); it reaches its owner, an organisation the owner shares with
+(``grant_sharing``: ``read`` to see, ``write`` to change too) and a caller with ``logistics:lead`` (each use
+audited).
+
+* Warehouses are reference data every reader sees, with their stock figures, cards and pipeline (aggregates, open):
+  a movement in a warehouse (a receipt, an adjustment, a count, its levels, a waybill or a round from it) changes it,
+  so it needs the warehouse's organisation's write access; Forbidden otherwise.
+* Waybills and rounds: another organisation's is NotFound (to a partner that may only read it, a change is
+  Forbidden). The receiving warehouse's side reads the waybills coming to it and receives them.
+"""
+from haven_kernel.sharing import OWNER, SHARED, Sharing
 
 
-def visible(unit, record, what, key):
-    """``record`` if the caller's organisation owns it; NotFound (naming ``what`` and ``key``) otherwise."""
-    if record is None or record.org != unit.caller.org:
-        raise NotFound(f"{what} {key} does not exist")
-    return record
+def record(unit, row, kind, key, write=False):
+    """``row`` (a waybill, a round) if the caller may read it (``write``: change it); NotFound (naming ``kind`` and
+    ``key``) otherwise, Forbidden for a change a read agreement does not allow."""
+    return Sharing(unit, kind).record(row, key, write)
 
 
-def receiving(unit, waybill, destination):
-    """A waybill may be received (or returned) by its own organisation or by the receiving warehouse's."""
-    if waybill is None or unit.caller.org not in (waybill.org, destination.org if destination else None):
-        raise NotFound(f"waybill {waybill.id if waybill else ''} does not exist".strip())
-    return waybill
+def warehouse_to_change(unit, warehouse):
+    """``warehouse`` if the caller may make a movement in it; Forbidden, naming its organisation, otherwise."""
+    Sharing(unit, "warehouse").require_change(warehouse.org, warehouse.id)
+    return warehouse
+
+
+def waybill(unit, row, destination, key, write=False):
+    """A waybill the caller may read (``write``: receive), as its organisation's or as the receiving warehouse's
+    (or an organisation that one shares with)."""
+    if row is not None and destination is not None \
+            and Sharing(unit, "warehouse").access(destination.org, write) in (OWNER, SHARED):
+        return row
+    return record(unit, row, "waybill", key, write)

@@ -19,7 +19,7 @@ import uuid
 import eventlet
 
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
+from haven_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationError
 from haven_kernel.fieldsync import FieldSync
 from haven_kernel.replica import Replica
 from haven_kernel.validation import load, parse_uuid
@@ -31,7 +31,7 @@ from .pipeline import review_positions
 from .repository import Repository
 from .schemas import DistributionSchema, RoundSchema
 from .stock import Stock
-from .warehouses import owned_warehouse
+from .warehouses import warehouse_to_change
 
 YIELD_EVERY = 10
 _SCHEMA = DistributionSchema()
@@ -41,7 +41,7 @@ def create_round(unit, payload, site_lookup=None):
     data = load(RoundSchema(), payload, field="round")
     if Replica(Site, unit, fallback=site_lookup).get(data["site_id"]) is None:
         raise ValidationError({"round.site_id": [f"Unknown site {data['site_id']}."]})
-    warehouse = owned_warehouse(unit, data["warehouse_id"], "round.warehouse_id")
+    warehouse = warehouse_to_change(unit, data["warehouse_id"], "round.warehouse_id")
     if warehouse.site_id != data["site_id"]:
         raise ValidationError({"round.warehouse_id": ["Must be the store of the round's site."]})
     item = known_item(Repository(unit.session), data["item_code"], "round.item_code")
@@ -59,7 +59,7 @@ def create_round(unit, payload, site_lookup=None):
 
 def get_round(unit, round_id):
     round_id = parse_uuid(round_id, "round_id")
-    one = access.visible(unit, unit.session.get(Round, round_id), "round", round_id)
+    one = access.record(unit, unit.session.get(Round, round_id), "round", round_id)
     households, quantity = Repository(unit.session).round_summary(one.id)
     return views.round(one, households, quantity)
 
@@ -101,7 +101,7 @@ class Distributions:
             try:
                 prepared.append(self._prepare(payload, "distribution"))  # the single call's field names
                 positions.append(index)
-            except (ValidationError, NotFound, Conflict, ServiceUnavailable) as exc:
+            except (ValidationError, NotFound, Forbidden, Conflict, ServiceUnavailable) as exc:
                 results[index] = views.error(exc)
         for index, outcome in zip(positions, self._write(prepared)):
             results[index] = views.error(outcome) if isinstance(outcome, Exception) else outcome
@@ -126,8 +126,8 @@ class Distributions:
 
     def _round(self, round_id):
         if round_id not in self.rounds:
-            self.rounds[round_id] = access.visible(self.unit, self.unit.session.get(Round, round_id), "round",
-                                                   round_id)
+            self.rounds[round_id] = access.record(self.unit, self.unit.session.get(Round, round_id), "round",
+                                                  round_id, write=True)
         return self.rounds[round_id]
 
     def _write(self, prepared):

@@ -13,7 +13,7 @@ from .models import Adjustment, Receipt
 from .repository import Repository
 from .schemas import AdjustmentSchema, CountSchema, ReceiptSchema
 from .stock import Stock
-from .warehouses import owned_warehouse
+from .warehouses import warehouse_to_change
 
 OUT_REASONS = ("lost", "damaged", "expired", "distributed_without_record")
 CONDITION_OF = {"damaged": "damaged", "expired": "expired"}  # these move stock to a line of that condition
@@ -36,7 +36,7 @@ def known_items(repository, lines, field):
 
 def receive_stock(unit, payload):
     data = load(ReceiptSchema(), payload, field="receipt")
-    warehouse = owned_warehouse(unit, data["warehouse_id"], "receipt.warehouse_id")
+    warehouse = warehouse_to_change(unit, data["warehouse_id"], "receipt.warehouse_id")
     repository = Repository(unit.session)
     items = {}
     for index, line in enumerate(data["lines"]):  # a donor may send two lots of one item: lines may repeat items
@@ -61,7 +61,7 @@ def receive_stock(unit, payload):
 
 def adjust_stock(unit, payload):
     data = load(AdjustmentSchema(), payload, field="adjustment")
-    warehouse = owned_warehouse(unit, data["warehouse_id"], "adjustment.warehouse_id")
+    warehouse = warehouse_to_change(unit, data["warehouse_id"], "adjustment.warehouse_id")
     repository = Repository(unit.session)
     if repository.item(data["item_code"]) is None:
         raise ValidationError({"adjustment.item_code": [f"Unknown item {data['item_code']}."]})
@@ -117,7 +117,7 @@ def lost_in_transit(unit, stock, position, line, quantity, waybill_id):
 def record_count(unit, payload, today=None):
     """A physical count of lots: each difference from the books becomes a count-correction adjustment."""
     data = load(CountSchema(), payload, field="count")
-    warehouse = owned_warehouse(unit, data["warehouse_id"], "count.warehouse_id")
+    warehouse = warehouse_to_change(unit, data["warehouse_id"], "count.warehouse_id")
     repository = Repository(unit.session)
     lines, errors = [], {}
     for index, counted in enumerate(data["lines"]):

@@ -30,10 +30,10 @@ def create_warehouse(unit, payload, site_lookup=None):
     return views.warehouse(warehouse)
 
 
-def owned_warehouse(unit, warehouse_id, field="warehouse_id"):
-    """A warehouse the caller's organisation manages (NotFound otherwise)."""
-    warehouse_id = parse_uuid(warehouse_id, field)
-    return access.visible(unit, Repository(unit.session).warehouse(warehouse_id), "warehouse", warehouse_id)
+def warehouse_to_change(unit, warehouse_id, field="warehouse_id"):
+    """A warehouse the caller may make a movement in (``access``): NotFound if there is none, Forbidden if it may
+    not."""
+    return access.warehouse_to_change(unit, any_warehouse(unit, warehouse_id, field))
 
 
 def any_warehouse(unit, warehouse_id, field="warehouse_id"):
@@ -60,7 +60,7 @@ def set_stock_level(unit, payload, expected_version=None):
     ``expected_version``: the position's ``version`` as read (1 while it has the defaults)."""
     expected = versions.expected_version(expected_version, "stock level")
     data = load(StockLevelSchema(), payload, field="level")
-    warehouse = owned_warehouse(unit, data["warehouse_id"], "level.warehouse_id")
+    warehouse = warehouse_to_change(unit, data["warehouse_id"], "level.warehouse_id")
     repository = Repository(unit.session)
     known_item(repository, data["item_code"], "level.item_code")
     position = repository.lock_positions({(warehouse.id, data["item_code"])}, create=True)[

@@ -16,12 +16,12 @@ from .movements import known_items, lost_in_transit
 from .repository import Repository
 from .schemas import RequestSchema, WaybillReceiptSchema, WaybillSchema
 from .stock import Stock
-from .warehouses import any_warehouse, owned_warehouse
+from .warehouses import any_warehouse, warehouse_to_change
 
 
 def create_waybill(unit, payload):
     data = load(WaybillSchema(), payload, field="waybill")
-    origin = owned_warehouse(unit, data["from_warehouse_id"], "waybill.from_warehouse_id")
+    origin = warehouse_to_change(unit, data["from_warehouse_id"], "waybill.from_warehouse_id")
     destination = any_warehouse(unit, data["to_warehouse_id"], "waybill.to_warehouse_id")
     if origin.id == destination.id:
         raise ValidationError({"waybill.to_warehouse_id": ["Must differ from from_warehouse_id."]})
@@ -64,7 +64,7 @@ def _refuse(waybill, doing):
 
 def dispatch_waybill(unit, waybill_id, today=None, expected_version=None):
     waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     _current(waybill, expected)
     if waybill.state != "draft":
         _refuse(waybill, "dispatch")
@@ -90,7 +90,7 @@ def dispatch_waybill(unit, waybill_id, today=None, expected_version=None):
 def receive_waybill(unit, waybill_id, payload, expected_version=None):
     waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
     destination = Repository(unit.session).warehouse(waybill.to_warehouse_id) if waybill else None
-    access.receiving(unit, waybill, destination)
+    access.waybill(unit, waybill, destination, waybill_id, write=True)
     _current(waybill, expected)
     data = load(WaybillReceiptSchema(), payload, field="receipt")
     if waybill.state != "dispatched":
@@ -150,7 +150,7 @@ def _received(waybill, lines):
 
 def cancel_waybill(unit, waybill_id, expected_version=None):
     waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     _current(waybill, expected)
     if waybill.state != "draft":
         _refuse(waybill, "cancel")
@@ -162,7 +162,7 @@ def cancel_waybill(unit, waybill_id, expected_version=None):
 def return_waybill(unit, waybill_id, expected_version=None):
     """A dispatched waybill that came back: its lots go back into the warehouse they left."""
     waybill_id, waybill, expected = _locked(unit, waybill_id, expected_version)
-    access.visible(unit, waybill, "waybill", waybill_id)
+    access.record(unit, waybill, "waybill", waybill_id, write=True)
     _current(waybill, expected)
     if waybill.state != "dispatched":
         _refuse(waybill, "return")
@@ -186,7 +186,7 @@ def get_waybill(unit, waybill_id):
     waybill_id = parse_uuid(waybill_id, "waybill_id")
     waybill = Repository(unit.session).waybill(waybill_id)
     destination = Repository(unit.session).warehouse(waybill.to_warehouse_id) if waybill else None
-    return views.waybill(access.receiving(unit, waybill, destination))
+    return views.waybill(access.waybill(unit, waybill, destination, waybill_id))
 
 
 def _event(waybill):

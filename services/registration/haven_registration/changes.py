@@ -1,7 +1,8 @@
 """Changing a registered household: its details and members (``update_household``), its departure
 (``record_departure``) and its move to another site (``relocate_household``). Each locks the household, checks that
-the caller may change it (``haven_kernel.sharing``: else NotFound), checks the change, writes it with a new version
-and emits one event, committed together by the entrypoint. Each replies with an acknowledgement, not the record."""
+the caller may change it (``haven_kernel.sharing``: else NotFound, or Forbidden to a partner it is shared with for
+reading only), checks the change, writes it with a new version and emits one event, committed together by the
+entrypoint. Each replies with an acknowledgement, not the record."""
 from haven_kernel.clock import aware, utcnow
 from haven_kernel.errors import Conflict, NotFound, ValidationError
 from haven_kernel.validation import load, parse_uuid
@@ -97,7 +98,7 @@ class Changes(UseCase):
         household = self.repository.household_for_update(household_id)
         if household is None:
             raise NotFound(f"household {household_id} does not exist")
-        self.sharing.require(household.org, household_id)
+        self.sharing.require(household.org, household_id, write=True)  # a read agreement: Forbidden
         domain.require_version(household, expected)
         return household
 

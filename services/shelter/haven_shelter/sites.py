@@ -4,9 +4,9 @@ both together. A change that may move the waitlist or fill a site (units added o
 reopening) hands over to allocation through its three site-side functions, with the site locked.
 
 Sites are reference data every ``shelter:read`` caller reads; only the managing agency (the site's owner in
-``haven_kernel.sharing``), an organisation it shares with, or a caller with ``shelter:lead`` (audited) creates a site
-for an agency, changes it, closes or reopens it, records its services or changes its units (Forbidden otherwise);
-only the agency itself or the lead hands the site over to another agency."""
+``haven_kernel.sharing``), an organisation it shares with for writing, or a caller with ``shelter:lead`` (audited)
+creates a site for an agency, changes it, closes or reopens it, records its services or changes its units
+(Forbidden otherwise); only the agency itself or the lead hands the site over to another agency."""
 import uuid
 
 from haven_kernel.clock import utcnow
@@ -37,9 +37,9 @@ class SiteRegistry:
     def create(self, payload):
         data = load(SiteSchema(), payload, field="site")
         site_id = str(uuid.uuid4())
-        if not self.sharing.allows(data["managing_agency"], site_id):
+        if not self.sharing.allows(data["managing_agency"], site_id, write=True):
             raise Forbidden(f"a site managed by {data['managing_agency']} is created by that agency, an organisation "
-                            "it shares with, or a caller with 'shelter:lead'")
+                            "it shares with for writing, or a caller with 'shelter:lead'")
         now = utcnow()
         site = Site(id=site_id, status="open", full=False, queue_counter=0, unit_counter=0,
                     created_at=now, updated_at=now, **data)

@@ -217,16 +217,18 @@ class Health(ServiceClient):
             self,
             partner_org: str,
             note: Optional[str] = None,
+            access: Optional[str] = 'read',
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Share all the caller's organisation's records in this service with another organisation, until revoked:
-        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
-        over). Granting again changes nothing; every grant is logged. Scope `health:write`. Errors:
-        ValidationError.
+        with `access` read (the default) it then reads them (a change is Forbidden); with write it reads and
+        changes them as the owner does (sites: manages them with the agency, never takes them over). Granting
+        again at the same level changes nothing; at the other level it changes the agreement's level. Every
+        grant is logged. Scope `health:write`. Errors: ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note, "access": access},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_sharing(
@@ -545,16 +547,18 @@ class Logistics(ServiceClient):
             self,
             partner_org: str,
             note: Optional[str] = None,
+            access: Optional[str] = 'read',
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Share all the caller's organisation's records in this service with another organisation, until revoked:
-        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
-        over). Granting again changes nothing; every grant is logged. Scope `logistics:write`. Errors:
-        ValidationError.
+        with `access` read (the default) it then reads them (a change is Forbidden); with write it reads and
+        changes them as the owner does (sites: manages them with the agency, never takes them over). Granting
+        again at the same level changes nothing; at the other level it changes the agreement's level. Every
+        grant is logged. Scope `logistics:write`. Errors: ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note, "access": access},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_sharing(
@@ -967,16 +971,18 @@ class Registration(ServiceClient):
             self,
             partner_org: str,
             note: Optional[str] = None,
+            access: Optional[str] = 'read',
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Share all the caller's organisation's records in this service with another organisation, until revoked:
-        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
-        over). Granting again changes nothing; every grant is logged. Scope `registration:write`. Errors:
-        ValidationError.
+        with `access` read (the default) it then reads them (a change is Forbidden); with write it reads and
+        changes them as the owner does (sites: manages them with the agency, never takes them over). Granting
+        again at the same level changes nothing; at the other level it changes the agreement's level. Every
+        grant is logged. Scope `registration:write`. Errors: ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note, "access": access},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_sharing(
@@ -1045,16 +1051,18 @@ class Reporting(ServiceClient):
             self,
             partner_org: str,
             note: Optional[str] = None,
+            access: Optional[str] = 'read',
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Share all the caller's organisation's records in this service with another organisation, until revoked:
-        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
-        over). Granting again changes nothing; every grant is logged. Scope `reporting:write`. Errors:
-        ValidationError.
+        with `access` read (the default) it then reads them (a change is Forbidden); with write it reads and
+        changes them as the owner does (sites: manages them with the agency, never takes them over). Granting
+        again at the same level changes nothing; at the other level it changes the agreement's level. Every
+        grant is logged. Scope `reporting:write`. Errors: ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note, "access": access},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_sharing(
@@ -1235,16 +1243,18 @@ class Shelter(ServiceClient):
             self,
             partner_org: str,
             note: Optional[str] = None,
+            access: Optional[str] = 'read',
             *,
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> dict:
         """Share all the caller's organisation's records in this service with another organisation, until revoked:
-        it then reads and changes them as the owner does (sites: manages them with the agency, never takes them
-        over). Granting again changes nothing; every grant is logged. Scope `shelter:write`. Errors:
-        ValidationError.
+        with `access` read (the default) it then reads them (a change is Forbidden); with write it reads and
+        changes them as the owner does (sites: manages them with the agency, never takes them over). Granting
+        again at the same level changes nothing; at the other level it changes the agreement's level. Every
+        grant is logged. Scope `shelter:write`. Errors: ValidationError.
         """
-        return self._call("grant_sharing", {"partner_org": partner_org, "note": note},
+        return self._call("grant_sharing", {"partner_org": partner_org, "note": note, "access": access},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)
 
     def revoke_sharing(

@@ -49,7 +49,7 @@ from sqlalchemy import delete, select
 from . import dialect
 from .clock import utcnow
 from .db.tables import FieldSyncKey
-from .errors import Conflict, NotFound, ServiceUnavailable, ValidationError
+from .errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationError
 from .validation import UUIDString
 
 CLOCK_SKEW = timedelta(minutes=10)      # a phone's clock may run this much fast
@@ -58,7 +58,7 @@ DEFAULT_MAX_BATCH = 500
 MAX_KEY_LENGTH = 200
 IDENTIFIER = r"\A[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}\Z"
 OUTCOMES = ("created", "already_synced", "conflict", "invalid", "unavailable")
-REFUSALS = (ValidationError, NotFound, Conflict)
+REFUSALS = (ValidationError, NotFound, Forbidden, Conflict)  # Forbidden: a record shared for reading only
 _FUTURE = f"Must not be in the future (a clock up to {int(CLOCK_SKEW.total_seconds() // 60)} minutes fast is allowed)."
 
 

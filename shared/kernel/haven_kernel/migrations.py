@@ -111,6 +111,32 @@ def drop_sharing_tables(op):
             op.drop_table(name)
 
 
+_LEVEL_COLUMNS = (("sharing_agreements", "access", "write"), ("sharing_log", "access", None))
+
+
+def add_sharing_levels(op):
+    """Bring the data-sharing tables of a database made before agreements had an access level to them: the
+    ``access`` column of ``sharing_agreements`` (the agreements in force stay ``write``: they let the partner change
+    the records) and of ``sharing_log``. Finds nothing to do on a database created since. Each service offering
+    the agreements calls it from a revision of its own (after its sharing revision)."""
+    inspector = sa.inspect(op.get_bind())
+    existing = set(inspector.get_table_names())
+    for table, column, default in _LEVEL_COLUMNS:
+        if table in existing and column not in {c["name"] for c in inspector.get_columns(table)}:
+            op.add_column(table, sa.Column(column, sa.String(10), nullable=default is None,
+                                           server_default=default))
+
+
+def drop_sharing_levels(op):
+    """The downgrade of :func:`add_sharing_levels`."""
+    inspector = sa.inspect(op.get_bind())
+    existing = set(inspector.get_table_names())
+    for table, column, _ in _LEVEL_COLUMNS:
+        if table in existing and column in {c["name"] for c in inspector.get_columns(table)}:
+            with op.batch_alter_table(table) as batch:
+                batch.drop_column(column)
+
+
 def _insert_only_triggers(op):
     """On PostgreSQL, a trigger on each insert-only kernel table that refuses UPDATE and DELETE (idempotent)."""
     if op.get_bind().dialect.name != "postgresql":

@@ -142,8 +142,8 @@ def _add_sharing_methods(cls):
         if attr in cls.__dict__:
             raise TypeError(f"{cls.__name__}.{attr}: the name belongs to the kernel's data-sharing agreements")
 
-    def grant_sharing(self, partner_org, note=None):
-        return Agreements(self.db).grant(partner_org, note)
+    def grant_sharing(self, partner_org, note=None, access="read"):
+        return Agreements(self.db).grant(partner_org, note, access)
 
     def revoke_sharing(self, partner_org):
         return Agreements(self.db).revoke(partner_org)

@@ -6,7 +6,8 @@
   - its owner;
   - an organisation the owner **shares** with: an agreement recorded in the service (``grant_sharing``,
     ``revoke_sharing``, ``list_sharing``, on every ``HavenService``), granted by the owner, revocable, every grant
-    and revoke written to the insert-only ``sharing_log``;
+    and revoke written to the insert-only ``sharing_log``. Its access level is ``read`` (the partner sees the
+    records; a change is Forbidden) or ``write`` (it sees and changes them as the owner does);
   - a caller holding the service's **lead-agency scope** ``<service>:lead``: every record of another organisation it
     reaches that way is written to the insert-only ``access_audit`` (who, which scope, which method, which record,
     whose, the correlation id), in the call's transaction.
@@ -17,7 +18,9 @@
 The pure decision is :func:`decide`; a use case works through :class:`Sharing`::
 
     sharing = Sharing(self.db, "household")
-    sharing.require(household.org, household.id)          # NotFound unless the caller may; a lead's use audited
+    sharing.require(household.org, household.id)          # NotFound unless the caller may read; a lead's use audited
+    sharing.require(household.org, household.id, write=True)  # a change: also Forbidden to a read-only partner
+    household = sharing.record(session.get(Household, key), key)  # None or not the caller's to see: NotFound
     sharing.require_change(site.managing_agency, site.id) # reference data all readers see: Forbidden to change
     query = query.where(sharing.visible(Household.org))   # a search: only what the caller may see
     sharing.reached((h.org, h.id) for h in page)          # audits the lead's use of what the search returned
@@ -33,6 +36,8 @@ from .errors import Forbidden, NotFound, ValidationError
 from .validation import optional_text
 
 OWNER, SHARED, LEAD = "owner", "shared", "lead"
+READ, WRITE = "read", "write"  # an agreement's access level
+LEVELS = (READ, WRITE)
 MAX_ORG = 50
 
 
@@ -40,15 +45,16 @@ def lead_scope(service):
     return f"{service}:lead"
 
 
-def decide(org, scopes, owner, sharers, service):
-    """How a caller of ``org`` holding ``scopes`` reaches a record ``owner`` owns in ``service``: :data:`OWNER`,
-    :data:`SHARED` (``owner`` is among ``sharers``, the organisations that share with the caller's), :data:`LEAD`
-    (the caller holds ``<service>:lead``; ``admin`` does not count) or None (it may not)."""
+def decide(org, scopes, owner, sharers, service, write=False):
+    """How a caller of ``org`` holding ``scopes`` reaches a record ``owner`` owns in ``service`` to read it (``write``:
+    to change it): :data:`OWNER`, :data:`SHARED` (``sharers`` maps each organisation that shares with the caller's to
+    its agreement's level, :data:`READ` or :data:`WRITE`; a change needs :data:`WRITE`), :data:`LEAD` (the caller
+    holds ``<service>:lead``; ``admin`` does not count) or None (it may not)."""
     if not org or not owner:
         return None
     if owner == org:
         return OWNER
-    if owner in sharers:
+    if sharers.get(owner) == WRITE or (owner in sharers and not write):
         return SHARED
     if lead_scope(service) in scopes:
         return LEAD
@@ -74,44 +80,62 @@ class Sharing:
 
     @property
     def sharers(self):
-        """The organisations that share their records with the caller's (read once)."""
+        """``{organisation: level}`` of the organisations that share their records with the caller's (read once)."""
         if self._sharers is None:
-            self._sharers = frozenset(self.unit.session.execute(
-                select(SharingAgreement.owner_org).where(SharingAgreement.partner_org == self.org)).scalars()) \
-                if self.org else frozenset()
+            self._sharers = dict(self.unit.session.execute(
+                select(SharingAgreement.owner_org, SharingAgreement.access).where(
+                    SharingAgreement.partner_org == self.org)).all()) if self.org else {}
         return self._sharers
 
-    def access(self, owner):
-        """:func:`decide` for a record of ``owner``, without auditing."""
+    def access(self, owner, write=False):
+        """:func:`decide` for a record of ``owner`` (``write``: to change it), without auditing."""
         if owner == self.org and owner:
             return OWNER
-        return decide(self.org, self.scopes, owner, self.sharers, self.service)
+        return decide(self.org, self.scopes, owner, self.sharers, self.service, write)
 
-    def allows(self, owner, record_id):
-        """Whether the caller may see and change the record; a reach through the lead scope is audited."""
-        access = self.access(owner)
+    def allows(self, owner, record_id, write=False):
+        """Whether the caller may see the record (``write``: and change it); a reach through the lead scope is
+        audited."""
+        access = self.access(owner, write)
         if access == LEAD:
             self._audit(owner, record_id)
         return access is not None
 
-    def require(self, owner, record_id):
-        """Raise NotFound (as for a record that does not exist) unless the caller may reach the record."""
-        if not self.allows(owner, record_id):
-            raise NotFound(f"{self.kind} {record_id} does not exist")
+    def require(self, owner, record_id, write=False):
+        """Raise NotFound (as for a record that does not exist) unless the caller may read the record; with
+        ``write``, also Forbidden to an organisation the owner shares with for reading only."""
+        if self.allows(owner, record_id, write):
+            return
+        if write and self.access(owner) is not None:
+            raise Forbidden(f"{owner} shares its {self.kind} records with {self.org} for reading only: a change needs "
+                            f"a write agreement (grant_sharing with access 'write') or {lead_scope(self.service)!r}")
+        raise NotFound(f"{self.kind} {record_id} does not exist")
+
+    def record(self, row, key=None, write=False):
+        """``row`` (a record with its ``id`` and owner ``org``, or None) if the caller may read it (``write``: change
+        it). NotFound naming ``key`` (default: its id) for None or a record the caller may not see, as if it did not
+        exist; Forbidden for a change a read agreement does not allow. A lead's reach is audited."""
+        key = row.id if key is None and row is not None else key
+        if row is None or self.access(row.org) is None:
+            raise NotFound(f"{self.kind} {key} does not exist")
+        self.require(row.org, row.id, write)
+        return row
 
     def require_change(self, owner, record_id):
         """For a record every reader may see (reference data, such as a site): raise Forbidden, naming the owner,
-        unless the caller may change it."""
-        if not self.allows(owner, record_id):
+        unless the caller may change it (its owner, a write agreement, the lead scope)."""
+        if not self.allows(owner, record_id, write=True):
             raise Forbidden(f"{self.kind} {record_id} is managed by {owner}: only {owner}, an organisation it shares "
-                            f"with, or a caller with {lead_scope(self.service)!r} may change it")
+                            f"with for writing, or a caller with {lead_scope(self.service)!r} may change it")
 
-    def visible(self, owner_column):
-        """A clause keeping the rows the caller may see (``owner_column``: the owner's column): all for the lead
-        scope (then audit what is returned with :meth:`reached`)."""
+    def visible(self, owner_column, write=False):
+        """A clause keeping the rows the caller may see (``write``: change; ``owner_column``: the owner's column):
+        all for the lead scope (then audit what is returned with :meth:`reached`)."""
         if self.lead:
             return true()
         shared = select(SharingAgreement.owner_org).where(SharingAgreement.partner_org == self.org)
+        if write:
+            shared = shared.where(SharingAgreement.access == WRITE)
         return or_(owner_column == self.org, owner_column.in_(shared))
 
     def reached(self, records):
@@ -139,18 +163,24 @@ class Agreements:
         self.org = caller.org if caller else None
         self.sub = caller.sub if caller else ""
 
-    def grant(self, partner_org, note=None):
-        """Share the caller's organisation's records with ``partner_org``. Granting again changes nothing."""
+    def grant(self, partner_org, note=None, access=READ):
+        """Share the caller's organisation's records with ``partner_org`` at ``access`` level: :data:`READ` (it sees
+        them) or :data:`WRITE` (it sees and changes them). Granting again at the same level changes nothing; at the
+        other level it changes the agreement's level (logged as a grant)."""
         partner_org = self._partner(partner_org)
         note = optional_text("note", note, 500)
+        if access not in LEVELS:
+            raise ValidationError({"access": [f"Must be one of: {', '.join(LEVELS)}."]})
         session = self.unit.session
         agreement = session.get(SharingAgreement, (self.org, partner_org))
-        if agreement is None:
+        if agreement is None or agreement.access != access:
             now = utcnow()
-            agreement = SharingAgreement(owner_org=self.org, partner_org=partner_org, granted_at=now,
-                                         granted_by=self.sub, note=note)
-            session.add(agreement)
-            self._log("granted", partner_org, note, now)
+            if agreement is None:
+                agreement = SharingAgreement(owner_org=self.org, partner_org=partner_org)
+                session.add(agreement)
+            agreement.access, agreement.granted_at, agreement.granted_by = access, now, self.sub
+            agreement.note = note if note is not None else agreement.note
+            self._log("granted", partner_org, note, now, access)
             session.flush()
         return _agreement_view(agreement)
 
@@ -178,7 +208,7 @@ class Agreements:
         return {"org": self.org, "granted": [_agreement_view(a) for a in granted],
                 "received": [_agreement_view(a) for a in received],
                 "log": [{"at": iso(e.at), "action": e.action, "owner_org": e.owner_org, "partner_org": e.partner_org,
-                         "by": e.by_sub} for e in log]}
+                         "access": e.access, "by": e.by_sub} for e in log]}
 
     def _partner(self, partner_org):
         partner_org = optional_text("partner_org", partner_org, MAX_ORG)
@@ -190,12 +220,13 @@ class Agreements:
             raise ValidationError({"partner_org": ["The caller has no organisation."]})
         return partner_org
 
-    def _log(self, action, partner_org, note, at):
+    def _log(self, action, partner_org, note, at, access=None):
         self.unit.session.add(SharingLogEntry(at=at, action=action, owner_org=self.org, partner_org=partner_org,
-                                              by_sub=self.sub, correlation_id=self.unit.correlation_id, note=note))
+                                              access=access, by_sub=self.sub, correlation_id=self.unit.correlation_id,
+                                              note=note))
 
 
 def _agreement_view(agreement):
-    return {"owner_org": agreement.owner_org, "partner_org": agreement.partner_org,
+    return {"owner_org": agreement.owner_org, "partner_org": agreement.partner_org, "access": agreement.access,
             "granted_at": iso(agreement.granted_at), "granted_by": agreement.granted_by, "note": agreement.note,
             "status": "granted"}

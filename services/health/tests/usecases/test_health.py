@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy
 
 from haven_contracts.testing import Events, household_event, sex_age_of
-from haven_kernel.errors import Conflict, NotFound, ValidationError
+from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 
 from haven_health import alerts, facilities, population, referrals, signals, weekly
 from haven_health.models import Alert, AlertStep, CaseSignal, Facility, ReportVersion, WeeklyReport
@@ -127,8 +127,8 @@ def test_the_alert_lifecycle_records_who_and_when_and_the_kpis_count_it(unit, se
         kpis = alerts.kpis(unit, W48)
     assert (kpis["raised"], kpis["verified_within_24h"], kpis["investigated_within_24h"]) == (1, 1.0, 1.0)
     unit.act_as("health:write", org="UNHCR")
-    with pytest.raises(NotFound), unit.transaction():
-        alerts.step(unit, {"alert_id": alert["alert_id"], "action": "close", "outcome": "closed"})
+    with pytest.raises(Forbidden, match="managed by IOM"), unit.transaction():  # alerts are read by all, moved on
+        alerts.step(unit, {"alert_id": alert["alert_id"], "action": "close", "outcome": "closed"})  # by IOM
     assert unit.count(AlertStep) == 4
 
 
@@ -241,9 +241,9 @@ def test_bad_signals_are_refused_naming_the_field(unit, settings, change, field)
 def test_another_organisation_cannot_report_for_a_facility_it_does_not_own(unit, settings):
     hc = facility(unit)
     unit.act_as("health:write", "health:read", org="UNHCR")
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden, match="managed by IOM"):  # facilities are reference data: seen, not changed
         submit(unit, settings, report(hc["facility_id"], W48))
-    with pytest.raises(NotFound), unit.transaction():
+    with pytest.raises(Forbidden), unit.transaction():
         facilities.update(unit, hc["facility_id"], {"status": "closed"})
     assert unit.count(WeeklyReport) == 0 and unit.count(Facility, Facility.status == "closed") == 0
 

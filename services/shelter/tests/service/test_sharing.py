@@ -2,24 +2,24 @@
 allocations are reference data every shelter reader reads; only the managing agency, an organisation it shares
 with, or the lead scope (audited) changes them; ``admin`` is not a way around it.
 
-The matrix: every RPC method on an IOM-managed site, called as IOM (own), NRC (other), NRC after IOM shared (shared),
-after IOM revoked (revoked), NRC with ``shelter:lead`` (lead) and NRC with ``admin``. Then issue 10 point 1's
+The matrix (``haven_kernel.testing.sharing``): every RPC method on an IOM-managed site, called as IOM (own), NRC
+(other), NRC after IOM shared for reading (shared_read: reads, changes Forbidden) or for writing (shared), after IOM
+revoked (revoked), NRC with ``shelter:lead`` (lead) and NRC with ``admin``. Then issue 10 point 1's
 reproduction: NRC renames an IOM site and makes itself its managing agency."""
 import pytest
 from sqlalchemy import select
 
 from haven_kernel.db import AccessAudit
 from haven_kernel.errors import Forbidden, NotFound
-from haven_kernel.testing import RELATIONS, make_agreement, make_token, relation, rpc_methods
+from haven_kernel.testing import RELATIONS, Call, make_agreement, make_token, matrix_problems, relation
+from haven_kernel.testing.sharing import OPEN, REFERENCE
 from haven_shelter.models import ShelterUnit, Site, SiteServices
-from haven_shelter.service import ShelterService
 
 pytestmark = pytest.mark.service
 
 TENT = {"unit_type": "family_tent", "covered_area_m2": 16.0}
 IOM = make_token("shelter:read", "shelter:write", org="IOM", sub="iom-camp-manager")
 NRC = make_token("shelter:read", "shelter:write", org="NRC", sub="nrc-officer")
-READS = ("get_site", "list_sites", "list_units", "get_allocation", "get_allocation_history", "list_waitlist")
 
 
 def _setup(shelter, make_site, name):
@@ -36,21 +36,12 @@ def _setup(shelter, make_site, name):
     return site, empty, household_id, held, free
 
 
-def _outcome(call):
-    try:
-        call()
-        return "allowed"
-    except (NotFound, Forbidden) as error:
-        return type(error).__name__
-
-
 @pytest.mark.parametrize("name", RELATIONS)
 def test_every_method_by_relation(shelter, make_site, name):
     case = relation("shelter", name)
-    token, allowed = case.token, case.allowed
     site, empty, household_id, held, free = _setup(shelter, make_site, name)
     before = (shelter.count(Site), shelter.count(ShelterUnit), shelter.count(SiteServices))
-    calls = {
+    changes = {
         "create_site": lambda s: s.create_site(make_site(code="IOM-3", managing_agency="IOM")),
         "update_site": lambda s: s.update_site(site, {"name": "Renamed"}),
         "close_site": lambda s: s.close_site(empty, "merged"),
@@ -60,6 +51,8 @@ def test_every_method_by_relation(shelter, make_site, name):
         "add_shelter_units": lambda s: s.add_shelter_units(site, [TENT]),
         "set_unit_status": lambda s: s.set_unit_status(free[0], "unavailable"),
         "allocate_shelter": lambda s: s.allocate_shelter(household_id, free[1]),
+    }
+    reads = {  # reference data every reader reads
         "get_site": lambda s: s.get_site(site),
         "list_sites": lambda s: s.list_sites(),
         "list_units": lambda s: s.list_units(site),
@@ -67,32 +60,21 @@ def test_every_method_by_relation(shelter, make_site, name):
         "get_allocation_history": lambda s: s.get_allocation_history(household_id),
         "list_waitlist": lambda s: s.list_waitlist(site),
     }
-    with shelter.client(token=token) as client:
-        outcomes = {method: _outcome(lambda: call(client.shelter)) for method, call in calls.items()}
-        # The agreements act on the caller's own organisation's sites, whatever its relation to IOM's.
-        assert client.shelter.grant_sharing("UNHCR")["owner_org"] == ("IOM" if name == "own" else "NRC")
-        assert [a["owner_org"] for a in client.shelter.list_sharing()["received"]] == \
-            (["IOM"] if name == "shared" else [])
-        assert client.shelter.revoke_sharing("UNHCR")["status"] == "revoked"
-        outcomes.update(grant_sharing="allowed", list_sharing="allowed", revoke_sharing="allowed")
-    assert set(outcomes) == set(rpc_methods(ShelterService)), "every RPC method is in the matrix"
-    expected = {method: "allowed" if allowed or method in READS or method.endswith("_sharing") else "Forbidden"
-                for method in outcomes}
-    assert outcomes == expected
+    problems = matrix_problems(shelter, case, [Call(method, call, REFERENCE) for method, call in changes.items()]
+                               + [Call(method, call, OPEN) for method, call in reads.items()])
+    assert not problems, "\n".join(problems)
     with shelter.client(token=IOM) as iom:
         renamed = iom.shelter.get_site(site)["name"] == "Renamed"
         allocation = iom.shelter.get_allocation(household_id)["unit_id"]
     after = (shelter.count(Site), shelter.count(ShelterUnit), shelter.count(SiteServices))
-    if allowed:
+    if case.writes:
         assert renamed and allocation == free[1] and after == (before[0] + 1, before[1] + 1, before[2] + 1)
     else:
         assert not renamed and allocation == held and after == before, "a refused change changed nothing"
     with shelter.database.session_factory() as session:
         audited = {(a.method, a.record_id) for a in session.execute(select(AccessAudit)).scalars()}
     if case.audited:
-        assert {method for method, _ in audited} == {
-            "create_site", "update_site", "close_site", "reopen_site", "record_site_services", "add_shelter_units",
-            "set_unit_status", "allocate_shelter"}
+        assert {method for method, _ in audited} == set(changes)
     else:
         assert audited == set()
 
@@ -115,7 +97,7 @@ def test_nrc_cannot_rename_an_iom_site_or_make_itself_its_managing_agency(shelte
 def test_only_the_agency_or_the_lead_hands_a_site_over(shelter, make_site):
     with shelter.client(token=IOM) as iom:
         site = iom.shelter.create_site(make_site(managing_agency="IOM"))["site_id"]
-        iom.shelter.grant_sharing("NRC")
+        iom.shelter.grant_sharing("NRC", access="write")
     with shelter.client(token=NRC) as nrc:
         assert nrc.shelter.update_site(site, {"name": "Co-managed"})["name"] == "Co-managed"  # shared: changes it
         with pytest.raises(Forbidden):

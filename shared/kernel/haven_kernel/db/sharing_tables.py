@@ -14,12 +14,15 @@ INSERT_ONLY = ("sharing_log", "access_audit")
 
 
 class SharingAgreement(KernelBase):
-    """``owner_org`` shares its records in this service with ``partner_org`` (granted by the owner, until revoked)."""
+    """``owner_org`` shares its records in this service with ``partner_org`` (granted by the owner, until revoked),
+    for reading (``access`` read) or reading and changing them (write). An agreement made before there were levels
+    let the partner change the records: it is ``write`` (the column's server default)."""
 
     __tablename__ = "sharing_agreements"
 
     owner_org: Mapped[str] = mapped_column(String(50), primary_key=True)
     partner_org: Mapped[str] = mapped_column(String(50), primary_key=True)
+    access: Mapped[str] = mapped_column(String(10), server_default="write")  # read | write
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     granted_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(String(500))
@@ -37,6 +40,7 @@ class SharingLogEntry(KernelBase):
     action: Mapped[str] = mapped_column(String(10))  # granted | revoked
     owner_org: Mapped[str] = mapped_column(String(50), index=True)
     partner_org: Mapped[str] = mapped_column(String(50))
+    access: Mapped[str | None] = mapped_column(String(10))  # a grant's level (none on a revoke)
     by_sub: Mapped[str] = mapped_column(String(200))
     correlation_id: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(500))

@@ -10,7 +10,8 @@ uses the helpers outside pytest (the bench) patches itself first.
 * :mod:`.processes`: services as real processes (:class:`ServiceProcess`), :class:`TcpGate`, ``stop_process``;
 * :mod:`.retries`: replies lost after the commit (``drop_after_commit``, ``deliver_again``), for safe-retry tests;
 * :mod:`.rpc_auth`: the reusable test of every RPC method's authentication and authorisation (:class:`RpcAuthTests`);
-* :mod:`.sharing`: the rows of a service's data-sharing matrix (``RELATIONS``, ``relation``, ``make_agreement``);
+* :mod:`.sharing`: a service's data-sharing matrix (``RELATIONS``, ``relation``, ``make_agreement``, ``Call`` and
+  ``matrix_problems``: what each RPC method answers each relation);
 * :mod:`.usecases`: the middle tier, a service's unit of work on SQLite (:class:`UseCaseUnit`, fixture ``sqlite_unit``).
 
 The helpers are importable from here (``from haven_kernel.testing import publish_event``); they load on first use.
@@ -24,7 +25,7 @@ _HELPERS = {
     "harness": ("EventRecorder", "ServiceHarness", "free_port", "get_messages", "make_token", "package_of",
                 "publish_event", "queue_depth", "race", "rpc_client", "service_config", "wait_until"),
     "rpc_auth": ("RpcAuthTests", "rpc_auth_problems", "rpc_methods"),
-    "sharing": ("RELATIONS", "make_agreement", "relation"),
+    "sharing": ("RELATIONS", "Call", "make_agreement", "matrix_problems", "relation"),
     "usecases": ("SqliteTemplates", "UseCaseUnit"),
     "processes": ("ServiceProcess", "TcpGate", "make_run", "service_process_env", "stop_process"),
     "retries": ("deliver_again", "drop_after_commit", "unsafe_writes"),

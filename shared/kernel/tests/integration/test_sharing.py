@@ -11,9 +11,10 @@ from alembic.operations import Operations
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from haven_kernel.db import AccessAudit, KernelBase, SharingAgreement, SharingLogEntry, metadata
-from haven_kernel.errors import NotFound, ValidationError
+from haven_kernel.errors import Forbidden, NotFound, ValidationError
 from haven_kernel.events import Catalogue
-from haven_kernel.migrations import create_kernel_tables, create_sharing_tables
+from haven_kernel.migrations import (add_sharing_levels, create_kernel_tables, create_sharing_tables,
+                                     drop_sharing_levels)
 from haven_kernel.rpc import rpc
 from haven_kernel.service import HavenService
 from haven_kernel.sharing import Sharing
@@ -48,7 +49,7 @@ class Notebook(HavenService):
 
     @rpc(scope="notebook:write")
     def edit_note(self, note_id, text):
-        self._note(note_id).text = text
+        self._note(note_id, write=True).text = text
         return {"note_id": note_id}
 
     @rpc(scope="notebook:read")
@@ -63,11 +64,19 @@ class Notebook(HavenService):
     def count_notes(self):  # an aggregate: open to every reader
         return self.db.session.execute(sa.select(sa.func.count()).select_from(Note)).scalar_one()
 
-    def _note(self, note_id):
+    @rpc(scope="notebook:write")
+    def edit_notes(self, text):  # a change of every note the caller may change
+        sharing = Sharing(self.db, "note")
+        notes = list(self.db.session.execute(sa.select(Note).where(sharing.visible(Note.org, write=True))).scalars())
+        for note in notes:
+            note.text = text
+        return len(notes)
+
+    def _note(self, note_id, write=False):
         note = self.db.session.get(Note, note_id)
         if note is None:
             raise NotFound(f"note {note_id} does not exist")
-        Sharing(self.db, "note").require(note.org, note.id)
+        Sharing(self.db, "note").require(note.org, note.id, write=write)
         return note
 
 
@@ -119,9 +128,11 @@ def test_another_organisation_neither_reads_finds_nor_edits_a_note_but_counts_it
 def test_the_owner_shares_and_revokes_and_each_is_logged(notebook):
     with notebook.client("IOM") as iom:
         note = iom.notebook.write_note("IOM's note")["note_id"]
-        granted = iom.notebook.grant_sharing("NRC", "joint registration at Guara Guara")
-        assert (granted["owner_org"], granted["partner_org"], granted["status"]) == ("IOM", "NRC", "granted")
-        assert iom.notebook.grant_sharing("NRC")["granted_by"] == "iom-tester"  # again: unchanged, not logged
+        granted = iom.notebook.grant_sharing("NRC", "joint registration at Guara Guara", access="write")
+        assert (granted["owner_org"], granted["partner_org"], granted["access"], granted["status"]) == \
+            ("IOM", "NRC", "write", "granted")
+        again = iom.notebook.grant_sharing("NRC", access="write")  # again: unchanged, not logged
+        assert (again["granted_at"], again["note"]) == (granted["granted_at"], "joint registration at Guara Guara")
     with notebook.client("NRC") as nrc:
         assert nrc.notebook.read_note(note)["text"] == "IOM's note"
         nrc.notebook.edit_note(note, "edited by NRC")
@@ -142,8 +153,40 @@ def test_the_owner_shares_and_revokes_and_each_is_logged(notebook):
         assert nrc.notebook.find_notes() == []
     assert notebook.rows(SharingAgreement) == []
     log = notebook.rows(SharingLogEntry)
-    assert [(e.action, e.owner_org, e.partner_org, e.by_sub) for e in log] == [
-        ("granted", "IOM", "NRC", "iom-tester"), ("revoked", "IOM", "NRC", "iom-tester")]
+    assert [(e.action, e.owner_org, e.partner_org, e.access, e.by_sub) for e in log] == [
+        ("granted", "IOM", "NRC", "write", "iom-tester"), ("revoked", "IOM", "NRC", None, "iom-tester")]
+
+
+def test_a_read_agreement_lets_the_partner_read_not_change(notebook):
+    with notebook.client("IOM") as iom:
+        note = iom.notebook.write_note("IOM's note")["note_id"]
+        assert iom.notebook.grant_sharing("NRC")["access"] == "read"  # the default: reading only
+    with notebook.client("NRC") as nrc:
+        assert nrc.notebook.read_note(note)["text"] == "IOM's note"
+        assert nrc.notebook.find_notes() == ["IOM's note"]
+        with pytest.raises(Forbidden, match="for reading only"):
+            nrc.notebook.edit_note(note, "edited by NRC")
+        assert nrc.notebook.edit_notes("all edited by NRC") == 0
+    with notebook.client("UNHCR") as unhcr:
+        with pytest.raises(NotFound):  # not shared with UNHCR at all: it does not exist for it
+            unhcr.notebook.edit_note(note, "edited by UNHCR")
+    with notebook.client("IOM") as iom:
+        assert iom.notebook.read_note(note)["text"] == "IOM's note"
+        assert iom.notebook.grant_sharing("NRC", access="write")["access"] == "write"  # raised: logged
+    with notebook.client("NRC") as nrc:
+        nrc.notebook.edit_note(note, "edited by NRC")
+        assert nrc.notebook.edit_notes("all edited by NRC") == 1
+    with notebook.client("IOM") as iom:
+        assert iom.notebook.grant_sharing("NRC", access="read")["access"] == "read"  # lowered again: logged
+        assert [(e["action"], e["access"]) for e in iom.notebook.list_sharing()["log"]] == [
+            ("granted", "read"), ("granted", "write"), ("granted", "read")]
+    with notebook.client("NRC") as nrc:
+        with pytest.raises(Forbidden):
+            nrc.notebook.edit_note(note, "edited by NRC again")
+        assert nrc.notebook.read_note(note)["text"] == "all edited by NRC"
+    with notebook.client("NRC", "notebook:read", "notebook:write", "notebook:lead") as lead:
+        lead.notebook.edit_note(note, "edited by the lead")  # read agreement, lead scope: the lead's change, audited
+    assert [(a.method, a.record_id) for a in notebook.rows(AccessAudit)] == [("edit_note", note)]
 
 
 def test_grants_are_checked(notebook):
@@ -151,6 +194,10 @@ def test_grants_are_checked(notebook):
         for partner in ("IOM", "", None, "x" * 51, "NRC\u202e"):
             with pytest.raises(ValidationError):
                 iom.notebook.grant_sharing(partner)
+        for access in ("admin", "READ", "", None, 1):
+            with pytest.raises(ValidationError) as error:
+                iom.notebook.grant_sharing("NRC", access=access)
+            assert "access" in error.value.errors
         with pytest.raises(NotFound):
             iom.notebook.revoke_sharing("NRC")
     assert notebook.rows(SharingLogEntry) == []
@@ -212,5 +259,29 @@ def test_the_migration_helper_brings_an_older_database_to_the_sharing_tables(dat
                 action="granted", owner_org="IOM", partner_org="NRC", by_sub="t", at=sa.func.now()))
         with pytest.raises(sa.exc.DBAPIError, match="insert-only"), engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM sharing_log")
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_helper_gives_older_agreements_their_level(database_url):
+    url = database_url("haven_kernel", migrate=False)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            create_kernel_tables(_operations(connection))
+            drop_sharing_levels(_operations(connection))  # the tables as they were before levels
+            connection.exec_driver_sql(
+                "INSERT INTO sharing_agreements (owner_org, partner_org, granted_at, granted_by) "
+                "VALUES ('IOM', 'NRC', now(), 'iom-officer')")
+        for _ in range(2):  # and once more: nothing to do
+            with engine.begin() as connection:
+                add_sharing_levels(_operations(connection))
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(SharingAgreement.access)).scalars().all() == ["write"], \
+                "an agreement from before levels let the partner change the records: it still does"
+        with pytest.raises(sa.exc.DBAPIError, match="insert-only"), engine.begin() as connection:
+            connection.execute(sa.insert(SharingLogEntry.__table__).values(
+                action="granted", owner_org="IOM", partner_org="NRC", access="read", by_sub="t", at=sa.func.now()))
+            connection.exec_driver_sql("UPDATE sharing_log SET access = 'write'")
     finally:
         engine.dispose()
