@@ -116,10 +116,14 @@ class LogisticsAct:
         central_left = DONATED - FIRST_WAYBILL - SECOND_WAYBILL
         store_left = REQUESTED - reached
         weekly = float(reached)  # all handed out today: one week of history
+        households_reached = reached if reached >= 5 else "<5"
         return {
             "rounds": [{"site_id": camp.site_id, "site_name": camp.name, "round_id": self.round_id,
                         "item_code": ITEM, "org": "IOM",
-                        "households_reached": reached if reached >= 5 else "<5", "items_distributed": reached}],
+                        "households_reached": households_reached, "items_distributed": reached,
+                        # every kit handed out today: one day, the day the distributions were made
+                        "by_day": [{"day": scenario.today.isoformat(), "households_reached": households_reached,
+                                    "items_distributed": reached}]}],
             "stock": {(self.central["code"], ITEM): {"on_hand": central_left, "in_transit": 0, "status": "ok"},
                       (self.store["code"], ITEM): {"on_hand": store_left, "in_transit": 0, "status": "at_risk",
                                                    "weeks_of_cover": round(store_left / weekly, 2)}},
