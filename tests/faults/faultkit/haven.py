@@ -174,7 +174,6 @@ class Deployment:
                                    **env)
 
     def start_service(self, service, wait=True):
-        self.expected_down.discard(service)
         self.starts[service] += 1
         log = os.path.join(self.logs, f"{self.name}-{service}.log")
         previous = self.processes.get(service)
@@ -183,6 +182,10 @@ class Deployment:
         process = ServiceProcess(service, self.env_for(service), self.ports[service], log).start()
         self.platform.reaper.kill(process.process.pid)  # should pytest die without its teardown
         self.processes[service] = process
+        # Only now: until the new process is in self.processes the supervisor would find the killed one, dead and
+        # no longer expected down, and take it for a crash (starting `service` a second time). Starting a process
+        # yields to other green threads (the reaper's pipe, Popen), so that window was real.
+        self.expected_down.discard(service)
         if wait:
             process.wait_healthy(timeout=90)
         return process
