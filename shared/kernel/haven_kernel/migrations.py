@@ -253,3 +253,20 @@ def create_field_sync_table(op):
 def drop_field_sync_table(op):
     """The downgrade of :func:`create_field_sync_table`."""
     _drop_tables(op, FieldSyncBase.metadata)
+
+
+def add_provenance_columns(op, table, place_column="place"):
+    """A record's field provenance (``haven_kernel.fieldsync.ProvenanceSchema``: when and where it was collected, by
+    which enumerator and device) as nullable columns of ``table``; ``place_column`` names the place's column."""
+    with op.batch_alter_table(table) as batch:
+        batch.add_column(sa.Column("collected_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column(place_column, sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("enumerator_id", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("device_id", sa.String(100), nullable=True))
+
+
+def drop_provenance_columns(op, table, place_column="place"):
+    """The downgrade of :func:`add_provenance_columns`."""
+    with op.batch_alter_table(table) as batch:
+        for column in ("device_id", "enumerator_id", place_column, "collected_at"):
+            batch.drop_column(column)
