@@ -71,6 +71,15 @@ class GuardedQueueConsumer(QueueConsumer):
     """A queue consumer whose deliveries can never kill the container (see the module's docstring)."""
 
     kind = "message"
+    #: How long the consuming loop waits on an idle connection before it looks again whether it should stop
+    #: (kombu's ``safety_interval``, 1 s by default; a delivery ends the wait at once). A container's stop waits up
+    #: to this long for each of its consumers: with 1 s, every service stopped (a deploy, a restart, each service
+    #: test) spent about 2 s doing nothing. Waking four times a second on an idle connection costs nothing measurable.
+    poll_seconds = 0.25
+
+    def consume(self, limit=None, timeout=None, safety_interval=None, **kwargs):
+        return super().consume(limit=limit, timeout=timeout, safety_interval=safety_interval or self.poll_seconds,
+                               **kwargs)
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
