@@ -38,6 +38,9 @@ def postgres_timeouts(connect_timeout=5.0, tcp_user_timeout=15.0):
             "keepalives_interval": 2, "keepalives_count": 3, "tcp_user_timeout": int(tcp_user_timeout * 1000)}
 
 
+SQLITE_LOCK_WAIT_SECONDS = 0.2
+
+
 def make_engine(url, pool_size=10, ping_after_idle=1.0, connect_args=None):
     if url.startswith("postgresql"):
         _cooperative_postgres()
@@ -49,7 +52,12 @@ def make_engine(url, pool_size=10, ping_after_idle=1.0, connect_args=None):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # SQLite waits for another writer's lock inside its C library, which blocks the eventlet hub: the green
+        # thread holding the lock cannot run on to its commit, so the wait can only end in 'database is locked'.
+        # With 30 s a bulk call that yields mid-transaction froze its whole service for 30 s (make demo's RPC
+        # timed out); with a short wait the blocked side fails at once and is retried (a consumer pauses and picks
+        # the event up again; a partner gets ServiceUnavailable), and the holder commits.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_LOCK_WAIT_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
