@@ -7,14 +7,6 @@ from haven_kernel.clock import iso
 from . import rules
 
 
-def error(exc):
-    """A refused item in a bulk reply."""
-    out = {"type": type(exc).__name__, "message": str(exc)}
-    if getattr(exc, "errors", None):
-        out["errors"] = exc.errors
-    return {"error": out}
-
-
 def page(items, query, returned):
     more = returned >= query["limit"]
     return {"items": items, "next_offset": query["offset"] + query["limit"] if more else None}

@@ -6,6 +6,7 @@ import uuid
 from haven_kernel import versions
 from haven_kernel.clock import utcnow
 from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError
+from haven_kernel.fieldsync import item_error
 from haven_kernel.validation import load, parse_uuid
 
 from haven_contracts import epiweek
@@ -71,7 +72,7 @@ def submit_many(unit, settings, reports, now=None):
             with unit.savepoint():
                 results.append(submit(unit, settings, payload, now, populations))
         except (ValidationError, NotFound, Forbidden, Conflict) as error:
-            results.append(views.error(error))
+            results.append(item_error(error))
     return results
 
 
