@@ -17,7 +17,7 @@ from haven_kernel.db import AccessAudit
 from haven_kernel.errors import Forbidden, NotFound
 from haven_kernel.testing import (RELATIONS, Call, make_agreement, make_token, matrix_problems, publish_event,
                                   relation, wait_until)
-from haven_kernel.testing.sharing import OPEN, READ, REFERENCE
+from haven_kernel.testing.sharing import OPEN, READ, REFERENCE, single_result
 from haven_health.models import Alert, CaseSignal, Facility, Referral, WeeklyReport
 from haven_health.testing import SITE, report
 
@@ -48,13 +48,6 @@ def _setup(health, name):
     return {"hc": hc, "hospital": hospital, "alert": alert, "referral": referral}
 
 
-def _one(results):
-    """The one result of a bulk call, its refusal raised as the single call would."""
-    error = results[0].get("error")
-    if error and error["type"] in ("NotFound", "Forbidden"):
-        raise {"NotFound": NotFound, "Forbidden": Forbidden}[error["type"]](error["message"])
-    return results[0]
-
 
 def _calls(w):
     hc = w["hc"]
@@ -81,7 +74,7 @@ def _calls(w):
         Call("update_facility", lambda rpc: rpc.update_facility(hc, {"beds_total": 4}), REFERENCE,
              lambda r: r["beds_total"] == 4),
         Call("submit_weekly_report", lambda rpc: rpc.submit_weekly_report(report(hc, W47)), REFERENCE),
-        Call("submit_weekly_reports", lambda rpc: _one(rpc.submit_weekly_reports([report(hc, W45)])), REFERENCE,
+        Call("submit_weekly_reports", lambda rpc: single_result(rpc.submit_weekly_reports([report(hc, W45)])), REFERENCE,
              lambda r: r["week"] == W45),
         Call("report_signal", lambda rpc: rpc.report_signal({
             "facility_id": hc, "syndrome": "suspected_measles", "onset_date": "2026-11-20", "age_years": 3}),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from haven_kernel.db import AccessAudit
 from haven_kernel.errors import Forbidden, NotFound
 from haven_kernel.testing import RELATIONS, Call, make_agreement, make_token, matrix_problems, relation
-from haven_kernel.testing.sharing import CHANGE, OPEN, READ, REFERENCE
+from haven_kernel.testing.sharing import CHANGE, OPEN, READ, REFERENCE, single_result
 from haven_logistics.models import Distribution, Ledger, Waybill
 
 from ..conftest import TODAY, receipt
@@ -50,13 +50,6 @@ def _setup(logistics, name):
             "sent": waybills[2], "to_return": waybills[3], "round": round_id, "line": line_id,
             "households": households}
 
-
-def _one(results):
-    """The one result of a bulk or sync call, its refusal raised as the single call would."""
-    error = results[0].get("error")
-    if error and error["type"] in ("NotFound", "Forbidden"):
-        raise {"NotFound": NotFound, "Forbidden": Forbidden}[error["type"]](error["message"])
-    return results[0]
 
 
 def _calls(w):
@@ -109,10 +102,10 @@ def _calls(w):
              lambda r: r["state"] == "returned"),
         Call("record_distribution", lambda rpc: rpc.record_distribution({
             "round_id": w["round"], "household_id": first, "distributed_on": TODAY}), CHANGE),
-        Call("record_distributions", lambda rpc: _one(rpc.record_distributions([{
+        Call("record_distributions", lambda rpc: single_result(rpc.record_distributions([{
             "round_id": w["round"], "household_id": second, "distributed_on": TODAY}])), CHANGE,
              lambda r: "distribution_id" in r),
-        Call("sync_distributions", lambda rpc: _one(rpc.sync_distributions([{"key": "phone-1/0001", "record": {
+        Call("sync_distributions", lambda rpc: single_result(rpc.sync_distributions([{"key": "phone-1/0001", "record": {
             "round_id": w["round"], "household_id": third, "distributed_on": TODAY}}])), CHANGE,
              lambda r: r["outcome"] == "created"),
     ]

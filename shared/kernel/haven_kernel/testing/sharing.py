@@ -91,6 +91,15 @@ def relation(service, name, owner=OWNER, partner=PARTNER):
                     service)
 
 
+def single_result(results):
+    """The one result of a bulk or sync call made with one item, its refusal raised as the single call would raise
+    it (NotFound or Forbidden), so a matrix can treat a bulk method like the others."""
+    error = results[0].get("error")
+    if error and error["type"] in ("NotFound", "Forbidden"):
+        raise {"NotFound": NotFound, "Forbidden": Forbidden}[error["type"]](error["message"])
+    return results[0]
+
+
 def make_agreement(owner_service_proxy, name, partner=PARTNER):
     """What the owner does for relation ``name``, through its proxy of the service (``client.<service>``): grant
     ``partner`` read access for ``shared_read``, write access for ``shared``, write then revoke for ``revoked``,
