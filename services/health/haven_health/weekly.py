@@ -5,8 +5,7 @@ import uuid
 
 from haven_kernel import versions
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError
-from haven_kernel.fieldsync import item_error
+from haven_kernel.errors import Conflict, Forbidden, NotFound, ValidationError, item_error
 from haven_kernel.validation import load, parse_uuid
 
 from haven_contracts import epiweek

@@ -3,13 +3,12 @@ service's own gauges."""
 from prometheus_client.core import GaugeMetricFamily
 
 from haven_kernel.clock import iso
-from haven_kernel.errors import ServiceUnavailable
-from haven_kernel.fieldsync import item_error
+from haven_kernel.errors import ServiceUnavailable, item_error
 
 
 def error(exc):
     """A refused item in a bulk reply: the type, message and field map (a dict, the single call's field names) the
-    single call raises (haven_kernel.fieldsync.item_error), and ``retry`` when the same call may succeed later."""
+    single call raises (haven_kernel.errors.item_error), and ``retry`` when the same call may succeed later."""
     refused = item_error(exc)
     if isinstance(exc, ServiceUnavailable):
         refused["error"]["retry"] = True

@@ -10,7 +10,7 @@ import uuid
 import eventlet
 
 from haven_kernel.clock import utcnow
-from haven_kernel.errors import Conflict, NotFound, ValidationError
+from haven_kernel.errors import Conflict, NotFound, ValidationError, item_error
 from haven_kernel.validation import load
 
 from . import domain, needs, views
@@ -48,9 +48,9 @@ class Registration(UseCase):
                 prepared.append(self._prepare(payload, field="household"))  # the single call's field names
                 positions.append(index)
             except (ValidationError, NotFound, Conflict) as exc:
-                results[index] = views.error(exc)
+                results[index] = item_error(exc)
         for index, outcome in zip(positions, self._write(prepared)):
-            results[index] = views.error(outcome) if isinstance(outcome, Exception) else outcome
+            results[index] = item_error(outcome) if isinstance(outcome, Exception) else outcome
         return results
 
     def sync(self, items):

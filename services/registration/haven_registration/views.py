@@ -4,7 +4,6 @@ from prometheus_client.core import GaugeMetricFamily
 
 from haven_contracts.reference import age_on
 from haven_kernel.clock import iso
-from haven_kernel.fieldsync import item_error
 
 from . import domain
 
@@ -70,13 +69,6 @@ def found_duplicate(member, candidate, score):
 def hidden_duplicate(member_index, member_id):
     """A possible duplicate in a household the caller may not see: only that one exists (no id, number or score)."""
     return {"member_index": member_index, "member_id": member_id, "visible": False}
-
-
-def error(exc):
-    """A refused household in a bulk reply: the type, message and field map (``errors``, a dict: the same field
-    names, ``household.``-prefixed, as ``register_household`` gives for that household; {} for other errors) that
-    the single call would raise (``haven_kernel.fieldsync.item_error``)."""
-    return item_error(exc)
 
 
 def household(household, members, links, today, shown):

@@ -85,3 +85,11 @@ def flatten_messages(messages, prefix=""):
     else:
         flat.setdefault(prefix or "_schema", []).append(str(messages))
     return flat
+
+
+def item_error(exc, **extra):
+    """One refused item of a bulk reply, every bulk and sync call of every service alike:
+    ``{"error": {"type", "message", "errors"}}``, the type, message and field map (a dict, the same field names as
+    the single call gives; ``{}`` for an error without fields) that the single call would raise for that item."""
+    return {**extra, "error": {"type": type(exc).__name__, "message": str(exc),
+                               "errors": dict(getattr(exc, "errors", None) or {})}}

@@ -49,7 +49,7 @@ from sqlalchemy import delete, select
 from . import dialect
 from .clock import utcnow
 from .db.tables import FieldSyncKey
-from .errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationError
+from .errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationError, item_error
 from .validation import UUIDString
 
 CLOCK_SKEW = timedelta(minutes=10)      # a phone's clock may run this much fast
@@ -118,14 +118,6 @@ def sync_items(record_schema, max_batch=DEFAULT_MAX_BATCH):
     item.__doc__ = ("One record of a sync batch: the key the device chose for it (printable, 1 to 200 characters, "
                     "the same every time it sends the record, e.g. the form's instance id) and the record.")
     return fields.List(fields.Nested(item), required=True, validate=validate.Length(min=1, max=max_batch))
-
-
-def item_error(exc, **extra):
-    """One refused item of a bulk reply: ``{"error": {"type", "message", "errors"}}``, the type, message and field
-    map (a dict, the same field names as the single call gives; ``{}`` for an error without fields) that the single
-    call would raise for that item."""
-    return {**extra, "error": {"type": type(exc).__name__, "message": str(exc),
-                               "errors": dict(getattr(exc, "errors", None) or {})}}
 
 
 def payload_hash(record):
