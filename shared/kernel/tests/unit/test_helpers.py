@@ -42,6 +42,54 @@ def test_insert_or_ignore_and_upsert_on_sqlite():
     assert dialect.has_on_conflict(engine)
 
 
+def test_on_conflict_statements_are_compiled_once_and_each_execution_keeps_its_own_values():
+    """SQLAlchemy 2.0 compiles its dialects' ON CONFLICT statements at every execution; the kernel's have a cache
+    key (the inbox claim of every event batch, every projection's upsert): the second execution of a shape is a
+    cache hit, and what varies between executions (rows, literal SET values) is still each one's own."""
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        hits = []
+        for key, value in (("a", 1), ("b", 2), ("a", 3)):
+            result = connection.execute(dialect.insert_or_ignore(connection, counters, ["key"]),
+                                        [{"key": key, "value": value, "label": None}])
+            hits.append(result.context.cache_hit)
+        for label in ("first", "second"):  # a literal in SET: bound, not baked into the cached SQL
+            result = connection.execute(dialect.upsert(connection, counters, ["key"], {"label": label}),
+                                        [{"key": "a", "value": 0, "label": None}])
+            hits.append(result.context.cache_hit)
+        rows = connection.execute(sa.select(counters).order_by(counters.c.key)).all()
+    assert [tuple(row) for row in rows] == [("a", 1, "second"), ("b", 2, None)]
+    assert [hit.name for hit in hits] == ["CACHE_MISS", "CACHE_HIT", "CACHE_HIT", "CACHE_MISS", "CACHE_HIT"]
+
+
+@pytest.mark.parametrize("name", ["postgresql", "sqlite"])
+def test_on_conflict_cache_keys_tell_apart_what_changes_the_sql(name):
+    bind = _Bind(name)
+
+    def key(statement):
+        found = statement._generate_cache_key()
+        assert found is not None, "cacheable"
+        return found
+
+    ignore = key(dialect.insert_or_ignore(bind, counters, ["key"]))
+    assert ignore == key(dialect.insert_or_ignore(bind, counters, ["key"])), "same shape, same key"
+    assert ignore != key(dialect.insert_or_ignore(bind, counters, ["label"])), "another conflict target"
+    assert ignore != key(dialect.insert_or_ignore(bind, counters, ["key"]).returning(counters.c.key))
+    value = key(dialect.upsert(bind, counters, ["key"], {"label": "x"}))
+    assert value == key(dialect.upsert(bind, counters, ["key"], {"label": "y"})), "a literal is a parameter"
+    assert value != key(dialect.upsert(bind, counters, ["key"], {"value": 1})), "another column set"
+    assert value != key(dialect.upsert_columns(bind, counters, ["key"], ["label"])), "excluded, not a literal"
+    guarded = dialect.insert(bind, counters)
+    guarded = guarded.on_conflict_do_update(index_elements=["key"], where=counters.c.value < guarded.excluded.value,
+                                            set_={"value": guarded.excluded.value})
+    assert key(guarded) != key(dialect.upsert(bind, counters, ["key"], lambda excluded: {"value": excluded.value}))
+    if name == "postgresql":  # the SQL is SQLAlchemy's own, word for word
+        stock = postgresql.insert(counters).on_conflict_do_update(index_elements=["key"], set_={"label": "x"})
+        assert (str(dialect.upsert(bind, counters, ["key"], {"label": "x"}).compile(dialect=postgresql.dialect()))
+                == str(stock.compile(dialect=postgresql.dialect())))
+
+
 def test_for_update_only_where_the_dialect_has_row_locks():
     query = sa.select(counters)
     assert dialect.for_update(sa.create_engine("sqlite://"), query) is query
