@@ -98,6 +98,10 @@ class HavenEventHandler(EventHandler):
                 entity(channel).declare()
         super().start()
 
+    def stop(self):
+        self.batcher.flush()  # events waiting for a fuller batch are applied while the consumer can still ack them
+        super().stop()
+
     def handle_message(self, body, message):
         """Parse and check a delivery, then hand it to the batcher. Anything wrong with it (see :meth:`refuse`)
         dead-letters it with the reason; nothing here can raise into the container."""

@@ -1,8 +1,10 @@
 """Events waiting in a queue are applied in batches (one transaction, one commit); a failure in a batch rolls the
 whole batch back and its events are applied one by one, so effects stay exactly once and only the failing event is
 retried."""
+import time
 import uuid
 
+import eventlet
 from kombu import Connection
 
 from haven_kernel.messaging import consumer_queue, consumer_queue_name
@@ -89,3 +91,33 @@ def test_an_event_failing_transiently_while_the_database_answers_goes_to_retries
                                                    {"entry_id": str(uuid.uuid4()), "amount": 43}))
     wait_until(lambda: queue_depth(toys.amqp_uri, "haven.tally.dead-letters") == 1, timeout=30,
                message="dead-lettered once its transient attempts and its retries are spent")
+
+
+def test_with_a_batch_wait_a_trickle_of_events_is_applied_in_few_transactions(toys):
+    """EVENT_BATCH_WAIT_SECONDS: events arriving one by one, 0.1 s apart, wait for each other and are applied
+    together (without the wait each would be a batch of its own: applying one takes far less than 0.1 s)."""
+    toys.start(toys.Tally, EVENT_BATCH_WAIT_SECONDS="3")
+    for amount in range(300, 306):
+        publish(toys, envelope(toys, amount))
+        eventlet.sleep(0.1)
+    wait_until(lambda: len(toys.rows("tally", toys.Applied)) == 6 and queue_depth(toys.amqp_uri, QUEUE) == 0,
+               timeout=20, message="every event applied, after the wait")
+    batches = toys.rows("tally", toys.Batch)
+    assert sum(b.events for b in batches) == 6 and sum(b.total for b in batches) == sum(range(300, 306))
+    assert len(batches) <= 2, f"six events 0.1 s apart waited for each other: {[b.events for b in batches]}"
+
+
+def test_events_waiting_for_their_batch_are_applied_when_the_service_stops(toys):
+    """A service stopping (a deploy) does not leave the events waiting for a fuller batch to the broker's
+    redelivery: they are applied and acknowledged before the consumer goes, long before the wait would end."""
+    tally = toys.start(toys.Tally, EVENT_BATCH_WAIT_SECONDS="10")
+    for amount in (400, 401, 402):
+        publish(toys, envelope(toys, amount))
+    batcher = next(ext for ext in tally.subextensions if type(ext).__name__ == "EventBatcher")
+    wait_until(lambda: len(batcher.waiting) == 3, timeout=10, message="the three events wait in the batcher")
+    assert toys.rows("tally", toys.Applied) == [], "nothing applied while they wait"
+    started = time.monotonic()
+    tally.stop()
+    assert time.monotonic() - started < 5, "the stop did not sit out the 10 s wait"
+    assert sorted(row.amount for row in toys.rows("tally", toys.Applied)) == [400, 401, 402]
+    assert queue_depth(toys.amqp_uri, QUEUE) == 0, "acknowledged: nothing left for the broker to hand out again"
