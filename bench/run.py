@@ -49,7 +49,9 @@ TARGETS = {
     "ratio_sitrep_large_vs_small": ("<=", 1.5, "sitrep at the large set / at 1,000"),
     "ratio_get_case_vs_get_household_p50": ("<=", 1.5, "protection.get_case p50 / registration.get_household p50"),
 }
-PROTECTION_CPU_LIMIT_MS = 1.0  # protection's CPU per household, sustained phase (most households need no follow-up)
+# CPU ms per household event a consumer may spend in the sustained phase: protection (most households need no
+# follow-up, issue 14) and health (it keeps each household's counts for its denominators, issue 13).
+CPU_LIMITS_MS = {"protection": 1.0, "health": 1.5}
 RSS_LIMIT_MB = 200
 
 
@@ -390,10 +392,11 @@ def figures(rounds, sitrep_small, sitrep_large, scale, registered, rss):
         value = f[key]["median"]
         f[key]["target"] = f"{op} {limit}"
         f[key]["met"] = value <= limit if op == "<=" else value >= limit
-    protection_cpu = f["cpu_ms_per_household_sustained"].get("protection")
-    if protection_cpu is not None:
-        protection_cpu["target"] = f"<= {PROTECTION_CPU_LIMIT_MS}"
-        protection_cpu["met"] = protection_cpu["median"] <= PROTECTION_CPU_LIMIT_MS
+    for name, limit in CPU_LIMITS_MS.items():
+        cpu = f["cpu_ms_per_household_sustained"].get(name)
+        if cpu is not None:
+            cpu["target"] = f"<= {limit}"
+            cpu["met"] = cpu["median"] <= limit
     for name in infra.HAVEN_SERVICES:
         key = f"rss_peak_{name}"
         if key in f:
@@ -435,10 +438,11 @@ def table(result):
         def total(phase):
             return sum(v["median"] for name, v in cpu[phase].items() if "live backends" not in name)
         lines.append(f"  {'total (whole servers)':38s} {total('sustained'):10.2f} {total('bulk'):10.2f}")
-        mine = cpu["sustained"].get("protection", {})
-        if "target" in mine:
-            lines.append(f"  protection, sustained: {mine['median']:.2f} CPU ms per household event, target "
-                         f"{mine['target']} {'met' if mine['met'] else 'MISSED'}")
+        for name in CPU_LIMITS_MS:
+            mine = cpu["sustained"].get(name, {})
+            if "target" in mine:
+                lines.append(f"  {name}, sustained: {mine['median']:.2f} CPU ms per household event, target "
+                             f"{mine['target']} {'met' if mine['met'] else 'MISSED'}")
     if any(bulk_cost.PREFIX in key for key in result["figures"]):
         lines.append("")
         lines.append("Cost of one bulk call (each scenario: fresh database, its own registration process; "
