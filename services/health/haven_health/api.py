@@ -71,7 +71,8 @@ SUBMIT_WEEKLY_REPORT = RpcContract(
             "Conflict": _stale("week's report") + ", or the week has no report yet"})
 
 SUBMIT_WEEKLY_REPORTS = RpcContract(
-    "Up to 1,000 weekly reports in one call, each submitted or refused on its own.",
+    "Up to 1,000 weekly reports in one call, each submitted or refused on its own. They are applied oldest week "
+    "first, whatever their order in the call, so a backlog's alerts are those weekly reports would have raised.",
     args={"reports": fields.List(fields.Nested(WeeklyReportSchema), required=True,
                                  validate=validate.Length(min=1, max=MAX_BULK))},
     reply="One result per report, in order: the report as `submit_weekly_report` replies, or `error` (its type, "

@@ -2,6 +2,7 @@
 refused; a late one is accepted and marked), then assess the report's place and week against the week rules with
 the population of the week; a place's week, completeness and timeliness."""
 import uuid
+from datetime import date
 
 from haven_kernel import versions
 from haven_kernel.clock import utcnow
@@ -62,17 +63,31 @@ def submit(unit, settings, payload, now=None, populations=None, expected_version
 
 def submit_many(unit, settings, reports, now=None):
     """Up to ``MAX_BULK`` reports in one call, each submitted or refused on its own (a refused one writes nothing):
-    [the report's reply | {"error": {type, message, errors?}}] in order."""
+    [the report's reply | {"error": {type, message, errors?}}] in the order sent.
+
+    They are applied oldest week first, whatever order they came in (reports of the same week in the order sent): a
+    backlog is assessed as it would have been week by week, each week against the weeks before it. Newest first, a
+    week's trend rules would see none of the weeks the same call brings before it: a real doubling would be missed
+    (no previous weeks yet) and a second facility's backlog at a place would look like a doubling every week."""
     if not isinstance(reports, list) or not 1 <= len(reports) <= domain.MAX_BULK:
         raise ValidationError({"reports": [f"Must be a list of 1 to {domain.MAX_BULK} reports."]})
-    results, populations, now = [], {}, now or utcnow()  # one call: one time of receipt
-    for payload in reports:
+    results, populations, now = [None] * len(reports), {}, now or utcnow()  # one call: one time of receipt
+    for index in sorted(range(len(reports)), key=lambda i: _week_start(reports[i])):
         try:
             with unit.savepoint():
-                results.append(submit(unit, settings, payload, now, populations))
+                results[index] = submit(unit, settings, reports[index], now, populations)
         except (ValidationError, NotFound, Forbidden, Conflict) as error:
-            results.append(item_error(error))
+            results[index] = item_error(error)
     return results
+
+
+def _week_start(payload):
+    """The first day of a report's week, for the order a call is applied in; a week that cannot be read sorts first
+    (``submit`` refuses it)."""
+    try:
+        return epiweek.parse(payload.get("week")).start
+    except (AttributeError, ValueError):
+        return date.min
 
 
 def _population(unit, sites, moment, cache):

@@ -80,8 +80,9 @@ class Health(ServiceClient):
             idempotency_key: Optional[str] = None,
             timeout: Optional[float] = None
     ) -> list:
-        """Up to 1,000 weekly reports in one call, each submitted or refused on its own. Scope `health:write`.
-        Errors: ValidationError.
+        """Up to 1,000 weekly reports in one call, each submitted or refused on its own. They are applied oldest
+        week first, whatever their order in the call, so a backlog's alerts are those weekly reports would have
+        raised. Scope `health:write`. Errors: ValidationError.
         """
         return self._call("submit_weekly_reports", {"reports": reports},
                           writes=True, idempotency_key=idempotency_key, timeout=timeout)

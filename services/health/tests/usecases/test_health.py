@@ -291,6 +291,29 @@ def test_the_trend_rule_waits_for_three_reported_weeks_then_fires_once_on_a_doub
     assert [a["rule_id"] for a in doubled["alerts"]] == ["awd-doubling"] and again["alerts"] == []
 
 
+def test_a_backlog_sent_in_one_call_is_assessed_week_by_week_whatever_its_order(unit, settings):
+    """A facility sending eight weeks at once (connectivity back, or a partner's backlog), newest first: each week
+    is assessed against the weeks before it, as if they had come weekly. The real doubling (W47) raises its alert;
+    a second facility's steady backlog at the same place raises none (newest first, each of its weeks would have
+    been compared with weeks it had not been added to yet: a 'doubling' every week)."""
+    hc, second = facility(unit, "HC-1"), facility(unit, "HC-2")
+    weeks = [f"2026-W{n}" for n in range(40, 48)]
+    counts = [5, 6, 4, 5, 6, 5, 4, 12]  # W47: 12 against a mean of 5 for W44-W46
+    with unit.transaction():
+        results = weekly.submit_many(unit, settings, [
+            report(hc["facility_id"], week, {"acute_watery_diarrhoea": (0, n)})
+            for week, n in reversed(list(zip(weeks, counts)))], now=ON_TIME_W48)
+    assert [r["week"] for r in results] == list(reversed(weeks)), "replies in the order sent"
+    assert [a["rule_id"] for r in results for a in r["alerts"]] == ["awd-doubling"]
+    assert results[0]["alerts"][0]["week"] == W47
+    with unit.transaction():
+        more = weekly.submit_many(unit, settings, [
+            report(second["facility_id"], week, {"acute_watery_diarrhoea": (0, 5)}) for week in reversed(weeks)],
+            now=ON_TIME_W48)
+    assert [r["alerts"] for r in more] == [[]] * 8, "the place grew by a facility, every week alike: no trend"
+    assert unit.count(Alert) == 1
+
+
 def test_a_rule_added_in_the_configured_rules_file_fires_on_a_report(unit, tmp_path):
     import json
 
