@@ -19,15 +19,13 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
 
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
-from . import infra, workload  # noqa: E402
+from . import workload  # noqa: E402
 from .cpu import CpuMeter  # noqa: E402
-from .run import _engine  # noqa: E402
 
 
 def summarize(path, top):
@@ -65,19 +63,9 @@ def main(argv=None):
     parser.add_argument("--idle", action="store_true", help="sample waiting too (where wall time goes)")
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
-    tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ").lower()
-    log_dir = infra.ROOT / "var" / "bench" / f"profile-{tag}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    servers = infra.infrastructure()
-    vhost = infra.Vhost(servers, "p" + tag)
-    databases = infra.Databases(servers["database_url"], "p" + tag)
-    processes, haven = {}, None
-    try:
-        urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
-        processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
-        haven = workload.Haven(vhost.amqp_uri, reporting_db=_engine(urls["reporting"]))
-        site_ids = haven.open_sites(args.sites, args.units)
-        haven.wait_sites_known(site_ids)
+    with workload.fresh_haven("profile", args.sites, args.units) as fresh:
+        haven, urls, processes, site_ids, log_dir = (fresh.haven, fresh.urls, fresh.processes, fresh.site_ids,
+                                                     fresh.log_dir)
         households = workload.Households(site_ids)
         partner = haven.proxy(haven.partners[0], timeout=600)
         if args.analyze:
@@ -86,7 +74,7 @@ def main(argv=None):
         seed = workload.bulk(haven, partner, households, args.seed, min(args.seed, 500), args.seed)
         print(f"seeded {args.seed} households ({seed[1]:.1f}/s end to end)")
         ids = [h["household_id"] for h in partner.registration.search_households(site_id=site_ids[0])["items"]]
-        meter = CpuMeter(processes, f"haven_bench_p{tag}")
+        meter = CpuMeter(processes, fresh.database_tag)
         spies = []
         if not args.no_spy:
             for name, process in processes.items():
@@ -124,13 +112,6 @@ def main(argv=None):
             if path.exists():
                 print(f"\n== {name}")
                 print(summarize(path, args.top))
-    finally:
-        if haven is not None:
-            haven.close()
-        for process in processes.values():
-            process.stop()
-        vhost.delete()
-        databases.drop_all()
     return 0
 
 

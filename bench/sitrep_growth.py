@@ -12,13 +12,12 @@ eventlet.monkey_patch()  # noqa: E402
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
 
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
-from . import health, infra, workload  # noqa: E402
+from . import health, workload  # noqa: E402
 from .run import _engine  # noqa: E402
 from .stats import percentile  # noqa: E402
 
@@ -85,19 +84,9 @@ def main(argv=None):
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="then cProfile the health section (top 25)")
     args = parser.parse_args(argv)
-    tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ").lower()
-    log_dir = infra.ROOT / "var" / "bench" / f"sitrep-{tag}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    servers = infra.infrastructure()
-    vhost = infra.Vhost(servers, "s" + tag)
-    databases = infra.Databases(servers["database_url"], "s" + tag)
-    processes, haven, rows = {}, None, []
-    try:
-        urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
-        processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
-        haven = workload.Haven(vhost.amqp_uri, reporting_db=_engine(urls["reporting"]))
-        site_ids = haven.open_sites(args.sites, 600)
-        haven.wait_sites_known(site_ids)
+    rows = []
+    with workload.fresh_haven("sitrep", args.sites, 600) as fresh:
+        haven, urls, site_ids = fresh.haven, fresh.urls, fresh.site_ids
         households = workload.Households(site_ids)
         partner = haven.proxy(haven.partners[0], timeout=600)
         reader = haven.proxy(haven.reader)
@@ -126,13 +115,6 @@ def main(argv=None):
         measure(f"{args.large:,} households + {sent:,} weekly reports")
         if args.profile:
             profile_health(urls["reporting"])
-    finally:
-        if haven is not None:
-            haven.close()
-        for process in processes.values():
-            process.stop()
-        vhost.delete()
-        databases.drop_all()
     names = list(rows[0][2]) if rows else []
     print(f"{'set':44s} {'get_sitrep p50':>15s} " + " ".join(f"{n[:22]:>22s}" for n in names))
     for label, rpc, parts in rows:

@@ -2,13 +2,16 @@
 import random
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from haven_kernel.testing import make_token
 
+from . import infra
 from .stats import percentile
 
 SYLLABLES = ("ma", "ka", "ta", "na", "ra", "zu", "mbi", "lo", "che", "se", "du", "fa", "ngo", "wi", "ba", "ko", "ti",
@@ -248,3 +251,45 @@ def sitrep_latency(reader, count):
 
 def p50_p99(values):
     return percentile(values, 50), percentile(values, 99)
+
+
+@dataclass
+class Fresh:
+    """What :func:`fresh_haven` started: ``database_tag`` is its databases' common prefix (for ``CpuMeter``)."""
+
+    haven: Haven
+    urls: dict
+    processes: dict
+    site_ids: list
+    log_dir: object
+    database_tag: str
+
+
+@contextmanager
+def fresh_haven(kind, sites, units_per_site):
+    """For the bench's side tools (``bench.profile``, ``bench.sitrep_growth``): Haven started fresh as ``make bench``
+    starts it (a vhost and databases of its own, ``nameko run`` processes, logs under ``var/bench/<kind>-<time>/``),
+    ``sites`` opened with ``units_per_site`` units and known to every service. Yields a :class:`Fresh`; stops and
+    removes everything afterwards."""
+    import sqlalchemy as sa
+    tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ").lower()
+    log_dir = infra.ROOT / "var" / "bench" / f"{kind}-{tag}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    servers = infra.infrastructure()
+    vhost = infra.Vhost(servers, kind[0] + tag)
+    databases = infra.Databases(servers["database_url"], kind[0] + tag)
+    processes, haven = {}, None
+    try:
+        urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
+        processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
+        haven = Haven(vhost.amqp_uri, reporting_db=sa.create_engine(urls["reporting"], pool_size=2, max_overflow=2))
+        site_ids = haven.open_sites(sites, units_per_site)
+        haven.wait_sites_known(site_ids)
+        yield Fresh(haven, urls, processes, site_ids, log_dir, f"haven_bench_{kind[0]}{tag}")
+    finally:
+        if haven is not None:
+            haven.close()
+        for process in processes.values():
+            process.stop()
+        vhost.delete()
+        databases.drop_all()
