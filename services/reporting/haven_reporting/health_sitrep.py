@@ -13,6 +13,7 @@ from haven_contracts import epiweek
 from haven_contracts.disclosure import suppress
 from haven_contracts.health import SYNDROMES
 from haven_kernel.clock import aware
+from haven_kernel.db import plain_rows
 
 from .health_models import HealthAlert, HealthFacility, HealthPlaceWeek, HealthReport, HealthWeekCases
 from .models import SiteProfile
@@ -89,9 +90,7 @@ def section(session, threshold, now, week=None, adm1=None, adm2=None):
         return query
     facilities = session.execute(in_area(select(HealthFacility.facility_id, HealthFacility.status_history,
                                                 HealthFacility.adm1, HealthFacility.adm2), HealthFacility)).all()
-    # every report ever received (facility, week, late): read on the connection, without the ORM's row handling,
-    # a quarter of the cost for a response's thousands of reports (bench.sitrep_growth)
-    received = [tuple(row) for row in session.connection().execute(in_area(
+    received = [tuple(row) for row in plain_rows(session, in_area(  # every report ever received
         select(HealthReport.facility_id, HealthReport.week, HealthReport.late), HealthReport))]
     weeks = sorted({w for _, w, _ in received}, key=epiweek.parse)
     week = week or (weeks[-1] if weeks else None)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, or_, select, text
 from haven_contracts import catalogue as default_catalogue
 from haven_kernel import dialect
 from haven_kernel.clock import aware, utcnow
-from haven_kernel.db import TransactionState
+from haven_kernel.db import TransactionState, plain_rows
 
 from .models import ArchivedEvent, HouseholdFact, SiteCounter, SiteProfile
 from .domain import ARRIVALS, HANDLERS, STATE_FIELDS, HouseholdState, MemoryStore, Projector, SiteState, _id
@@ -237,7 +237,7 @@ def load_cells(session, site_id=None, arrivals_since=None):
         query = query.where(or_(SiteCounter.dimension.not_in(ARRIVALS), SiteCounter.key >= arrivals_since))
     if site_id is not None:
         query = query.where(SiteCounter.site_id == site_id)
-    return {(row.site_id, row.dimension, row.key): row.value for row in session.execute(query)}
+    return {(row.site_id, row.dimension, row.key): row.value for row in plain_rows(session, query)}
 
 
 def sites_by_status(session):
