@@ -27,6 +27,14 @@ def infrastructure():
             "management_url": os.environ.get("RABBITMQ_MANAGEMENT_URL", f"http://guest:guest@{host}:15672")}
 
 
+def engine(url, pooled=True):
+    """An engine on one of the run's databases: a small pool (the bench's polls), or none (one-off reads)."""
+    import sqlalchemy as sa
+    if pooled:
+        return sa.create_engine(url, pool_size=2, max_overflow=2)
+    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+
 class Databases:
     """Fresh databases for one run, dropped at the end."""
 

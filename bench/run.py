@@ -143,7 +143,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
             cleanup.append(process.stop)
         haven_amqp = vhost.amqp_uri
         gateway_url = gateway_cost.start(vhost.amqp_uri, databases, log_dir, cleanup).base_url
-        reporting_engine = _engine(urls["reporting"])
+        reporting_engine = infra.engine(urls["reporting"])
         cleanup.append(reporting_engine.dispose)
         result["mode"] = "fresh"
 
@@ -153,7 +153,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
     naive_urls = {}
     for name, table_name in (("naive_a", "things"), ("naive_b", "copies")):
         naive_urls[name] = databases.create(name)
-        engine = _engine(naive_urls[name], pooled=False)
+        engine = infra.engine(naive_urls[name], pooled=False)
         from .naive import metadata
         metadata.create_all(engine, tables=[metadata.tables[table_name]])
         engine.dispose()
@@ -165,7 +165,7 @@ def run(scale, reuse, tag, servers, log_dir, result, cleanup):
                                          {"NAIVE_A_DATABASE_URL": naive_urls["naive_a"]})
     cleanup.append(naive_a.stop)
     _wait_queue(vhost.amqp_uri, "rpc-naive_a", naive_a)
-    copies_engine = _engine(naive_urls["naive_b"])
+    copies_engine = infra.engine(naive_urls["naive_b"])
     cleanup.append(copies_engine.dispose)
 
     def count_copies():
@@ -456,14 +456,8 @@ def table(result):
     return "\n".join(lines)
 
 
-def _engine(url, pooled=True):
-    if pooled:
-        return sa.create_engine(url, pool_size=2, max_overflow=2)
-    return sa.create_engine(url, poolclass=sa.pool.NullPool)
-
-
 def _autovacuum_off(admin_url):
-    engine = _engine(admin_url, pooled=False)
+    engine = infra.engine(admin_url, pooled=False)
     try:
         with engine.connect() as connection:
             return connection.execute(sa.text("SHOW autovacuum")).scalar_one() == "off"
@@ -473,7 +467,7 @@ def _autovacuum_off(admin_url):
 
 def _analyze_like_autovacuum(urls, every=10.0):
     """Autovacuum's analyze pass: tables changed by more than 50 rows + 10% since their last ANALYZE."""
-    engines = [sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT") for url in urls]
+    engines = [sa.createinfra.engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT") for url in urls]
     try:
         while True:
             for engine in engines:

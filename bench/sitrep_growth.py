@@ -12,46 +12,55 @@ eventlet.monkey_patch()  # noqa: E402
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
-from . import health, workload  # noqa: E402
-from .run import _engine  # noqa: E402
+from . import health, infra, workload  # noqa: E402
 from .stats import percentile  # noqa: E402
 
 
-def sections(url, repeat=5):
-    """Median ms of each part of reporting's sitrep, run in-process against its database."""
+@contextmanager
+def reporting_unit(url):
+    """Reporting's unit of work on its database, as its entrypoints get it (one engine, one transaction)."""
     from sqlalchemy.orm import sessionmaker
 
-    from haven_kernel.clock import utcnow
-    from haven_kernel.db.engine import make_engine
-    from haven_reporting import health_sitrep, logistics_report, protection, repository
-    from haven_reporting.reports import ReportSettings
-    from haven_reporting.sitrep import SitrepBuilder, arrival_days
+    from haven_contracts import catalogue
+    from haven_kernel.db import UnitOfWork, make_engine
     engine = make_engine(url)
+    unit = UnitOfWork(sessionmaker(engine, expire_on_commit=False), "reporting", None, catalogue)
+    try:
+        yield unit
+    finally:
+        unit.rollback()
+        unit.close()
+        engine.dispose()
+
+
+def sections(url, repeat=5):
+    """Median ms of each part of reporting's sitrep (reports.sitrep's parts), run in-process on its database."""
+    from haven_kernel.clock import utcnow
+    from haven_reporting import health_sitrep, logistics_report, protection, repository
+    from haven_reporting.reports import ReportSettings, site_builder
     settings = ReportSettings()
     parts = {
-        "cells + sites (households' counters)": lambda s: SitrepBuilder(
-            repository.load_sites(s), repository.load_cells(s, arrivals_since=arrival_days(utcnow().date())[0]),
-            threshold=settings.threshold, targets=settings.targets, now=utcnow()).sitrep(
-                last_event=repository.last_event(s)),
-        "health section": lambda s: health_sitrep.section(s, settings.threshold, utcnow()),
-        "protection section": lambda s: protection.section(s, settings.threshold),
-        "logistics section": lambda s: logistics_report.section(s, settings.threshold),
+        "cells + sites (households' counters)": lambda unit: site_builder(unit, settings).sitrep(
+            last_event=repository.last_event(unit.session)),
+        "health section": lambda unit: health_sitrep.section(unit.session, settings.threshold, utcnow()),
+        "protection section": lambda unit: protection.section(unit.session, settings.threshold),
+        "logistics section": lambda unit: logistics_report.section(unit.session, settings.threshold),
     }
     out = {}
-    with sessionmaker(engine)() as session:
+    with reporting_unit(url) as unit:
         for name, part in parts.items():
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                part(session)
+                part(unit)
                 times.append(1000 * (time.perf_counter() - started))
             out[name] = percentile(times, 50)
-    engine.dispose()
     return out
 
 
@@ -59,20 +68,15 @@ def profile_health(url):
     import cProfile
     import pstats
 
-    from sqlalchemy.orm import sessionmaker
-
     from haven_kernel.clock import utcnow
-    from haven_kernel.db.engine import make_engine
     from haven_reporting import health_sitrep
-    engine = make_engine(url)
-    with sessionmaker(engine)() as session:
-        health_sitrep.section(session, 5, utcnow())
+    with reporting_unit(url) as unit:
+        health_sitrep.section(unit.session, 5, utcnow())
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(3):
-            health_sitrep.section(session, 5, utcnow())
+            health_sitrep.section(unit.session, 5, utcnow())
         profiler.disable()
-    engine.dispose()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
@@ -96,12 +100,14 @@ def main(argv=None):
         def measure(label):
             rpc = percentile(workload.sitrep_latency(reader, 30), 50)
             rows.append((label, rpc, sections(urls["reporting"])))
-            with _engine(urls["reporting"], pooled=False).connect() as connection:
+            counting = infra.engine(urls["reporting"], pooled=False)
+            with counting.connect() as connection:
                 counts = {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
                           for table in ("health_reports", "health_alerts", "health_place_weeks", "health_week_cases",
                                         "health_facilities")}
                 rules = connection.exec_driver_sql("SELECT rule_id, status, count(*) FROM health_alerts "
                                                    "GROUP BY rule_id, status").all()
+            counting.dispose()
             print(f"  {label}: {counts}; alerts {[tuple(r) for r in rules]}")
 
         workload.bulk(haven, partner, households, args.small, 500, args.small)

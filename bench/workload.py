@@ -271,7 +271,6 @@ def fresh_haven(kind, sites, units_per_site):
     starts it (a vhost and databases of its own, ``nameko run`` processes, logs under ``var/bench/<kind>-<time>/``),
     ``sites`` opened with ``units_per_site`` units and known to every service. Yields a :class:`Fresh`; stops and
     removes everything afterwards."""
-    import sqlalchemy as sa
     tag = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ").lower()
     log_dir = infra.ROOT / "var" / "bench" / f"{kind}-{tag}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -282,7 +281,7 @@ def fresh_haven(kind, sites, units_per_site):
     try:
         urls = {service: databases.create(service, f"haven_{service}") for service in infra.HAVEN_SERVICES}
         processes = infra.start_haven(vhost.amqp_uri, urls, log_dir)
-        haven = Haven(vhost.amqp_uri, reporting_db=sa.create_engine(urls["reporting"], pool_size=2, max_overflow=2))
+        haven = Haven(vhost.amqp_uri, reporting_db=infra.engine(urls["reporting"]))
         site_ids = haven.open_sites(sites, units_per_site)
         haven.wait_sites_known(site_ids)
         yield Fresh(haven, urls, processes, site_ids, log_dir, f"haven_bench_{kind[0]}{tag}")

@@ -23,7 +23,9 @@ def settings_from_config(config):
     return ReportSettings(threshold_from_config(config), targets_from_config(config))
 
 
-def _builder(unit, settings, site_id=None):
+def site_builder(unit, settings, site_id=None):
+    """The sitrep's site part (sites, their counters, the arrivals of the last days) for every report made of it;
+    ``site_id`` reads one site only."""
     session, now = unit.session, utcnow()
     cells = repository.load_cells(session, site_id, arrivals_since=arrival_days(now.date())[0])
     return SitrepBuilder(repository.load_sites(session, site_id), cells, threshold=settings.threshold,
@@ -33,7 +35,8 @@ def _builder(unit, settings, site_id=None):
 def sitrep(unit, settings, adm1=None, adm2=None):
     adm1 = optional_text("adm1", adm1, 100)
     adm2 = optional_text("adm2", adm2, 100)
-    report = _builder(unit, settings).sitrep(adm1=adm1, adm2=adm2, last_event=repository.last_event(unit.session))
+    report = site_builder(unit, settings).sitrep(adm1=adm1, adm2=adm2,
+                                                 last_event=repository.last_event(unit.session))
     report["health"] = health_sitrep.section(unit.session, settings.threshold, utcnow(), adm1=adm1, adm2=adm2)
     report["protection"] = protection.section(unit.session, settings.threshold)
     report["logistics"] = logistics_report.section(unit.session, settings.threshold, adm1=adm1, adm2=adm2)
@@ -48,14 +51,14 @@ def _three_w(unit, builder):
 
 def site_profile(unit, settings, site_id):
     site_id = parse_uuid(site_id, "site_id")
-    builder = _builder(unit, settings, site_id)
+    builder = site_builder(unit, settings, site_id)
     if site_id not in builder.site_ids():
         raise NotFound(f"site {site_id} is not known to reporting")
     return views.site_profile(builder.site_entry(site_id), builder.three_w(), repository.last_event(unit.session))
 
 
 def three_w(unit, settings):
-    return views.three_w(_three_w(unit, _builder(unit, settings)), utcnow())
+    return views.three_w(_three_w(unit, site_builder(unit, settings)), utcnow())
 
 
 def export_hxl(unit, settings, table):
@@ -67,7 +70,7 @@ def export_hxl(unit, settings, table):
     now = utcnow()
     if table in protection.HXL_TABLES:
         return protection.export_hxl(unit.session, settings.threshold, table, now.date().isoformat())
-    builder = _builder(unit, settings)
+    builder = site_builder(unit, settings)
     if table == "3w":
         rows = _three_w(unit, builder)
     elif table == "stock":
@@ -82,7 +85,7 @@ def export_hxl(unit, settings, table):
 
 def dashboard(unit, settings):
     """What the dashboard shows: the whole sitrep and the 3W rows."""
-    builder = _builder(unit, settings)
+    builder = site_builder(unit, settings)
     return {"sitrep": builder.sitrep(last_event=repository.last_event(unit.session)),
             "three_w": _three_w(unit, builder),
             "health": health_sitrep.section(unit.session, settings.threshold, utcnow()),
