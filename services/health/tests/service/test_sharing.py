@@ -48,7 +48,6 @@ def _setup(health, name):
     return {"hc": hc, "hospital": hospital, "alert": alert, "referral": referral}
 
 
-
 def _calls(w):
     hc = w["hc"]
     return [

@@ -51,7 +51,6 @@ def _setup(logistics, name):
             "households": households}
 
 
-
 def _calls(w):
     first, second, third = w["households"]
     return [
